@@ -1,0 +1,1 @@
+"""getnative: one server for the Get Native, Rockpack and Likes APIs."""

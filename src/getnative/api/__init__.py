@@ -1,0 +1,1 @@
+"""getnative.api"""

@@ -1,0 +1,7 @@
+"""Get Native routes: accounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

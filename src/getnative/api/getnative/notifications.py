@@ -1,0 +1,7 @@
+"""Get Native routes: notifications."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,114 @@
+"""Full-text search over videos, one design for SQLite (FTS5) and PostgreSQL (tsvector + GIN).
+
+Each video has a `search_document`: its description, speaker name, subcategory name and
+transcript texts, normalised by `normalize`. Languages written without spaces (Japanese, Chinese)
+have every CJK character spaced out, so that both word-based indexes see them as one-character
+tokens; a CJK query becomes a phrase of its characters, which matches exactly the substring.
+Latin words are lower-cased and matched as whole words, every query term required (AND).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from getnative.catalog.models import Video
+
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_TERMS = 16
+
+_CJK = (
+    r"\u3040-\u30ff"  # hiragana, katakana
+    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    r"\uac00-\ud7af"  # hangul syllables
+    r"\uff66-\uff9f"  # half-width katakana
+)
+_CJK_CHAR = re.compile(f"([{_CJK}])")
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def normalize(value: str) -> str:
+    """Document form: NFKC, case-folded, CJK characters separated by spaces."""
+    return " ".join(_CJK_CHAR.sub(r" \1 ", _fold(value)).split())
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """A query unit: a word, or a run of CJK characters matched as a phrase."""
+
+    tokens: tuple[str, ...]
+
+
+def parse_query(query: str) -> list[QueryTerm]:
+    """Split a user query into terms; punctuation and operators are dropped, never interpreted."""
+    terms: list[QueryTerm] = []
+    for match in _TOKEN.finditer(_fold(query)):
+        token = match.group(0)
+        if _CJK_CHAR.match(token):
+            terms.append(QueryTerm(tuple(token)))
+        else:
+            terms.append(QueryTerm((token,)))
+    return terms[:MAX_QUERY_TERMS]
+
+
+def build_document(
+    *, description: str, speaker: str, subcategory: str, transcripts: list[str]
+) -> str:
+    return normalize(" ".join([description, speaker, subcategory, *transcripts]))
+
+
+def refresh_search_document(session: Session, video: Video) -> None:
+    """Recompute the video's document from its current related rows."""
+    session.flush()
+    session.refresh(video, ["speaker", "subcategory", "transcripts"])
+    video.search_document = build_document(
+        description=video.description,
+        speaker=video.speaker.name if video.speaker else "",
+        subcategory=video.subcategory.name if video.subcategory else "",
+        transcripts=[transcript.text for transcript in video.transcripts],
+    )
+
+
+def _fts5_query(terms: list[QueryTerm]) -> str:
+    # Tokens are letters/digits only (see _TOKEN), so quoting them is enough to be inert.
+    return " AND ".join('"' + " ".join(term.tokens) + '"' for term in terms)
+
+
+def _tsquery(terms: list[QueryTerm]) -> str:
+    return " & ".join(
+        "(" + " <-> ".join(f"'{token}'" for token in term.tokens) + ")" for term in terms
+    )
+
+
+def apply_search(session: Session, query: Select[tuple[Video]], q: str) -> Select[tuple[Video]]:
+    """Restrict `query` to videos matching `q`, ordered by relevance then newest first.
+
+    A query with no searchable term matches nothing (rather than everything).
+    """
+    terms = parse_query(q)
+    if not terms:
+        return query.where(literal_column("1") == 0)
+    if session.get_bind().dialect.name == "sqlite":
+        matches = (
+            select(literal_column("rowid").label("video_id"), literal_column("rank").label("rank"))
+            .select_from(text("video_search"))
+            .where(text("video_search MATCH :fts_query").bindparams(fts_query=_fts5_query(terms)))
+            .subquery()
+        )
+        rank: ColumnElement[float] = matches.c.rank  # FTS5 rank: lower is better
+        return query.join(matches, matches.c.video_id == Video.id).order_by(
+            rank.asc(), Video.id.desc()
+        )
+    vector = func.to_tsvector(literal_column("'simple'"), Video.search_document)
+    tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
+    return query.where(vector.op("@@")(tsquery)).order_by(
+        func.ts_rank(vector, tsquery).desc(), Video.id.desc()
+    )

@@ -1,0 +1,118 @@
+"""All runtime settings in one object, read from `GETNATIVE_*` environment variables.
+
+Keeping settings in one place means every component (CLI, app factory, tests) agrees on what a
+deployment looks like, and production safety checks live next to the values they guard.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
+DEV_IP_HASH_KEY = "dev-insecure-ip-hash-key-change-me"
+DEV_OAUTH_CLIENTS = "rockpack-ios:rockpack-dev-secret"
+GOOGLE_RECAPTCHA_VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
+
+
+class InsecureConfigurationError(RuntimeError):
+    """Raised at start-up when production mode would run with a development secret."""
+
+
+class Settings(BaseSettings):
+    """Deployment configuration; see README "Configuration" for every variable."""
+
+    model_config = SettingsConfigDict(env_prefix="GETNATIVE_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./var/getnative.sqlite3"
+    public_base_url: str = "http://127.0.0.1:8000"
+    media_dir: Path = Path("./var/media")
+    media_url_path: str = "/media"
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_ttl_seconds: int = 60 * 60 * 24 * 14
+    ip_hash_key: str = DEV_IP_HASH_KEY
+
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["https://get-native.com", "https://stg.get-native.com"]
+    )
+    server_header: str = "api.get-native.com"
+
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    recaptcha_secret: str = ""
+    recaptcha_verify_url: str = GOOGLE_RECAPTCHA_VERIFY_URL
+    recaptcha_min_score: float = 0.5
+    recaptcha_timeout_seconds: float = 5.0
+
+    redis_url: str = ""
+    rate_limit_per_minute: int = 600
+    likes_rate_limit_per_minute: int = 120
+    login_attempts_per_15_minutes: int = 10
+
+    max_body_bytes: int = 1024 * 1024
+    max_image_bytes: int = 8 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_image_side: int = 8000
+
+    oauth_clients: str = DEV_OAUTH_CLIENTS
+    oauth_access_ttl_seconds: int = 3600
+    oauth_refresh_ttl_seconds: int = 60 * 60 * 24 * 30
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        """Accept a comma-separated string from the environment as well as a JSON list."""
+        if isinstance(value, str) and not value.startswith("["):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        defaults = {
+            "GETNATIVE_JWT_SECRET": self.jwt_secret == DEV_JWT_SECRET,
+            "GETNATIVE_IP_HASH_KEY": self.ip_hash_key == DEV_IP_HASH_KEY,
+            "GETNATIVE_OAUTH_CLIENTS": self.oauth_clients == DEV_OAUTH_CLIENTS,
+        }
+        weak = [name for name, is_default in defaults.items() if is_default]
+        if len(self.jwt_secret) < 32 and "GETNATIVE_JWT_SECRET" not in weak:
+            weak.append("GETNATIVE_JWT_SECRET (shorter than 32 characters)")
+        if weak:
+            raise InsecureConfigurationError(
+                "refusing to start in production with default secrets: " + ", ".join(weak)
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def oauth_client_secrets(self) -> dict[str, str]:
+        """Parse `id:secret,id2:secret2` into a mapping of the configured Rockpack clients."""
+        pairs = (item.split(":", 1) for item in self.oauth_clients.split(",") if ":" in item)
+        return {client.strip(): secret.strip() for client, secret in pairs}
+
+    def public_url(self, path: str) -> str:
+        """An absolute URL for `path` under the public base URL (Rockpack wants absolute URLs)."""
+        return self.public_base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings` and pass it explicitly."""
+    return Settings()

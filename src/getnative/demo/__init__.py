@@ -1,0 +1,1 @@
+"""Demo catalog shipped with the package."""

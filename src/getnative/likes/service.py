@@ -1,0 +1,111 @@
+"""Liking: the one piece of state all three dialects write.
+
+The counter `videos.like_count` must equal the number of like rows under any concurrency. Every
+change therefore (1) changes the like row with a single statement whose result says whether a row
+was really inserted or deleted, and (2) moves the counter by exactly that, with an atomic
+`like_count = like_count ± 1` in the same transaction. Two racing requests can both run, but only
+the one whose statement changed a row moves the counter.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from getnative.catalog.models import Video
+from getnative.db import utcnow
+from getnative.errors import NotFound
+from getnative.likes.models import Like
+
+
+def _require_video(session: Session, video_id: int) -> None:
+    if session.scalar(select(Video.id).where(Video.id == video_id)) is None:
+        raise NotFound("Video not found.", code="video_not_found")
+
+
+def _insert_like_row(session: Session, video_id: int, user_id: int) -> bool:
+    """Insert the like unless it exists; True when this statement created it."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Like)
+        .values(video_id=video_id, user_id=user_id, is_like=True, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["video_id", "user_id"])
+        .returning(Like.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def _delete_like_row(session: Session, video_id: int, user_id: int) -> bool:
+    statement = (
+        delete(Like).where(Like.video_id == video_id, Like.user_id == user_id).returning(Like.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def _move_counter(session: Session, video_id: int, delta: int) -> None:
+    """Atomic `like_count + delta`, floored at 0 (the likes page's documented behaviour)."""
+    new_value = Video.like_count + delta
+    if delta < 0:
+        is_postgres = session.get_bind().dialect.name == "postgresql"
+        new_value = (func.greatest if is_postgres else func.max)(new_value, 0)
+    session.execute(update(Video).where(Video.id == video_id).values(like_count=new_value))
+
+
+def like(session: Session, *, video_id: int, user_id: int) -> bool:
+    """Like the video (idempotent). True when a new like was recorded."""
+    _require_video(session, video_id)
+    created = _insert_like_row(session, video_id, user_id)
+    if created:
+        _move_counter(session, video_id, +1)
+    return created
+
+
+def unlike(session: Session, *, video_id: int, user_id: int) -> bool:
+    """Remove the like (idempotent). True when a like was removed."""
+    _require_video(session, video_id)
+    removed = _delete_like_row(session, video_id, user_id)
+    if removed:
+        _move_counter(session, video_id, -1)
+    return removed
+
+
+def toggle(session: Session, *, video_id: int, user_id: int) -> bool:
+    """Flip the like; returns the new state (True liked, False not)."""
+    _require_video(session, video_id)
+    if _delete_like_row(session, video_id, user_id):
+        _move_counter(session, video_id, -1)
+        return False
+    if _insert_like_row(session, video_id, user_id):
+        _move_counter(session, video_id, +1)
+    # Inserting found a concurrent like of the same user already there: it is liked either way.
+    return True
+
+
+def is_liked(session: Session, *, video_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return bool(
+        session.scalar(select(exists().where(Like.video_id == video_id, Like.user_id == user_id)))
+    )
+
+
+def liked_video_ids(session: Session, *, user_id: int | None, video_ids: list[int]) -> set[int]:
+    """Which of `video_ids` the user likes, in one query (for list renderings)."""
+    if user_id is None or not video_ids:
+        return set()
+    rows = session.scalars(
+        select(Like.video_id).where(Like.user_id == user_id, Like.video_id.in_(video_ids))
+    )
+    return set(rows)
+
+
+def remove_all_likes_of_user(session: Session, user_id: int) -> int:
+    """Withdraw every like of a user (account deactivation); returns how many were removed."""
+    video_ids = list(session.scalars(select(Like.video_id).where(Like.user_id == user_id)))
+    for video_id in video_ids:
+        if _delete_like_row(session, video_id, user_id):
+            _move_counter(session, video_id, -1)
+    return len(video_ids)

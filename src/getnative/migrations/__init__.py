@@ -1,0 +1,1 @@
+"""Alembic migrations, shipped inside the package so `getnative migrate` works when installed."""

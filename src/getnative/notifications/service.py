@@ -1,0 +1,118 @@
+"""Creating, listing and removing notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from getnative.errors import InvalidInput, NotFound
+from getnative.notifications.models import (
+    KIND_STARRED,
+    KIND_SUBSCRIBED,
+    KIND_WELCOME,
+    Notification,
+)
+
+WELCOME_TITLE = "Welcome to Get Native"
+WELCOME_TEXT = (
+    "Thanks for joining! Pick a video, study it, then answer its writing questions to track "
+    "your progress."
+)
+
+
+def create_welcome(session: Session, user_id: int) -> Notification:
+    notification = Notification(
+        user_id=user_id, kind=KIND_WELCOME, title=WELCOME_TITLE, text=WELCOME_TEXT
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def notify_subscribed(session: Session, *, owner_id: int, actor_id: int, channel_id: int) -> None:
+    if owner_id == actor_id:
+        return
+    session.add(
+        Notification(
+            user_id=owner_id,
+            kind=KIND_SUBSCRIBED,
+            title="New subscriber",
+            text="Someone subscribed to your channel.",
+            actor_id=actor_id,
+            channel_id=channel_id,
+        )
+    )
+
+
+def notify_starred(
+    session: Session, *, owner_id: int, actor_id: int, channel_id: int, video_instance_id: int
+) -> None:
+    if owner_id == actor_id:
+        return
+    session.add(
+        Notification(
+            user_id=owner_id,
+            kind=KIND_STARRED,
+            title="Video starred",
+            text="Someone starred a video in your channel.",
+            actor_id=actor_id,
+            channel_id=channel_id,
+            video_instance_id=video_instance_id,
+        )
+    )
+
+
+def list_for_user(
+    session: Session, user_id: int, *, start: int = 0, size: int | None = None
+) -> Sequence[Notification]:
+    """Newest first."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .offset(start)
+    )
+    if size is not None:
+        query = query.limit(size)
+    return session.scalars(query).all()
+
+
+def count_for_user(session: Session, user_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == user_id)
+        )
+        or 0
+    )
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read.is_(False))
+    )
+    return session.scalar(query) or 0
+
+
+def delete_for_user(session: Session, *, user_id: int, notification_id: int) -> None:
+    """Delete one of the user's notifications; another user's id is as unknown as a missing one."""
+    result = session.execute(
+        delete(Notification)
+        .where(Notification.id == notification_id, Notification.user_id == user_id)
+        .returning(Notification.id)
+    )
+    if result.first() is None:
+        raise NotFound("Notification not found.", code="notification_not_found")
+
+
+def mark_read(session: Session, *, user_id: int, notification_ids: list[int]) -> None:
+    if any(not isinstance(item, int) or isinstance(item, bool) for item in notification_ids):
+        raise InvalidInput("Invalid id list", code="invalid_id_list")
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.id.in_(notification_ids))
+        .values(read=True)
+    )

@@ -1,0 +1,99 @@
+"""The server: the three dialects mounted on one Starlette app, behind shared middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from getnative.api.getnative.app import create_getnative_app
+from getnative.api.getnative.errors import render_domain_error as getnative_error
+from getnative.api.likes.app import create_likes_app
+from getnative.api.likes.app import render_domain_error as likes_error
+from getnative.api.rockpack.app import create_rockpack_app
+from getnative.api.rockpack.app import render_domain_error as rockpack_error
+from getnative.config import Settings, get_settings
+from getnative.web.container import Container
+from getnative.web.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    DialectErrors,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
+
+UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
+logger = logging.getLogger("getnative")
+
+
+def _dialect_errors() -> DialectErrors:
+    errors = DialectErrors()
+    errors.register("/", getnative_error)
+    errors.register("/ws", rockpack_error)
+    errors.register("/api", likes_error)
+    return errors
+
+
+def _middleware(container: Container) -> list[Middleware]:
+    """Outermost first: log everything, then headers, CORS, limits, then routing."""
+    s = container.settings
+    errors = _dialect_errors()
+    upload_limit = s.max_image_bytes * 4 // 3 + 4096  # base64 inflates by a third
+    return [
+        Middleware(AccessLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, server_name=s.server_header),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=s.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Recaptcha-Token", "DNT"],
+            expose_headers=["X-GN-Auth-Token", "X-GN-Auth-Expire"],
+            max_age=600,
+        ),
+        Middleware(
+            RateLimitMiddleware,
+            errors=errors,
+            limiter=container.rate_limiter,
+            trusted=container.trusted_proxies,
+            default_per_minute=s.rate_limit_per_minute,
+            per_prefix={"/api/": s.likes_rate_limit_per_minute},
+        ),
+        Middleware(
+            BodyLimitMiddleware,
+            errors=errors,
+            default_limit=s.max_body_bytes,
+            upload_limit=upload_limit,
+            upload_suffixes=UPLOAD_PATH_SUFFIXES,
+        ),
+    ]
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Starlette:
+    """Build the whole server. Migrations are applied by the CLI before serving, not here."""
+    settings = settings or get_settings()
+    container = container or Container.from_settings(settings)
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        container.db.dispose()
+
+    app = Starlette(
+        routes=[
+            Mount("/ws", app=create_rockpack_app(container)),
+            Mount("/api", app=create_likes_app(container)),
+            Mount(settings.media_url_path, app=StaticFiles(directory=settings.media_dir)),
+            Mount("/", app=create_getnative_app(container)),
+        ],
+        middleware=_middleware(container),
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    return app

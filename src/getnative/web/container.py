@@ -1,0 +1,37 @@
+"""The application's long-lived parts, built once from settings and shared by every dialect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from getnative.config import Settings
+from getnative.db import Database
+from getnative.media.images import ImageLimits
+from getnative.media.storage import LocalMediaStorage, MediaStorage
+from getnative.web.client_ip import IPNetwork, parse_networks
+from getnative.web.ratelimit import RateLimiter, make_rate_limiter
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    media: MediaStorage
+    rate_limiter: RateLimiter
+    trusted_proxies: list[IPNetwork] = field(default_factory=list)
+
+    @property
+    def image_limits(self) -> ImageLimits:
+        s = self.settings
+        return ImageLimits(s.max_image_bytes, s.max_image_pixels, s.max_image_side)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Container:
+        media_prefix = settings.public_url(settings.media_url_path)
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            media=LocalMediaStorage(settings.media_dir, media_prefix),
+            rate_limiter=make_rate_limiter(settings.redis_url),
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+        )

@@ -1,0 +1,229 @@
+"""Pure-ASGI middleware shared by the dialects: headers, access log with DNT, body and rate limits.
+
+Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead low on the hot paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from getnative.errors import DomainError, InvalidInput, RateLimited
+from getnative.web.client_ip import IPNetwork, resolve_client_ip
+from getnative.web.ratelimit import RateLimiter
+
+access_log = logging.getLogger("getnative.access")
+ErrorRenderer = Callable[[DomainError, int], Response]
+AnalyticsHook = Callable[[Scope, int], None]
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
+    peer = scope.get("client")
+    return resolve_client_ip(peer[0] if peer else None, header(scope, b"x-forwarded-for"), trusted)
+
+
+class DialectErrors:
+    """Finds the error renderer of the dialect a path belongs to (longest prefix wins)."""
+
+    def __init__(self) -> None:
+        self._renderers: list[tuple[str, ErrorRenderer]] = []
+
+    def register(self, prefix: str, renderer: ErrorRenderer) -> None:
+        self._renderers.append((prefix, renderer))
+        self._renderers.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def render(self, path: str, error: DomainError, status: int) -> Response:
+        for prefix, renderer in self._renderers:
+            if path.startswith(prefix):
+                return renderer(error, status)
+        raise LookupError(f"no dialect serves {path}")
+
+
+class SecurityHeadersMiddleware:
+    """The headers the Get Native document lists for every response."""
+
+    def __init__(self, app: ASGIApp, server_name: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-xss-protection", b"1; mode=block"),
+            (b"strict-transport-security", b"max-age=31536000; includeSubDomains; preload"),
+            (b"server", server_name.encode()),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = [(k, v) for k, v in message.get("headers", []) if k != b"server"]
+                message["headers"] = existing + self.headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class AccessLogMiddleware:
+    """One log line per request, and the analytics hooks, unless the client sent `DNT: 1`."""
+
+    def __init__(self, app: ASGIApp, hooks: list[AnalyticsHook] | None = None) -> None:
+        self.app = app
+        self.hooks = hooks if hooks is not None else []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or header(scope, b"dnt") == "1":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_capturing_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_capturing_status)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        client = scope.get("client")
+        access_log.info(
+            '%s "%s %s" %d %.1fms',
+            client[0] if client else "-",
+            scope["method"],
+            scope["path"],
+            status,
+            elapsed * 1000,
+        )
+        for hook in self.hooks:
+            hook(scope, status)
+
+
+class BodyTooLarge(InvalidInput):
+    code = "body_too_large"
+
+
+class _BodyTooLargeSignal(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit, by `Content-Length` or while streaming, in dialect format."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        errors: DialectErrors,
+        default_limit: int,
+        upload_limit: int,
+        upload_suffixes: Sequence[str],
+    ) -> None:
+        self.app = app
+        self.errors = errors
+        self.default_limit = default_limit
+        self.upload_limit = upload_limit
+        self.upload_suffixes = tuple(upload_suffixes)
+
+    def _limit_for(self, path: str) -> int:
+        return (
+            self.upload_limit
+            if path.rstrip("/").endswith(self.upload_suffixes)
+            else (self.default_limit)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        declared = header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLargeSignal
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLargeSignal:
+            if not response_started:
+                await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        error = BodyTooLarge(f"The request body is larger than {limit} bytes.")
+        await self.errors.render(scope["path"], error, 413)(scope, receive, send)
+
+
+class RateLimitMiddleware:
+    """Per-client-IP request budget per minute, with a stricter budget for some prefixes."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        errors: DialectErrors,
+        limiter: RateLimiter,
+        trusted: Sequence[IPNetwork],
+        default_per_minute: int,
+        per_prefix: dict[str, int],
+    ) -> None:
+        self.app = app
+        self.errors = errors
+        self.limiter = limiter
+        self.trusted = trusted
+        self.default_per_minute = default_per_minute
+        self.per_prefix = sorted(per_prefix.items(), key=lambda item: len(item[0]), reverse=True)
+
+    def _budget(self, path: str) -> tuple[str, int]:
+        for prefix, limit in self.per_prefix:
+            if path.startswith(prefix):
+                return prefix, limit
+        return "/", self.default_per_minute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.default_per_minute <= 0:
+            await self.app(scope, receive, send)
+            return
+        bucket, limit = self._budget(scope["path"])
+        key = f"{bucket}:{client_ip(scope, self.trusted)}"
+        retry_after = self.limiter.hit(key, limit=limit, window_seconds=60)
+        if retry_after is None:
+            await self.app(scope, receive, send)
+            return
+        response = self.errors.render(scope["path"], RateLimited(retry_after=retry_after), 429)
+        response.headers["Retry-After"] = str(retry_after)
+        await response(scope, receive, send)
+
+
+def log_nothing(*_args: Any) -> None:
+    """Default analytics hook: none (a deployment can add its own)."""

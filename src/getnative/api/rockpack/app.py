@@ -1,19 +1,44 @@
-"""The rockpack dialect application (skeleton; see its issue)."""
+"""The Rockpack web services dialect application, mounted at `/ws`."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
-from getnative.errors import DomainError
+from getnative.api.rockpack import (
+    activity,
+    channels,
+    cover_art,
+    notifications,
+    oauth,
+    reports,
+    subscriptions,
+    users,
+)
+from getnative.api.rockpack.errors import install_error_handlers
+from getnative.api.rockpack.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
 
 
-def render_domain_error(error: DomainError, status_hint: int | None = None) -> JSONResponse:
-    return JSONResponse({"error": error.message}, status_code=status_hint or 400)
-
-
 def create_rockpack_app(container: Container) -> FastAPI:
-    app = FastAPI(title="rockpack", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="Rockpack web services",
+        version="1.0",
+        description="OAuth2, users, channels, cover art, subscriptions, feed, activity.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.container = container
+    install_error_handlers(app)
+    # oauth first: its fixed paths (/login/, /register/, /token/) must win over /{userid}/.
+    for module in (
+        oauth,
+        users,
+        channels,
+        activity,
+        notifications,
+        cover_art,
+        subscriptions,
+        reports,
+    ):
+        app.include_router(module.router)
     return app

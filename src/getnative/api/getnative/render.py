@@ -1,0 +1,219 @@
+"""Rendering domain records as Get Native JSON (dates, record lists, alias fields).
+
+Shared by every Get Native route that returns a video, so a video looks the same in
+`GET /videos`, `GET /videos/:id` and `POST /study`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from getnative.accounts.models import User
+from getnative.catalog.models import Collocation, Speaker, Subcategory, Transcript, Video
+from getnative.catalog.models import WritingQuestion as WritingQuestionModel
+from getnative.likes.models import Like
+from getnative.likes.service import liked_video_ids
+from getnative.study.models import Cue
+
+T = TypeVar("T")
+RELATED_VIDEOS_LIMIT = 6
+
+
+def gn_date(value: datetime) -> str:
+    """`Sat Dec 14 04:35:55 +0000 2015`, the format of every date in this dialect."""
+    return value.strftime("%a %b %d %H:%M:%S +0000 %Y")
+
+
+def record_list(records: Sequence[Any]) -> dict[str, Any]:
+    return {"count": len(records), "records": list(records)}
+
+
+def render_speaker(speaker: Speaker | None) -> dict[str, Any] | None:
+    if speaker is None:
+        return None
+    picture = speaker.picture_url or ""
+    return {
+        "id": speaker.id,
+        "name": speaker.name,
+        "description": speaker.description,
+        "location": speaker.location,
+        "lang": speaker.lang,
+        "gender": speaker.gender,
+        "created_at": gn_date(speaker.created_at),
+        "picture_url": picture,
+        "thumbnail_image_url": picture,
+        "is_silhouette_picture": not speaker.picture_url,
+    }
+
+
+def render_subcategory(subcategory: Subcategory | None) -> dict[str, Any] | None:
+    if subcategory is None:
+        return None
+    return {
+        "id": subcategory.id,
+        "name": subcategory.name,
+        "category_id": subcategory.category_id,
+        "created_at": gn_date(subcategory.created_at),
+    }
+
+
+def cued_video_ids(session: Session, *, user_id: int | None, video_ids: list[int]) -> set[int]:
+    if user_id is None or not video_ids:
+        return set()
+    rows = session.scalars(
+        select(Cue.video_id).where(Cue.user_id == user_id, Cue.video_id.in_(video_ids))
+    )
+    return set(rows)
+
+
+def render_video_summary(video: Video, *, cued: bool | None, liked: bool | None) -> dict[str, Any]:
+    """The video object of lists (`GET /videos`, related videos)."""
+    return {
+        "id": video.id,
+        "created_at": gn_date(video.created_at),
+        "lang": video.lang,
+        "description": video.description,
+        "speaker": render_speaker(video.speaker),
+        "subcategory": render_subcategory(video.subcategory),
+        "loop_count": video.loop_count,
+        "loop_velocity": video.loop_velocity,
+        "thumbnail_image_url": video.thumbnail_image_url,
+        "picture_url": video.thumbnail_image_url,
+        "video_url": video.video_url,
+        "length": video.length,
+        "like_count": video.like_count,
+        "cued": cued,
+        "liked": liked,
+    }
+
+
+def render_video_summaries(
+    session: Session, videos: Sequence[Video], user: User | None
+) -> list[dict[str, Any]]:
+    """Summaries with `cued`/`liked` resolved in two queries for the whole list.
+
+    Anonymous callers get `null` for both (the document marks `cued` nullable).
+    """
+    ids = [video.id for video in videos]
+    user_id = user.id if user else None
+    cued = cued_video_ids(session, user_id=user_id, video_ids=ids)
+    liked = liked_video_ids(session, user_id=user_id, video_ids=ids)
+    return [
+        render_video_summary(
+            video,
+            cued=(video.id in cued) if user else None,
+            liked=(video.id in liked) if user else None,
+        )
+        for video in videos
+    ]
+
+
+def render_collocation(collocation: Collocation) -> dict[str, Any]:
+    examples = [{"text": example.text} for example in collocation.usage_examples]
+    return {
+        "id": collocation.id,
+        "text": collocation.text,
+        "description": collocation.description,
+        "pronunciation": collocation.pronunciation,
+        "ipa_spelling": collocation.pronunciation,
+        "usage_examples": record_list(examples),
+    }
+
+
+def render_transcript(transcript: Transcript) -> dict[str, Any]:
+    return {
+        "id": transcript.id,
+        "text": transcript.text,
+        "lang": transcript.lang,
+        "language_code": transcript.lang,
+        "collocations": record_list([render_collocation(c) for c in transcript.collocations]),
+    }
+
+
+def writing_questions_for(session: Session, video: Video) -> list[WritingQuestionModel]:
+    """The video's own questions, then its subcategory's."""
+    query = select(WritingQuestionModel).where(WritingQuestionModel.video_id == video.id)
+    own = list(session.scalars(query.order_by(WritingQuestionModel.id)))
+    if video.subcategory_id is None:
+        return own
+    shared = session.scalars(
+        select(WritingQuestionModel)
+        .where(
+            WritingQuestionModel.subcategory_id == video.subcategory_id,
+            WritingQuestionModel.video_id.is_(None),
+        )
+        .order_by(WritingQuestionModel.id)
+    )
+    return own + list(shared)
+
+
+def related_videos(session: Session, video: Video) -> list[Video]:
+    """Same subcategory first, then same speaker; same language; newest first."""
+    base = (
+        select(Video)
+        .options(selectinload(Video.speaker), selectinload(Video.subcategory))
+        .where(Video.id != video.id, Video.lang == video.lang, Video.source == "getnative")
+        .order_by(Video.id.desc())
+        .limit(RELATED_VIDEOS_LIMIT)
+    )
+    found: list[Video] = []
+    for condition in (
+        Video.subcategory_id == video.subcategory_id,
+        Video.speaker_id == video.speaker_id,
+    ):
+        found.extend(session.scalars(base.where(condition)))
+    return _unique_by_id(found)[:RELATED_VIDEOS_LIMIT]
+
+
+def _unique_by_id(items: Iterable[T]) -> list[T]:
+    seen: set[int] = set()
+    unique: list[T] = []
+    for item in items:
+        key = item.id  # type: ignore[attr-defined]
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
+
+
+def _own_likes(session: Session, video: Video, user: User | None) -> list[dict[str, Any]]:
+    if user is None:
+        return []
+    like = session.scalar(select(Like).where(Like.video_id == video.id, Like.user_id == user.id))
+    return [] if like is None else [{"id": like.id, "created_at": gn_date(like.created_at)}]
+
+
+def load_video_for_detail(session: Session, video_id: int) -> Video | None:
+    return session.scalar(
+        select(Video)
+        .where(Video.id == video_id)
+        .options(
+            selectinload(Video.speaker),
+            selectinload(Video.subcategory),
+            selectinload(Video.transcripts)
+            .selectinload(Transcript.collocations)
+            .selectinload(Collocation.usage_examples),
+        )
+    )
+
+
+def render_video_detail(session: Session, video: Video, user: User | None) -> dict[str, Any]:
+    """`GET /videos/:id` (and the `video` of `POST /study`)."""
+    summary = render_video_summaries(session, [video], user)[0]
+    related = related_videos(session, video)
+    own_likes = _own_likes(session, video, user)
+    questions = [{"id": q.id, "text": q.text} for q in writing_questions_for(session, video)]
+    return {
+        **summary,
+        "related_videos": record_list(render_video_summaries(session, related, user)),
+        "has_related_videos": bool(related),
+        "likes": {"count": video.like_count, "records": own_likes},
+        "liked": bool(own_likes) if user else False,
+        "transcripts": record_list([render_transcript(t) for t in video.transcripts]),
+        "writing_questions": record_list(questions),
+    }

@@ -1,0 +1,7 @@
+"""Rockpack routes: activity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Rockpack routes: channels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""Rockpack routes: cover art."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,103 @@
+"""Rendering records as Rockpack JSON: absolute resource URLs, opaque ids, ISO dates.
+
+Shared by every Rockpack route so that a channel, an owner or a video instance looks the same
+in the user view, channel view, subscriptions list and feed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from getnative.accounts.models import User
+from getnative.api.rockpack import ids
+from getnative.catalog.models import Video
+from getnative.channels.models import Channel, CoverArt, VideoInstance
+from getnative.web.container import Container
+
+DEFAULT_AOI = [0.0, 0.0, 1.0, 1.0]
+
+
+def iso(value: datetime) -> str:
+    """`2013-02-20T22:57:08.197668+00:00`."""
+    return value.isoformat()
+
+
+def user_url(container: Container, user_id: int) -> str:
+    return container.settings.public_url(f"/ws/{ids.encode(ids.USER, user_id)}/")
+
+
+def channel_url(container: Container, owner_id: int, channel_id: int) -> str:
+    owner = ids.encode(ids.USER, owner_id)
+    return container.settings.public_url(
+        f"/ws/{owner}/channels/{ids.encode(ids.CHANNEL, channel_id)}/"
+    )
+
+
+def display_name(user: User) -> str:
+    full = " ".join(part for part in (user.first_name, user.last_name) if part)
+    return full or user.username or user.name or ""
+
+
+def avatar_url(user: User) -> str:
+    return user.picture_url or ""
+
+
+def render_owner(container: Container, user: User) -> dict[str, Any]:
+    return {
+        "id": ids.encode(ids.USER, user.id),
+        "resource_url": user_url(container, user.id),
+        "display_name": display_name(user),
+        "avatar_thumbnail_url": avatar_url(user),
+    }
+
+
+def render_cover(container: Container, cover: CoverArt | None) -> dict[str, Any]:
+    if cover is None:
+        return {"thumbnail_url": "", "aoi": DEFAULT_AOI}
+    return {
+        "thumbnail_url": container.media.url(cover.thumbnail_key),
+        "aoi": cover.aoi or DEFAULT_AOI,
+    }
+
+
+def render_channel_brief(container: Container, channel: Channel) -> dict[str, Any]:
+    """The channel object of lists (user view, subscriptions, feed)."""
+    return {
+        "id": ids.encode(ids.CHANNEL, channel.id),
+        "resource_url": channel_url(container, channel.owner_id, channel.id),
+        "title": channel.title,
+        "description": channel.description,
+        "category": channel.category_id if channel.category_id is not None else "",
+        "public": channel.public,
+        "subscriber_count": channel.subscriber_count,
+        "cover": render_cover(container, channel.cover_art),
+    }
+
+
+def render_video(video: Video) -> dict[str, Any]:
+    return {
+        "id": ids.encode(ids.VIDEO, video.id),
+        "source": video.source,
+        "source_id": video.source_id or str(video.id),
+        "source_username": video.source_username or "",
+        "duration": video.length,
+        "thumbnail_url": video.thumbnail_image_url,
+        "view_count": video.view_count,
+        "star_count": video.like_count,
+    }
+
+
+def render_video_instance(instance: VideoInstance, position: int) -> dict[str, Any]:
+    video = instance.video
+    return {
+        "position": position,
+        "id": ids.encode(ids.VIDEO_INSTANCE, instance.id),
+        "title": video.title or video.description[:100],
+        "date_added": iso(instance.date_added),
+        "video": render_video(video),
+    }
+
+
+def paged(items: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    return {"total": total, "items": items}

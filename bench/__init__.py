@@ -1,0 +1,1 @@
+"""Benchmarks: data generator, load runner and the ceiling app (see bench/README.md)."""

@@ -149,4 +149,4 @@ def test_a_non_json_body_is_400(client: TestClient, settings: Settings, db: Data
     user = make_user(db)
     headers = {**bearer(settings, user), "Content-Type": "text/plain"}
     response = client.post("/study", content=b"video_id=1&time=60", headers=headers)
-    assert response.status_code == 400
+    assert (response.status_code, code_of(response)) == (400, 100)

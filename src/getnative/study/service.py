@@ -152,20 +152,19 @@ def study_stats(
 
 def study_days(session: Session, *, user_id: int, lang: str, offset: timedelta) -> list[date]:
     """The distinct local days with at least one session, oldest first."""
-    day = _local_day(session, StudySession.created_at, offset).label("day")
+    day = _local_day(session, offset).label("day")
     rows = session.scalars(
         select(day)
         .where(StudySession.user_id == user_id, StudySession.lang == lang)
         .group_by(day)
         .order_by(day)
     )
-    return [value if isinstance(value, date) else date.fromisoformat(value) for value in rows]
+    return [value if isinstance(value, date) else date.fromisoformat(str(value)) for value in rows]
 
 
-def _local_day(
-    session: Session, column: ColumnElement[datetime], offset: timedelta
-) -> ColumnElement[object]:
-    """SQL for the local calendar day of a UTC timestamp column."""
+def _local_day(session: Session, offset: timedelta) -> ColumnElement[object]:
+    """SQL for the local calendar day of a session's UTC `created_at`."""
+    column = StudySession.created_at
     seconds = int(offset.total_seconds())
     if session.get_bind().dialect.name == "sqlite":
         # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC; date() shifts and truncates.

@@ -275,9 +275,9 @@ def _question_of_session(
     session: Session, study: StudySession, writing_question_id: int
 ) -> WritingQuestion:
     """The question, if it is one the session's video offers (its own or its subcategory's)."""
-    question = (
-        session.get(WritingQuestion, writing_question_id) if is_db_id(writing_question_id) else None
-    )
+    question = None
+    if is_db_id(writing_question_id):
+        question = session.get(WritingQuestion, writing_question_id)
     if question is None or not _offers(session, study.video_id, question):
         raise InvalidInput(
             "The writing question does not belong to the study session's video.",

@@ -68,7 +68,13 @@ def _body_error(exc: ValidationError) -> InvalidInput:
 JsonBody = Annotated[Any, Body()]
 
 
-@router.post("/study")
+def documented_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a body that `parse_body` validates itself (so errors get their own codes)."""
+    schema = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": schema}}
+
+
+@router.post("/study", openapi_extra=documented_body(StudySessionIn))
 def create_study_session(
     user: CurrentUser, session: DbSession, body: JsonBody = None
 ) -> dict[str, Any]:
@@ -95,7 +101,11 @@ def get_study_stats(lang: str, user: CurrentUser, session: DbSession) -> dict[st
     }
 
 
-@router.post("/study/writing_answers", status_code=204)
+@router.post(
+    "/study/writing_answers",
+    status_code=204,
+    openapi_extra=documented_body(WritingAnswerIn),
+)
 def create_writing_answer(user: CurrentUser, session: DbSession, body: JsonBody = None) -> Response:
     payload = parse_body(WritingAnswerIn, body)
     service.record_writing_answer(

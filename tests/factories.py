@@ -108,8 +108,7 @@ def make_video(
                 )
             )
         session.add(script)
-        for question in writing_questions or []:
-            session.add(WritingQuestion(video=video, text=question))
+        video.writing_questions.extend(WritingQuestion(text=q) for q in writing_questions or [])
         refresh_search_document(session, video)
         session.flush()
         return video

@@ -11,8 +11,9 @@ from getnative.errors import NotFound
 from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
-# Ids are positive integers that fit a signed 64-bit column; 18 digits always do.
-_VIDEO_ID = re.compile(r"[0-9]{1,18}")
+# Ids are positive integers of a 32-bit INTEGER column (PostgreSQL refuses larger parameters).
+_VIDEO_ID = re.compile(r"[0-9]{1,10}")
+MAX_ID = 2**31 - 1
 
 
 def get_container(request: Request) -> Container:
@@ -27,7 +28,7 @@ def get_client_ip(request: Request) -> str:
 
 def parse_video_id(video_id: str) -> int:
     """A path id as an integer; anything else (letters, signs, huge numbers) is a 404."""
-    if not _VIDEO_ID.fullmatch(video_id) or int(video_id) == 0:
+    if not _VIDEO_ID.fullmatch(video_id) or not 0 < int(video_id) <= MAX_ID:
         raise NotFound("Video not found.", code="video_not_found")
     return int(video_id)
 

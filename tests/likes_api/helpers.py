@@ -50,7 +50,9 @@ def fake_verifier_server() -> Iterator[FakeVerifierServer]:
             length = int(self.headers.get("Content-Length", "0"))
             form = parse_qs(self.rfile.read(length).decode())
             received.append(form)
-            status, body, delay = FAKE_ANSWERS.get(form.get("response", [""])[0], FAKE_ANSWERS["bad"])
+            status, body, delay = FAKE_ANSWERS.get(
+                form.get("response", [""])[0], FAKE_ANSWERS["bad"]
+            )
             time.sleep(delay)
             payload = body.encode()
             try:
@@ -70,7 +72,9 @@ def fake_verifier_server() -> Iterator[FakeVerifierServer]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield FakeVerifierServer(f"http://127.0.0.1:{server.server_address[1]}/siteverify", received)
+        yield FakeVerifierServer(
+            f"http://127.0.0.1:{server.server_address[1]}/siteverify", received
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -11,12 +11,15 @@ client act as many users.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 UNKNOWN_PEER = "0.0.0.0"
+_BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\](?::[0-9]{1,5})?")
+_IPV4_PORT = re.compile(r"([0-9.]+):[0-9]{1,5}")
 
 
 def parse_networks(items: Iterable[str]) -> list[IPNetwork]:
@@ -30,10 +33,9 @@ def parse_address(text: str) -> IPAddress | None:
     client is one identity whichever way it reached us. None when it is not an address.
     """
     text = text.strip().strip('"')
-    if text.startswith("["):
-        text = text[1:].split("]", 1)[0]
-    elif text.count(":") == 1:  # IPv4 with a port; bare IPv6 has at least two colons
-        text = text.split(":", 1)[0]
+    with_port = _BRACKETED.fullmatch(text) or _IPV4_PORT.fullmatch(text)
+    if with_port:
+        text = with_port.group(1)
     try:
         address = ipaddress.ip_address(text)
     except ValueError:

@@ -46,14 +46,22 @@ def username_for(ip_hash: str) -> str:
     return USERNAME_PREFIX + ip_hash[:8]
 
 
-def get_or_create_ip_user(session: Session, *, key: str, ip: str) -> User:
+def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = False) -> User:
     """The IP's user, created on first sight.
 
     Race-safe: two first requests from one address may run at once; both insert with
     `ON CONFLICT DO NOTHING` on the unique `ip_hash` and then read the one row that won.
+
+    `lock=True` also locks the user's row until the transaction ends (PostgreSQL `FOR NO KEY
+    UPDATE`; SQLite writers are serialised anyway), so one address's writes run one after the
+    other: two quick toggles from the same client then really toggle twice instead of both
+    seeing "not liked yet". `NO KEY` keeps the lock from blocking foreign-key checks.
     """
     ip_hash = hash_ip(key, ip)
-    existing = session.scalar(select(User).where(User.ip_hash == ip_hash))
+    query = select(User).where(User.ip_hash == ip_hash)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    existing = session.scalar(query)
     if existing is not None:
         return existing
     dialect = session.get_bind().dialect.name
@@ -72,7 +80,7 @@ def get_or_create_ip_user(session: Session, *, key: str, ip: str) -> User:
         )
         .on_conflict_do_nothing(index_elements=["ip_hash"])
     )
-    return session.scalars(select(User).where(User.ip_hash == ip_hash)).one()
+    return session.scalars(query).one()
 
 
 def find_ip_user(session: Session, *, key: str, ip: str) -> User | None:

@@ -95,7 +95,7 @@ def toggle_like(
     )
     with container.db.session(write=True) as session:
         # An unknown video makes `toggle` raise NotFound, which rolls the new user back too.
-        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=ip)
+        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=ip, lock=True)
         return render_like(likes.toggle(session, video_id=vid, user_id=user.id))
 
 

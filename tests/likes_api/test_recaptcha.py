@@ -104,7 +104,9 @@ def test_verifier_built_from_settings_only_with_a_secret(settings: Settings, db:
     configured = settings.model_copy(
         update={"recaptcha_secret": "k", "recaptcha_verify_url": "http://127.0.0.1:9/v"}
     )
-    verifier = Container.from_settings(configured).recaptcha_verifier
+    container = Container.from_settings(configured)
+    container.db.dispose()
+    verifier = container.recaptcha_verifier
     assert isinstance(verifier, HttpRecaptchaVerifier)
     assert verifier.url == "http://127.0.0.1:9/v"
     assert verifier.secret == "k"

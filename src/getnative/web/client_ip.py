@@ -1,42 +1,89 @@
-"""The client's IP address, trusting `X-Forwarded-For` only from configured proxies."""
+"""The client's IP address, trusting `X-Forwarded-For` only from configured proxies.
+
+Anyone can send an `X-Forwarded-For` header, so it is only evidence when the socket peer is one
+of our own proxies (`GETNATIVE_TRUSTED_PROXIES`). Each proxy appends the address it received the
+request from, so the header is read right to left: trusted proxies are skipped and the first
+address that is not ours is the client. Anything to the left of it was written by the client and
+is ignored. The likes API identifies users by this address, so getting it wrong would let one
+client act as many users.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+UNKNOWN_PEER = "0.0.0.0"
+_BRACKETED = re.compile(r"\[([0-9A-Fa-f:.]+)\](?::[0-9]{1,5})?")
+_IPV4_PORT = re.compile(r"([0-9.]+):[0-9]{1,5}")
 
 
 def parse_networks(items: Iterable[str]) -> list[IPNetwork]:
     return [ipaddress.ip_network(item, strict=False) for item in items]
 
 
-def _is_trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:
+def parse_address(text: str) -> IPAddress | None:
+    """An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443`, `::1`.
+
+    IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what dual-stack sockets report) becomes plain IPv4, so a
+    client is one identity whichever way it reached us. None when it is not an address.
+    """
+    text = text.strip().strip('"')
+    with_port = _BRACKETED.fullmatch(text) or _IPV4_PORT.fullmatch(text)
+    if with_port:
+        text = with_port.group(1)
     try:
-        ip = ipaddress.ip_address(address)
+        address = ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return any(ip in network for network in trusted)
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _is_trusted(address: IPAddress | None, trusted: Sequence[IPNetwork]) -> bool:
+    return address is not None and any(address in network for network in trusted)
 
 
 def resolve_client_ip(
     peer: str | None, forwarded_for: str | None, trusted: Sequence[IPNetwork]
 ) -> str:
     """The socket peer, unless it is a trusted proxy: then `X-Forwarded-For` read right to left,
-    skipping trusted proxies, and the first untrusted (or leftmost valid) address wins.
+    skipping trusted proxies; the first untrusted address wins. If every hop is trusted, the
+    leftmost one is the client. A malformed hop stops the walk at the last good address (it cannot
+    have been written by one of our proxies, so nothing to its left is trustworthy).
     """
-    peer = peer or "0.0.0.0"
-    if not forwarded_for or not _is_trusted(peer, trusted):
-        return peer
-    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-    candidate = peer
-    for hop in reversed(hops):
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
+    peer_address = parse_address(peer) if peer else None
+    if peer_address is None:
+        return peer or UNKNOWN_PEER  # e.g. a Unix socket or a test client: no address to trust
+    if not forwarded_for or not _is_trusted(peer_address, trusted):
+        return peer_address.compressed
+    candidate = peer_address
+    for hop in reversed(forwarded_for.split(",")):
+        if not hop.strip():
+            continue
+        address = parse_address(hop)
+        if address is None:
             break
-        candidate = hop
-        if not _is_trusted(hop, trusted):
+        candidate = address
+        if not _is_trusted(address, trusted):
             break
-    return candidate
+    return candidate.compressed
+
+
+def forwarded_for_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """All `X-Forwarded-For` headers joined in order (a repeated header is one list, RFC 9110)."""
+    values = [value.decode("latin-1") for key, value in headers if key == b"x-forwarded-for"]
+    return ",".join(values) if values else None
+
+
+def client_ip_from_scope(scope: Any, trusted: Sequence[IPNetwork]) -> str:
+    """The client IP of an ASGI HTTP scope."""
+    peer = scope.get("client")
+    return resolve_client_ip(
+        peer[0] if peer else None, forwarded_for_header(scope.get("headers", ())), trusted
+    )

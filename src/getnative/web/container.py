@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
 from getnative.media.images import ImageLimits
 from getnative.media.storage import LocalMediaStorage, MediaStorage
 from getnative.web.client_ip import IPNetwork, parse_networks
@@ -19,6 +20,17 @@ class Container:
     media: MediaStorage
     rate_limiter: RateLimiter
     trusted_proxies: list[IPNetwork] = field(default_factory=list)
+    # None means "no reCAPTCHA check" (no secret configured: local development).
+    recaptcha_verifier: RecaptchaVerifier | None = None
+
+    def __post_init__(self) -> None:
+        if self.recaptcha_verifier is None:
+            s = self.settings
+            self.recaptcha_verifier = verifier_from_settings(
+                secret=s.recaptcha_secret,
+                url=s.recaptcha_verify_url,
+                timeout_seconds=s.recaptcha_timeout_seconds,
+            )
 
     @property
     def image_limits(self) -> ImageLimits:

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.errors import DomainError, InvalidInput, RateLimited
-from getnative.web.client_ip import IPNetwork, resolve_client_ip
+from getnative.web.client_ip import IPNetwork, client_ip_from_scope
 from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
@@ -30,8 +31,7 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 
 def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
-    peer = scope.get("client")
-    return resolve_client_ip(peer[0] if peer else None, header(scope, b"x-forwarded-for"), trusted)
+    return client_ip_from_scope(scope, trusted)
 
 
 class DialectErrors:
@@ -216,7 +216,12 @@ class RateLimitMiddleware:
             return
         bucket, limit = self._budget(scope["path"])
         key = f"{bucket}:{client_ip(scope, self.trusted)}"
-        retry_after = self.limiter.hit(key, limit=limit, window_seconds=60)
+        if getattr(self.limiter, "blocking", False):  # network I/O: keep the event loop free
+            retry_after = await run_in_threadpool(
+                self.limiter.hit, key, limit=limit, window_seconds=60
+            )
+        else:
+            retry_after = self.limiter.hit(key, limit=limit, window_seconds=60)
         if retry_after is None:
             await self.app(scope, receive, send)
             return

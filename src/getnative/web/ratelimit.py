@@ -2,22 +2,37 @@
 
 With several server processes (or machines) the in-process limiter counts per process; set
 `GETNATIVE_REDIS_URL` so they share one counter.
+
+A limiter whose `blocking` attribute is true does network I/O in `hit`; the rate-limit middleware
+then calls it in the thread pool so a slow Redis never stalls the event loop (and with it every
+other request of the process).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Protocol
 
+logger = logging.getLogger("getnative.ratelimit")
+
 
 class RateLimiter(Protocol):
+    """May also set `blocking = True` (see the module docstring)."""
+
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
         """Count one request under `key`; None if allowed, else seconds until the window resets."""
         ...
 
 
+def _retry_after(window: int, window_seconds: int, now: float) -> int:
+    return max(1, int((window + 1) * window_seconds - now))
+
+
 class MemoryRateLimiter:
+    blocking = False
+
     def __init__(self, max_keys: int = 100_000) -> None:
         self._counts: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
@@ -32,30 +47,44 @@ class MemoryRateLimiter:
             count = self._counts.get((key, window), 0) + 1
             self._counts[(key, window)] = count
         if count > limit:
-            return max(1, int((window + 1) * window_seconds - now))
+            return _retry_after(window, window_seconds, now)
         return None
 
 
 class RedisRateLimiter:
-    """INCR + EXPIRE on a per-window key; atomic across processes."""
+    """INCR + EXPIRE on a per-window key in one MULTI/EXEC; atomic across processes.
+
+    If Redis cannot be reached the request is allowed (fail open) and a warning is logged: the
+    limit protects against abuse, and losing it briefly is better than refusing every request.
+    """
+
+    blocking = True
 
     def __init__(self, url: str, prefix: str = "getnative:rl:") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._prefix = prefix
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
         now = time.time()
         window = int(now // window_seconds)
         redis_key = f"{self._prefix}{key}:{window}"
-        pipe = self._redis.pipeline()
-        pipe.incr(redis_key)
-        pipe.expire(redis_key, window_seconds + 1)
-        count, _ = pipe.execute()
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, window_seconds + 1)
+            count, _ = pipe.execute()
+        except self._errors as exc:
+            logger.warning("rate limiter: Redis unavailable, allowing request: %s", exc)
+            return None
         if int(count) > limit:
-            return max(1, int((window + 1) * window_seconds - now))
+            return _retry_after(window, window_seconds, now)
         return None
+
+    def close(self) -> None:
+        self._redis.close()
 
 
 def make_rate_limiter(redis_url: str) -> RateLimiter:

@@ -1,19 +1,23 @@
-"""The likes dialect application (skeleton; see its issue)."""
+"""The likes dialect application, mounted at `/api` (see docs/likes-api.md)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
-from getnative.errors import DomainError
+from getnative.api.likes import routes
+from getnative.api.likes.errors import install_error_handlers
+from getnative.api.likes.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
 
 
-def render_domain_error(error: DomainError, status_hint: int | None = None) -> JSONResponse:
-    return JSONResponse({"error": error.message}, status_code=status_hint or 400)
-
-
 def create_likes_app(container: Container) -> FastAPI:
-    app = FastAPI(title="likes", docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="likes",
+        description="Likes identified by client IP, guarded by reCAPTCHA v3.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.container = container
+    install_error_handlers(app)
+    app.include_router(routes.router)
     return app

@@ -1,0 +1,88 @@
+"""Likes-API identities: one user record per client IP address.
+
+The likes API has no login; the client's IP address is the identity. Each address maps to its
+own `User` of kind `ip` (no email, no password, so it can never log in). Only a keyed hash of the
+address is stored (HMAC-SHA256 with `GETNATIVE_IP_HASH_KEY`), so the table does not hold a list of
+visitors' addresses, and the hash cannot be reversed by trying all 2^32 IPv4 addresses without
+the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from getnative.accounts.models import USER_KIND_IP, User
+from getnative.db import utcnow
+
+USERNAME_PREFIX = "visitor-"
+
+
+def canonical_ip(ip: str) -> str:
+    """One spelling per address, so `::FFFF:1.2.3.4`, `::ffff:1.2.3.4` and `1.2.3.4` are one
+    user and IPv6 upper/lower case or zero compression does not make a second identity."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip.strip()
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.compressed
+
+
+def hash_ip(key: str, ip: str) -> str:
+    """HMAC-SHA256(key, canonical ip) as 64 hex characters."""
+    return hmac.new(key.encode(), canonical_ip(ip).encode(), hashlib.sha256).hexdigest()
+
+
+def username_for(ip_hash: str) -> str:
+    """A stable public name that reveals nothing about the address (`visitor-<8 hex>`)."""
+    return USERNAME_PREFIX + ip_hash[:8]
+
+
+def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = False) -> User:
+    """The IP's user, created on first sight.
+
+    Race-safe: two first requests from one address may run at once; both insert with
+    `ON CONFLICT DO NOTHING` on the unique `ip_hash` and then read the one row that won.
+
+    `lock=True` also locks the user's row until the transaction ends (PostgreSQL `FOR NO KEY
+    UPDATE`; SQLite writers are serialised anyway), so one address's writes run one after the
+    other: two quick toggles from the same client then really toggle twice instead of both
+    seeing "not liked yet". `NO KEY` keeps the lock from blocking foreign-key checks.
+    """
+    ip_hash = hash_ip(key, ip)
+    query = select(User).where(User.ip_hash == ip_hash)
+    if lock:
+        query = query.with_for_update(key_share=True)
+    existing = session.scalar(query)
+    if existing is not None:
+        return existing
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    session.execute(
+        insert(User)
+        .values(
+            kind=USER_KIND_IP,
+            ip_hash=ip_hash,
+            username=username_for(ip_hash),
+            email=None,
+            password_hash=None,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["ip_hash"])
+    )
+    return session.scalars(query).one()
+
+
+def find_ip_user(session: Session, *, key: str, ip: str) -> User | None:
+    """The IP's user if it was ever created (reads never create one)."""
+    return session.scalar(select(User).where(User.ip_hash == hash_ip(key, ip)))

@@ -1,0 +1,130 @@
+"""Test helpers of the likes API: a fake reCAPTCHA verifier server and a real uvicorn server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import uvicorn
+
+from getnative.likes.recaptcha import RecaptchaResult, RecaptchaUnavailable
+from getnative.web.app import create_app
+from getnative.web.container import Container
+
+# Token -> (HTTP status, body, seconds to sleep first) of the fake verifier.
+FAKE_ANSWERS: dict[str, tuple[int, str, float]] = {
+    "good": (200, json.dumps({"success": True, "score": 0.9, "action": "like"}), 0),
+    "edge": (200, json.dumps({"success": True, "score": 0.5}), 0),
+    "low": (200, json.dumps({"success": True, "score": 0.1}), 0),
+    "bad": (200, json.dumps({"success": False, "error-codes": ["invalid-input-response"]}), 0),
+    "v2": (200, json.dumps({"success": True}), 0),
+    "garbage": (200, "<html>not json</html>", 0),
+    "no-success": (200, json.dumps({"score": 0.9}), 0),
+    "string-score": (200, json.dumps({"success": True, "score": "high"}), 0),
+    "list": (200, "[1, 2]", 0),
+    "http500": (500, json.dumps({"success": True, "score": 0.9}), 0),
+    "slow": (200, json.dumps({"success": True, "score": 0.9}), 1.5),
+}
+
+
+@dataclass
+class FakeVerifierServer:
+    url: str
+    requests: list[dict[str, list[str]]] = field(default_factory=list)
+
+
+@contextmanager
+def fake_verifier_server() -> Iterator[FakeVerifierServer]:
+    """Google's siteverify on 127.0.0.1:<random port>, answering by token (see FAKE_ANSWERS)."""
+    received: list[dict[str, list[str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            form = parse_qs(self.rfile.read(length).decode())
+            received.append(form)
+            status, body, delay = FAKE_ANSWERS.get(
+                form.get("response", [""])[0], FAKE_ANSWERS["bad"]
+            )
+            time.sleep(delay)
+            payload = body.encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:  # the client gave up (timeout test)
+                pass
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FakeVerifierServer(
+            f"http://127.0.0.1:{server.server_address[1]}/siteverify", received
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class FakeVerifier:
+    """An in-process verifier for route tests: answers by token like the fake server."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+
+    def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:
+        self.calls.append((token, remote_ip))
+        if token == "good":
+            return RecaptchaResult(success=True, score=0.9)
+        if token == "low":
+            return RecaptchaResult(success=True, score=0.2)
+        if token == "broken":
+            raise RecaptchaUnavailable("verifier down")
+        return RecaptchaResult(success=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(container: Container) -> Iterator[str]:
+    """The whole app under a real uvicorn on 127.0.0.1:<random port>, in a background thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(container.settings, container=container)
+    config = uvicorn.Config(
+        app, lifespan="off", access_log=False, log_level="warning", proxy_headers=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

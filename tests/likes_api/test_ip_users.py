@@ -1,0 +1,72 @@
+"""IP users: keyed hashing, one record per address, race-safe creation."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from getnative.accounts.ip_users import (
+    canonical_ip,
+    find_ip_user,
+    get_or_create_ip_user,
+    hash_ip,
+    username_for,
+)
+from getnative.accounts.models import User
+from getnative.db import Database
+
+KEY = "test-key"
+
+
+def test_hash_is_keyed_hmac_sha256_of_the_canonical_address() -> None:
+    import hashlib
+    import hmac
+
+    expected = hmac.new(b"test-key", b"2001:db8::1", hashlib.sha256).hexdigest()
+    assert hash_ip(KEY, "2001:DB8:0::1") == expected
+    assert hash_ip(KEY, "::ffff:192.0.2.1") == hash_ip(KEY, "192.0.2.1")
+    assert hash_ip("other-key", "192.0.2.1") != hash_ip(KEY, "192.0.2.1")
+    assert canonical_ip(" not-an-ip ") == "not-an-ip"
+    assert username_for(expected) == f"visitor-{expected[:8]}"
+
+
+def test_get_or_create_returns_the_same_user(db: Database) -> None:
+    with db.session() as session:
+        first = get_or_create_ip_user(session, key=KEY, ip="192.0.2.1")
+    with db.session() as session:
+        again = get_or_create_ip_user(session, key=KEY, ip="192.0.2.1", lock=True)
+        other = get_or_create_ip_user(session, key=KEY, ip="192.0.2.2")
+    assert again.id == first.id
+    assert other.id != first.id
+    assert first.kind == "ip" and first.email is None and first.password_hash is None
+    assert first.is_active is True
+    with db.session(write=False) as session:
+        assert find_ip_user(session, key=KEY, ip="192.0.2.1").id == first.id  # type: ignore[union-attr]
+        assert find_ip_user(session, key=KEY, ip="192.0.2.3") is None
+
+
+def test_concurrent_first_requests_create_one_user(db: Database) -> None:
+    """Many threads see the same new address at once: one row, and all of them get it."""
+    barrier = threading.Barrier(12)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def first_visit() -> None:
+        try:
+            barrier.wait()
+            with db.session() as session:
+                ids.append(get_or_create_ip_user(session, key=KEY, ip="198.51.100.77").id)
+        except BaseException as exc:  # reported below; a thread cannot fail the test itself
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_visit) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(set(ids)) == 1 and len(ids) == 12
+    with db.session(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(User)) == 1

@@ -26,10 +26,11 @@ CATALOG_SOURCE = "getnative"
 DEFAULT_LANG = "en"
 DEFAULT_COUNT = 9
 MAX_COUNT = 100
-# Ids beyond a signed 64-bit integer cannot exist and overflow SQLite's driver: treat as unknown.
-MAX_DATABASE_ID = 2**63 - 1
+# Primary keys are `Integer` (int4 on PostgreSQL): larger ids cannot exist, and binding them would
+# overflow the driver or the column type. Such ids are unknown records, and cursors are clamped.
+MAX_DATABASE_ID = 2**31 - 1
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_INTEGER = re.compile(r"^[+-]?\d{1,30}$")
+_INTEGER = re.compile(r"^[+-]?\d{1,100}$")
 
 
 # --- parsing request values (shared by every dialect that exposes the catalog) ---------------

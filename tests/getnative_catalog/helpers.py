@@ -87,3 +87,8 @@ def cue_rows(db: Database, user_id: int) -> list[int]:
 def ids(response_json: dict[str, Any]) -> list[int]:
     assert response_json["count"] == len(response_json["records"])
     return [record["id"] for record in response_json["records"]]
+
+
+def add_video_questions(db: Database, video_id: int, texts: list[str]) -> None:
+    with db.session() as session:
+        session.add_all(WritingQuestion(video_id=video_id, text=text) for text in texts)

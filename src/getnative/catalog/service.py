@@ -30,7 +30,7 @@ MAX_COUNT = 100
 # overflow the driver or the column type. Such ids are unknown records, and cursors are clamped.
 MAX_DATABASE_ID = 2**31 - 1
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_INTEGER = re.compile(r"^[+-]?\d{1,100}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
 
 
 # --- parsing request values (shared by every dialect that exposes the catalog) ---------------

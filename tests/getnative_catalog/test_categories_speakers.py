@@ -88,4 +88,4 @@ def test_malformed_speaker_id_is_400(client: TestClient) -> None:
     for malformed in ("abc", "1.5", "1e3", "%20", "0x10", "1" * 101):
         response = client.get(f"/speakers/{malformed}")
         assert response.status_code == 400, malformed
-        assert response.json()["errors"][0]["code"] == 100
+        assert response.json()["errors"][0]["code"] == 163

@@ -111,7 +111,7 @@ def test_actions_on_malformed_ids_are_400(
     for malformed in ("abc", "1.5", "-"):
         response = client.post(f"/videos/{malformed}/{action}", headers=headers)
         assert response.status_code == 400, (action, malformed)
-        assert response.json()["errors"][0]["code"] == 100
+        assert response.json()["errors"][0]["code"] == 163
 
 
 def test_get_on_action_route_is_not_a_500(client: TestClient, db: Database) -> None:

@@ -106,10 +106,11 @@ def test_count_limits(client: TestClient, db: Database) -> None:
     make_videos(db, 2)
     assert client.get("/videos", params={"count": 1}).json()["count"] == 1
     assert client.get("/videos", params={"count": 100}).json()["count"] == 2
-    for bad in ("0", "101", "-1", "abc", "", "1.5", "9" * 200):
+    out_of_range, not_integer = ("0", "101", "-1", "99999"), ("abc", "", "1.5", "9" * 200)
+    for bad, code in [(v, 162) for v in out_of_range] + [(v, 160) for v in not_integer]:
         response = client.get("/videos", params={"count": bad})
         assert response.status_code == 400, bad
-        assert response.json()["errors"][0]["code"] == 100
+        assert response.json()["errors"][0]["code"] == code, bad
 
 
 def test_language_filter_defaults_to_english(client: TestClient, db: Database) -> None:
@@ -151,6 +152,7 @@ def test_subcategory_and_category_filters(client: TestClient, db: Database) -> N
     for name in ("subcategory_id", "category_id", "max_id"):
         response = client.get("/videos", params={name: "x"})
         assert response.status_code == 400, name
+        assert response.json()["errors"][0]["code"] == 160
 
 
 def test_external_videos_never_listed(client: TestClient, db: Database) -> None:
@@ -252,7 +254,7 @@ def test_cued_only_needs_authentication(client: TestClient, db: Database) -> Non
 def test_cued_only_accepts_only_true_or_false(client: TestClient, value: str) -> None:
     response = client.get("/videos", params={"cued_only": value})
     assert response.status_code == 400
-    assert response.json()["errors"][0]["code"] == 100
+    assert response.json()["errors"][0]["code"] == 161
 
 
 @contextmanager

@@ -39,13 +39,17 @@ _INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
 def parse_int(value: str, *, name: str) -> int:
     """A decimal integer, or InvalidInput naming the parameter (never a 422/500)."""
     if not _INTEGER.match(value.strip()):
-        raise InvalidInput(f"The parameter '{name}' must be an integer.", field=name)
+        raise InvalidInput(
+            f"The parameter '{name}' must be an integer.", code="parameter_not_integer", field=name
+        )
     return int(value.strip())
 
 
 def parse_id(value: str, *, name: str = "id") -> int:
     """A record id from a path; malformed is InvalidInput, out of range is simply unknown."""
-    number = parse_int(value, name=name)
+    if not _INTEGER.match(value.strip()):
+        raise InvalidInput(f"The {name} must be an integer.", code="id_malformed", field=name)
+    number = int(value.strip())
     return number if 0 < number <= MAX_DATABASE_ID else 0
 
 
@@ -55,7 +59,11 @@ def parse_bool(value: str, *, name: str) -> bool:
         return True
     if value == "false":
         return False
-    raise InvalidInput(f"The parameter '{name}' must be 'true' or 'false'.", field=name)
+    raise InvalidInput(
+        f"The parameter '{name}' must be 'true' or 'false'.",
+        code="parameter_not_boolean",
+        field=name,
+    )
 
 
 def validate_lang(value: str) -> str:
@@ -96,7 +104,9 @@ class VideoQuery:
         parsed_count = DEFAULT_COUNT if count is None else parse_int(count, name="count")
         if not 1 <= parsed_count <= MAX_COUNT:
             raise InvalidInput(
-                f"The parameter 'count' must be between 1 and {MAX_COUNT}.", field="count"
+                f"The parameter 'count' must be between 1 and {MAX_COUNT}.",
+                code="count_out_of_range",
+                field="count",
             )
         if q is not None and len(q) > MAX_QUERY_LENGTH:
             raise InvalidInput(

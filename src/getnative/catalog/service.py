@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -157,7 +158,7 @@ def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> 
 
     `max_id` is an inclusive cursor on the id. No COUNT is run: the page is a LIMIT.
     """
-    statement = (
+    statement: Select[Any] = (
         select(Video)
         .options(selectinload(Video.speaker), selectinload(Video.subcategory))
         .where(Video.source == CATALOG_SOURCE, Video.lang == query.lang)

@@ -13,7 +13,15 @@ from starlette.testclient import TestClient
 
 from getnative import cli
 from getnative.catalog.importer import CatalogImportError, import_file
-from getnative.catalog.models import Speaker, Transcript, Video, VideoLocale, WritingQuestion
+from getnative.catalog.models import (
+    Category,
+    Speaker,
+    Subcategory,
+    Transcript,
+    Video,
+    VideoLocale,
+    WritingQuestion,
+)
 from getnative.config import get_settings
 from getnative.db import Database
 from tests.getnative_catalog.helpers import (
@@ -189,6 +197,18 @@ def test_reimport_updates_fields_and_replaces_children(
         assert len(list(session.scalars(select(Speaker)))) == 1
 
 
+def test_empty_lists_may_be_left_blank(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "blank.yaml"
+    path.write_text(
+        "categories:\n  - name: C\n    subcategories: [S]\nspeakers:\n  - key: k\n    name: K\n"
+        "videos:\n  - key: v\n    speaker: k\n    subcategory: S\n    lang: en\n"
+        "    transcripts:\n    writing_questions:\n    locales:\n",
+        encoding="utf-8",
+    )
+    import_file(db, path, progress=False)
+    assert table_counts(db)["videos"] == 1
+
+
 def test_json_with_the_same_structure_imports(db: Database, tmp_path: Path) -> None:
     path = write_catalog(tmp_path, demo_data(), name="catalog.json")
     import_file(db, path, progress=False)
@@ -330,3 +350,17 @@ def test_cli_imports_and_demo_loads_only_into_an_empty_catalog(
     assert run_cli(db, monkeypatch, "import", "--quiet", str(DEMO_CATALOG)) == 0
     assert "videos 19 (0 new, 19 updated)" in capsys.readouterr().out
     assert table_counts(db) == expected_demo_counts()
+
+
+def test_reimport_moves_a_subcategory_to_its_new_category(db: Database, tmp_path: Path) -> None:
+    import_file(db, write_catalog(tmp_path, minimal_catalog()), progress=False)
+    moved = minimal_catalog()
+    moved["categories"] = [{"name": "Other", "subcategories": ["Sub One"]}]
+    import_file(db, write_catalog(tmp_path, moved), progress=False)
+    counts = table_counts(db)
+    assert (counts["categories"], counts["subcategories"]) == (2, 1)
+    with db.session(write=False) as session:
+        (name,) = session.execute(
+            select(Category.name).join(Subcategory).where(Subcategory.name == "Sub One")
+        ).one()
+    assert name == "Other"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -119,3 +122,21 @@ def test_get_on_action_route_is_not_a_500(client: TestClient, db: Database) -> N
     response = client.get(f"/videos/{video.id}/like")
     assert response.status_code in (404, 405)
     assert "errors" in response.json()
+
+
+def test_concurrent_cues_of_the_same_video_make_one_row(db: Database) -> None:
+    """Racing inserts must not trip the unique constraint: exactly one wins, none fails."""
+    video = make_video(db)
+    user = make_user(db)
+    barrier = threading.Barrier(6)
+
+    def cue_once() -> bool:
+        barrier.wait(timeout=10)
+        with db.session() as session:
+            return catalog.cue(session, video_id=video.id, user_id=user.id)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: cue_once(), range(6)))
+
+    assert results.count(True) == 1
+    assert cue_rows(db, user.id) == [video.id]

@@ -28,6 +28,8 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from sqlalchemy import delete, select
@@ -79,6 +81,15 @@ Timestamp = Annotated[datetime, BeforeValidator(_date_to_datetime)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_list_for_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """`writing_questions:` with nothing after it is YAML null; read it as an empty list."""
+        field_info = cls.model_fields.get(info.field_name or "")
+        if value is None and field_info is not None and field_info.default_factory is list:
+            return []
+        return value
 
 
 def _no_duplicates(values: Iterable[str], what: str) -> None:

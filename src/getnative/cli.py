@@ -28,12 +28,17 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from getnative.catalog.importer import import_file
+    from getnative.catalog.importer import CatalogImportError, import_file
 
     db = _migrate(settings)
-    report = import_file(db, Path(args.file), progress=not args.quiet)
+    try:
+        report = import_file(db, Path(args.file), progress=not args.quiet)
+    except CatalogImportError as exc:
+        print(f"getnative import: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
     print(report.summary())
-    db.dispose()
     return 0
 
 

@@ -49,6 +49,10 @@ ERROR_CODES: dict[str, int] = {
     "study_session_unknown": 152,
     "time_invalid": 153,
     "answer_invalid": 154,
+    "parameter_not_integer": 160,
+    "parameter_not_boolean": 161,
+    "count_out_of_range": 162,
+    "id_malformed": 163,
     # 2xx: authentication
     "authentication_failed": 200,
     "authentication_required": 201,

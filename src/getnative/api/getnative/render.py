@@ -162,11 +162,12 @@ def related_videos(session: Session, video: Video) -> list[Video]:
         .limit(RELATED_VIDEOS_LIMIT)
     )
     found: list[Video] = []
-    for condition in (
-        Video.subcategory_id == video.subcategory_id,
-        Video.speaker_id == video.speaker_id,
+    for column, value in (
+        (Video.subcategory_id, video.subcategory_id),
+        (Video.speaker_id, video.speaker_id),
     ):
-        found.extend(session.scalars(base.where(condition)))
+        if value is not None:  # "no subcategory" does not make videos related
+            found.extend(session.scalars(base.where(column == value)))
     return _unique_by_id(found)[:RELATED_VIDEOS_LIMIT]
 
 

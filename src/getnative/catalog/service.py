@@ -1,0 +1,222 @@
+"""Catalog rules: browsing categories, speakers and videos, searching, and the user's cue.
+
+Plain functions over a Session; HTTP dialects parse their inputs into these calls and render the
+records they return. Only catalog videos (source `getnative`) are part of the catalog: videos a
+Rockpack user added from YouTube live in the same table but never show up here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from getnative.catalog.models import Category, Speaker, Subcategory, Video
+from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
+from getnative.db import utcnow
+from getnative.errors import AuthenticationFailed, InvalidInput, NotFound
+from getnative.study.models import Cue
+
+CATALOG_SOURCE = "getnative"
+DEFAULT_LANG = "en"
+DEFAULT_COUNT = 9
+MAX_COUNT = 100
+# Primary keys are `Integer` (int4 on PostgreSQL): larger ids cannot exist, and binding them would
+# overflow the driver or the column type. Such ids are unknown records, and cursors are clamped.
+MAX_DATABASE_ID = 2**31 - 1
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
+
+
+# --- parsing request values (shared by every dialect that exposes the catalog) ---------------
+
+
+def parse_int(value: str, *, name: str) -> int:
+    """A decimal integer, or InvalidInput naming the parameter (never a 422/500)."""
+    if not _INTEGER.match(value.strip()):
+        raise InvalidInput(
+            f"The parameter '{name}' must be an integer.", code="parameter_not_integer", field=name
+        )
+    return int(value.strip())
+
+
+def parse_id(value: str, *, name: str = "id") -> int:
+    """A record id from a path; malformed is InvalidInput, out of range is simply unknown."""
+    if not _INTEGER.match(value.strip()):
+        raise InvalidInput(f"The {name} must be an integer.", code="id_malformed", field=name)
+    number = int(value.strip())
+    return number if 0 < number <= MAX_DATABASE_ID else 0
+
+
+def parse_bool(value: str, *, name: str) -> bool:
+    """Exactly `true` or `false`, as documented; anything else is a 400."""
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    raise InvalidInput(
+        f"The parameter '{name}' must be 'true' or 'false'.",
+        code="parameter_not_boolean",
+        field=name,
+    )
+
+
+def validate_lang(value: str) -> str:
+    if not LANG_PATTERN.match(value):
+        raise InvalidInput(
+            "The parameter 'lang' must be a language code such as 'en' or 'ja'.",
+            code="lang_invalid",
+            field="lang",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class VideoQuery:
+    """A validated `GET /videos` request."""
+
+    lang: str = DEFAULT_LANG
+    count: int = DEFAULT_COUNT
+    max_id: int | None = None
+    subcategory_id: int | None = None
+    category_id: int | None = None
+    q: str | None = None
+    cued_only: bool = False
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        lang: str | None = None,
+        count: str | None = None,
+        max_id: str | None = None,
+        subcategory_id: str | None = None,
+        category_id: str | None = None,
+        q: str | None = None,
+        cued_only: str | None = None,
+    ) -> VideoQuery:
+        """Validate raw query-string values; every problem is an InvalidInput (a 400)."""
+        parsed_count = DEFAULT_COUNT if count is None else parse_int(count, name="count")
+        if not 1 <= parsed_count <= MAX_COUNT:
+            raise InvalidInput(
+                f"The parameter 'count' must be between 1 and {MAX_COUNT}.",
+                code="count_out_of_range",
+                field="count",
+            )
+        if q is not None and len(q) > MAX_QUERY_LENGTH:
+            raise InvalidInput(
+                f"The search query is longer than {MAX_QUERY_LENGTH} characters.",
+                code="query_too_long",
+                field="q",
+            )
+        return cls(
+            lang=validate_lang(DEFAULT_LANG if lang is None else lang),
+            count=parsed_count,
+            max_id=None if max_id is None else _clamp_id(parse_int(max_id, name="max_id")),
+            subcategory_id=_optional_id(subcategory_id, "subcategory_id"),
+            category_id=_optional_id(category_id, "category_id"),
+            q=q if q is not None and q.strip() else None,
+            cued_only=False if cued_only is None else parse_bool(cued_only, name="cued_only"),
+        )
+
+
+def _clamp_id(value: int) -> int:
+    return max(min(value, MAX_DATABASE_ID), -MAX_DATABASE_ID)
+
+
+def _optional_id(value: str | None, name: str) -> int | None:
+    return None if value is None else _clamp_id(parse_int(value, name=name))
+
+
+# --- categories and speakers ------------------------------------------------------------------
+
+
+def list_categories(session: Session) -> Sequence[Category]:
+    """Every category with its subcategories, both by id (two queries)."""
+    query = select(Category).options(selectinload(Category.subcategories)).order_by(Category.id)
+    return session.scalars(query).all()
+
+
+def get_speaker(session: Session, speaker_id: int) -> Speaker:
+    speaker = session.get(Speaker, speaker_id) if speaker_id > 0 else None
+    if speaker is None:
+        raise NotFound("Speaker not found.", code="speaker_not_found")
+    return speaker
+
+
+# --- videos -----------------------------------------------------------------------------------
+
+
+def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> Sequence[Video]:
+    """The videos of one `GET /videos` page: newest first, or by relevance when searching.
+
+    `max_id` is an inclusive cursor on the id. No COUNT is run: the page is a LIMIT.
+    """
+    statement: Select[Any] = (
+        select(Video)
+        .options(selectinload(Video.speaker), selectinload(Video.subcategory))
+        .where(Video.source == CATALOG_SOURCE, Video.lang == query.lang)
+    )
+    if query.max_id is not None:
+        statement = statement.where(Video.id <= query.max_id)
+    if query.subcategory_id is not None:
+        statement = statement.where(Video.subcategory_id == query.subcategory_id)
+    elif query.category_id is not None:
+        in_category = select(Subcategory.id).where(Subcategory.category_id == query.category_id)
+        statement = statement.where(Video.subcategory_id.in_(in_category))
+    if query.cued_only:
+        if user_id is None:
+            raise AuthenticationFailed(
+                "Authentication is required for cued_only=true.", code="authentication_required"
+            )
+        cued = select(Cue.video_id).where(Cue.user_id == user_id)
+        statement = statement.where(Video.id.in_(cued))
+    if query.q is not None:
+        statement = apply_search(session, statement, query.q)
+    else:
+        statement = statement.order_by(Video.id.desc())
+    return session.scalars(statement.limit(query.count)).all()
+
+
+def require_catalog_video(session: Session, video_id: int) -> None:
+    """NotFound unless `video_id` is a catalog video (what the Get Native dialect can see)."""
+    found = 0 < video_id <= MAX_DATABASE_ID and session.scalar(
+        select(Video.id).where(Video.id == video_id, Video.source == CATALOG_SOURCE)
+    )
+    if not found:
+        raise NotFound("Video not found.", code="video_not_found")
+
+
+# --- the cue ----------------------------------------------------------------------------------
+
+
+def cue(session: Session, *, video_id: int, user_id: int) -> bool:
+    """Put the video in the user's cue (idempotent). True when this call added it.
+
+    A single INSERT .. ON CONFLICT DO NOTHING, so two racing requests never hit the unique
+    constraint as an error: one inserts, the other does nothing.
+    """
+    require_catalog_video(session, video_id)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Cue)
+        .values(user_id=user_id, video_id=video_id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "video_id"])
+        .returning(Cue.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def uncue(session: Session, *, video_id: int, user_id: int) -> bool:
+    """Take the video out of the user's cue (idempotent). True when it was there."""
+    require_catalog_video(session, video_id)
+    statement = (
+        delete(Cue).where(Cue.user_id == user_id, Cue.video_id == video_id).returning(Cue.id)
+    )
+    return session.execute(statement).first() is not None

@@ -1,0 +1,96 @@
+"""SRT and WebVTT to plain transcript text."""
+
+from __future__ import annotations
+
+import pytest
+
+from getnative.catalog.subtitles import SubtitleError, srt_to_text, vtt_to_text
+
+SRT = """1
+00:00:00,000 --> 00:00:05,200
+Hey there, I'm <i>Harold</i>,
+and today I talk about cards.
+
+2
+00:00:05,200 --> 00:00:12,800
+{\\an8}Back home &amp; at work.
+
+10
+00:00:12,800 --> 00:00:20,500 X1:40 X2:600 Y1:20 Y2:50
+<font color="#fff">The end.</font>
+"""
+
+
+def test_srt_drops_numbers_timings_and_tags() -> None:
+    assert srt_to_text(SRT) == (
+        "Hey there, I'm Harold, and today I talk about cards. Back home & at work. The end."
+    )
+
+
+def test_srt_tolerates_crlf_bom_and_extra_blank_lines() -> None:
+    source = "\ufeff1\r\n00:00:01,000 --> 00:00:02,000\r\nOne\r\n\r\n\r\n\r\n2\r\n" + (
+        "00:00:02,000 --> 00:00:03,000\r\nTwo\r\n"
+    )
+    assert srt_to_text(source) == "One Two"
+
+
+def test_srt_keeps_numbers_that_are_dialogue() -> None:
+    source = "1\n00:00:01,000 --> 00:00:02,000\n42\n\n2\n00:00:02,000 --> 00:00:03,000\nok\n"
+    assert srt_to_text(source) == "42 ok"
+
+
+def test_japanese_cues_are_joined_without_spaces() -> None:
+    source = (
+        "1\n00:00:00,000 --> 00:00:02,000\nこんにちは。\n\n"
+        "2\n00:00:02,000 --> 00:00:04,000\n名刺です。\n"
+    )
+    assert srt_to_text(source, lang="ja") == "こんにちは。名刺です。"
+
+
+VTT = """WEBVTT - a title
+Kind: captions
+
+NOTE
+This is a comment --> not a cue
+
+STYLE
+::cue { color: yellow }
+
+intro
+00:00.000 --> 00:04.000 align:start position:10%
+<v Sarah>Hi everyone,</v> I'm <c.loud>Sarah</c>.
+
+00:00:04.000 --> 00:00:12.500
+A quick <00:00:05.000>hello &lt;3
+by the coffee machine.
+"""
+
+
+def test_vtt_drops_header_notes_styles_ids_settings_and_tags() -> None:
+    assert vtt_to_text(VTT) == "Hi everyone, I'm Sarah. A quick hello <3 by the coffee machine."
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "",
+        "just some text",
+        "1\nno timing here\n",
+    ],
+)
+def test_srt_without_cues_is_rejected(source: str) -> None:
+    with pytest.raises(SubtitleError):
+        srt_to_text(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "",
+        "00:00.000 --> 00:01.000\nno header\n",
+        "WEBVTT\n\nNOTE only a note\n",
+    ],
+)
+def test_vtt_without_header_or_cues_is_rejected(source: str) -> None:
+    with pytest.raises(SubtitleError):
+        vtt_to_text(source)

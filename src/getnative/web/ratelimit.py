@@ -16,6 +16,14 @@ class RateLimiter(Protocol):
         """Count one request under `key`; None if allowed, else seconds until the window resets."""
         ...
 
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        """Read without counting: (hits so far in this window, seconds until it resets)."""
+        ...
+
+
+def _seconds_left(now: float, window: int, window_seconds: int) -> int:
+    return max(1, int((window + 1) * window_seconds - now))
+
 
 class MemoryRateLimiter:
     def __init__(self, max_keys: int = 100_000) -> None:
@@ -34,6 +42,13 @@ class MemoryRateLimiter:
         if count > limit:
             return max(1, int((window + 1) * window_seconds - now))
         return None
+
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        now = time.time()
+        window = int(now // window_seconds)
+        with self._lock:
+            count = self._counts.get((key, window), 0)
+        return count, _seconds_left(now, window, window_seconds)
 
 
 class RedisRateLimiter:
@@ -56,6 +71,12 @@ class RedisRateLimiter:
         if int(count) > limit:
             return max(1, int((window + 1) * window_seconds - now))
         return None
+
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        now = time.time()
+        window = int(now // window_seconds)
+        value = self._redis.get(f"{self._prefix}{key}:{window}")
+        return int(value or 0), _seconds_left(now, window, window_seconds)
 
 
 def make_rate_limiter(redis_url: str) -> RateLimiter:

@@ -7,7 +7,6 @@ response's fields (`profile_image_url`, `default_profile_image`, `notifications`
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from typing import Any
@@ -40,6 +39,9 @@ router = APIRouter()
 
 DATA_URL_PREFIX = re.compile(r"^data:[\w.+-]+/[\w.+-]+;base64,", re.IGNORECASE)
 WHITESPACE = re.compile(r"\s+")
+# Canonical base64: whole 4-character groups, padding only at the very end (binascii alone
+# accepts excess padding such as `QUJD=`).
+BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
 
 def render_account(session: Session, user: User) -> dict[str, Any]:
@@ -132,13 +134,16 @@ def change_password(
 
 def decode_base64_image(text: str) -> bytes:
     """Strict base64 (whitespace such as MIME line breaks allowed), optionally as a data URL."""
-    text = DATA_URL_PREFIX.sub("", text.strip(), count=1)
+    text = WHITESPACE.sub("", DATA_URL_PREFIX.sub("", text.strip(), count=1))
+    invalid = InvalidInput(
+        "The image is not valid base64.", code="image_base64_invalid", field="image"
+    )
+    if not BASE64.match(text):
+        raise invalid
     try:
-        return base64.b64decode(WHITESPACE.sub("", text), validate=True)
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidInput(
-            "The image is not valid base64.", code="image_base64_invalid", field="image"
-        ) from exc
+        raise invalid from exc
 
 
 @router.post("/account/profile_image", status_code=204)

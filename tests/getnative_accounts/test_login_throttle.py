@@ -121,3 +121,10 @@ def test_peek_reads_without_counting() -> None:
     assert count == 1
     assert 1 <= reset <= 60
     assert limiter.peek("k", window_seconds=60)[0] == 1
+
+
+def test_a_limit_of_zero_switches_throttling_off() -> None:
+    throttle = service.LoginThrottle(MemoryRateLimiter(), limit=0)
+    for _ in range(3):
+        throttle.record_failure("a@example.com", "1.1.1.1")
+        throttle.check("a@example.com", "1.1.1.1")

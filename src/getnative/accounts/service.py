@@ -320,6 +320,8 @@ class LoginThrottle:
         return f"login-fail:account:{account}", f"login-fail:ip:{client_ip}"
 
     def check(self, login: str, client_ip: str) -> None:
+        if self.limit <= 0:  # throttling switched off
+            return
         for key in self._keys(login, client_ip):
             count, retry_after = self.counter.peek(key, window_seconds=self.window_seconds)
             if count >= self.limit:

@@ -23,6 +23,9 @@ from getnative.media.storage import MediaStorage
 from getnative.notifications.service import create_welcome
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a login,
+# an email or a name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 6
 MAX_PASSWORD_LENGTH = 128
 # A BCP 47 subset: language (2-3 letters), optional script (4 letters), optional region
@@ -38,7 +41,11 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 def normalize_email(email: str) -> str:
     """Trim and lower-case; refuse anything that is not shaped like an address."""
     normalized = email.strip().lower()
-    if len(normalized) > 254 or not EMAIL_PATTERN.match(normalized):
+    if (
+        len(normalized) > 254
+        or not EMAIL_PATTERN.match(normalized)
+        or CONTROL_CHARACTERS.search(normalized)
+    ):
         raise InvalidInput("The email address is invalid.", code="email_invalid", field="email")
     return normalized
 
@@ -97,13 +104,15 @@ def authenticate(session: Session, *, login: str, password: str) -> User:
     Unknown logins and wrong passwords are the same error and cost the same time.
     """
     login = login.strip()
-    user = session.scalar(
-        select(User).where(
-            User.is_active.is_(True),
-            User.password_hash.is_not(None),
-            or_(User.email == login.lower(), User.username == login),
+    user = None
+    if not CONTROL_CHARACTERS.search(login):
+        user = session.scalar(
+            select(User).where(
+                User.is_active.is_(True),
+                User.password_hash.is_not(None),
+                or_(User.email == login.lower(), User.username == login),
+            )
         )
-    )
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise AuthenticationFailed(
             "The email or password is incorrect.", code="invalid_credentials"
@@ -216,9 +225,9 @@ def normalize_name(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if len(value) > MAX_NAME_LENGTH:
+    if len(value) > MAX_NAME_LENGTH or CONTROL_CHARACTERS.search(value):
         raise InvalidInput(
-            f"'name' must be at most {MAX_NAME_LENGTH} characters long.",
+            f"'name' must be at most {MAX_NAME_LENGTH} characters, without control characters.",
             code="name_invalid",
             field="name",
         )

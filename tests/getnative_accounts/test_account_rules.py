@@ -7,7 +7,7 @@ import pytest
 from getnative.accounts import service
 from getnative.accounts.models import User
 from getnative.db import Database
-from getnative.errors import InvalidInput
+from getnative.errors import Conflict, InvalidInput
 from tests.factories import make_user
 
 
@@ -52,3 +52,19 @@ def test_update_profile_is_all_or_nothing(db: Database) -> None:
         with pytest.raises(InvalidInput):
             service.update_profile(session, row, changes)
         assert row.lang == "en"
+
+
+def test_email_change_losing_a_race_is_email_in_use(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(db, email="wanted@example.com")
+    user = make_user(db)
+    # Simulate the other transaction committing between our check and our write.
+    monkeypatch.setattr(service, "email_in_use", lambda *_args, **_kwargs: False)
+    with db.session() as session:
+        row = session.get(User, user.id)
+        assert row is not None
+        with pytest.raises(Conflict) as raised:
+            service.change_email(session, row, "wanted@example.com")
+        assert raised.value.code == "email_in_use"
+        assert session.get(User, user.id) is not None  # the session is still usable

@@ -152,9 +152,16 @@ def change_email(session: Session, user: User, email: str) -> None:
         return
     if email_in_use(session, email, except_user_id=user.id):
         raise Conflict("This email address is already in use.", code="email_in_use", field="email")
-    user.email = email
-    user.email_verified = False
-    session.flush()
+    try:
+        # A concurrent change to the same address loses on the partial unique index.
+        with session.begin_nested():
+            user.email = email
+            user.email_verified = False
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This email address is already in use.", code="email_in_use", field="email"
+        ) from exc
 
 
 def deactivate(session: Session, user: User) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,19 +16,36 @@ from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.models import Channel, Subscription
 from getnative.db import utcnow
-from getnative.errors import AuthenticationFailed, Conflict, InvalidInput
+from getnative.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
 from getnative.likes.service import remove_all_likes_of_user
+from getnative.media.images import ImageLimits, reencode
+from getnative.media.storage import MediaStorage
 from getnative.notifications.service import create_welcome
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a login,
+# an email or a name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MIN_PASSWORD_LENGTH = 6
 MAX_PASSWORD_LENGTH = 128
+# A BCP 47 subset: language (2-3 letters), optional script (4 letters), optional region
+# (2 letters or 3 digits): en, ja, en-US, zh-Hant-TW, es-419.
+LANGUAGE_TAG_PATTERN = re.compile(
+    r"^(?P<language>[A-Za-z]{2,3})(?:-(?P<script>[A-Za-z]{4}))?(?:-(?P<region>[A-Za-z]{2}|\d{3}))?$"
+)
+MAX_UTC_OFFSET_SECONDS = 14 * 60 * 60
+MAX_NAME_LENGTH = 200
+LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 def normalize_email(email: str) -> str:
     """Trim and lower-case; refuse anything that is not shaped like an address."""
     normalized = email.strip().lower()
-    if len(normalized) > 254 or not EMAIL_PATTERN.match(normalized):
+    if (
+        len(normalized) > 254
+        or not EMAIL_PATTERN.match(normalized)
+        or CONTROL_CHARACTERS.search(normalized)
+    ):
         raise InvalidInput("The email address is invalid.", code="email_invalid", field="email")
     return normalized
 
@@ -83,13 +104,15 @@ def authenticate(session: Session, *, login: str, password: str) -> User:
     Unknown logins and wrong passwords are the same error and cost the same time.
     """
     login = login.strip()
-    user = session.scalar(
-        select(User).where(
-            User.is_active.is_(True),
-            User.password_hash.is_not(None),
-            or_(User.email == login.lower(), User.username == login),
+    user = None
+    if not CONTROL_CHARACTERS.search(login):
+        user = session.scalar(
+            select(User).where(
+                User.is_active.is_(True),
+                User.password_hash.is_not(None),
+                or_(User.email == login.lower(), User.username == login),
+            )
         )
-    )
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise AuthenticationFailed(
             "The email or password is incorrect.", code="invalid_credentials"
@@ -129,9 +152,16 @@ def change_email(session: Session, user: User, email: str) -> None:
         return
     if email_in_use(session, email, except_user_id=user.id):
         raise Conflict("This email address is already in use.", code="email_in_use", field="email")
-    user.email = email
-    user.email_verified = False
-    session.flush()
+    try:
+        # A concurrent change to the same address loses on the partial unique index.
+        with session.begin_nested():
+            user.email = email
+            user.email_verified = False
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            "This email address is already in use.", code="email_in_use", field="email"
+        ) from exc
 
 
 def deactivate(session: Session, user: User) -> None:
@@ -163,3 +193,170 @@ def _leave_all_channels(session: Session, user_id: int) -> None:
         select(Subscription).where(Subscription.user_id == user_id)
     ):
         session.delete(subscription)
+
+
+# --- profile settings -------------------------------------------------------------------------
+
+
+def normalize_language_tag(value: str, *, field: str) -> str:
+    """Validate a BCP 47 tag and write it canonically (`en-us` -> `en-US`)."""
+    match = LANGUAGE_TAG_PATTERN.match(value.strip())
+    if match is None:
+        raise InvalidInput(
+            f"'{field}' must be a BCP 47 language code such as en, ja or en-US.",
+            code="lang_invalid",
+            field=field,
+        )
+    parts = [match["language"].lower()]
+    if match["script"]:
+        parts.append(match["script"].title())
+    if match["region"]:
+        parts.append(match["region"].upper())
+    return "-".join(parts)
+
+
+def validate_utc_offset(value: int | None) -> int | None:
+    """Seconds east of UTC, at most 14 hours either way (the widest real offsets)."""
+    if value is not None and abs(value) > MAX_UTC_OFFSET_SECONDS:
+        raise InvalidInput(
+            f"'utc_offset' must be between -{MAX_UTC_OFFSET_SECONDS} and "
+            f"{MAX_UTC_OFFSET_SECONDS} seconds.",
+            code="utc_offset_invalid",
+            field="utc_offset",
+        )
+    return value
+
+
+def normalize_name(value: str | None) -> str | None:
+    """Trimmed; empty clears the name."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > MAX_NAME_LENGTH or CONTROL_CHARACTERS.search(value):
+        raise InvalidInput(
+            f"'name' must be at most {MAX_NAME_LENGTH} characters, without control characters.",
+            code="name_invalid",
+            field="name",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """Settings a member may change; only fields listed in `given` are applied."""
+
+    given: frozenset[str]
+    email_notifications_enabled: bool | None = None
+    browser_notifications_enabled: bool | None = None
+    default_study_language_code: str | None = None
+    lang: str | None = None
+    utc_offset: int | None = None
+    name: str | None = None
+
+
+NON_NULLABLE_SETTINGS = (
+    "email_notifications_enabled",
+    "browser_notifications_enabled",
+    "default_study_language_code",
+    "lang",
+)
+
+
+def update_profile(session: Session, user: User, changes: ProfileChanges) -> None:
+    """Validate every given field first, then apply them all (all or nothing)."""
+    values: dict[str, object] = {}
+    for field in changes.given:
+        value = getattr(changes, field)
+        if value is None and field in NON_NULLABLE_SETTINGS:
+            raise InvalidInput(f"'{field}' cannot be null.", code="field_invalid", field=field)
+        if field in ("default_study_language_code", "lang"):
+            value = normalize_language_tag(value, field=field)
+        elif field == "utc_offset":
+            value = validate_utc_offset(value)
+        elif field == "name":
+            value = normalize_name(value)
+        values[field] = value
+    for field, value in values.items():
+        setattr(user, field, value)
+    session.flush()
+
+
+PROFILE_IMAGE_SIDE = 512
+
+
+def replace_profile_image(
+    session: Session, user: User, data: bytes, *, media: MediaStorage, limits: ImageLimits
+) -> str:
+    """Check and re-encode the upload, store it under a fresh key and point the user at it.
+
+    The file is written (atomically) before the row changes, and under a new random key, so a
+    failure at any step leaves the previous picture in place and never a half-written one.
+    Returns the new public URL.
+    """
+    image = reencode(data, limits, max_side=PROFILE_IMAGE_SIDE)
+    key = f"avatars/{user.id}/{uuid.uuid4().hex}.{image.extension}"
+    media.put(key, image.data, image.content_type)
+    user.picture_url = media.url(key)
+    session.flush()
+    return user.picture_url
+
+
+# --- login throttling ----------------------------------------------------------------------------
+
+
+class AttemptCounter(Protocol):
+    """What throttling needs of a rate limiter (see getnative.web.ratelimit)."""
+
+    def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None: ...
+
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]: ...
+
+
+class LoginThrottled(RateLimited):
+    code = "login_throttled"
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Slows password guessing: at most `limit` failed logins per account and per client IP in a
+    15-minute window; beyond that, logins are refused before the password is even checked.
+
+    Only failures count, so a member logging in often is never throttled. Checking and counting
+    are two steps, so a burst of concurrent guesses can overshoot the limit by the burst size;
+    the counter is shared across processes when the limiter is Redis-backed.
+    """
+
+    counter: AttemptCounter
+    limit: int
+    window_seconds: int = LOGIN_WINDOW_SECONDS
+
+    def _keys(self, login: str, client_ip: str) -> tuple[str, str]:
+        # The account key is hashed so emails never sit in the limiter's store (Redis) in clear.
+        account = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
+        return f"login-fail:account:{account}", f"login-fail:ip:{client_ip}"
+
+    def check(self, login: str, client_ip: str) -> None:
+        if self.limit <= 0:  # throttling switched off
+            return
+        for key in self._keys(login, client_ip):
+            count, retry_after = self.counter.peek(key, window_seconds=self.window_seconds)
+            if count >= self.limit:
+                raise LoginThrottled(
+                    "Too many failed login attempts. Try again later.", retry_after=retry_after
+                )
+
+    def record_failure(self, login: str, client_ip: str) -> None:
+        for key in self._keys(login, client_ip):
+            self.counter.hit(key, limit=self.limit, window_seconds=self.window_seconds)
+
+
+def authenticate_throttled(
+    session: Session, throttle: LoginThrottle, *, login: str, password: str, client_ip: str
+) -> User:
+    """`authenticate`, refused while the account or the IP has too many recent failures."""
+    throttle.check(login, client_ip)
+    try:
+        return authenticate(session, login=login, password=password)
+    except AuthenticationFailed:
+        throttle.record_failure(login, client_ip)
+        raise

@@ -25,6 +25,10 @@ class RateLimiter(Protocol):
         """Count one request under `key`; None if allowed, else seconds until the window resets."""
         ...
 
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        """Read without counting: (hits so far in this window, seconds until it resets)."""
+        ...
+
 
 def _retry_after(window: int, window_seconds: int, now: float) -> int:
     return max(1, int((window + 1) * window_seconds - now))
@@ -49,6 +53,13 @@ class MemoryRateLimiter:
         if count > limit:
             return _retry_after(window, window_seconds, now)
         return None
+
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        now = time.time()
+        window = int(now // window_seconds)
+        with self._lock:
+            count = self._counts.get((key, window), 0)
+        return count, _retry_after(window, window_seconds, now)
 
 
 class RedisRateLimiter:
@@ -82,6 +93,16 @@ class RedisRateLimiter:
         if int(count) > limit:
             return _retry_after(window, window_seconds, now)
         return None
+
+    def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
+        now = time.time()
+        window = int(now // window_seconds)
+        try:
+            value = self._redis.get(f"{self._prefix}{key}:{window}")
+        except self._errors as exc:
+            logger.warning("rate limiter: Redis unavailable, treating count as 0: %s", exc)
+            value = None
+        return int(value or 0), _retry_after(window, window_seconds, now)
 
     def close(self) -> None:
         self._redis.close()

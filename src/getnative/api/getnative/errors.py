@@ -73,6 +73,10 @@ ERROR_CODES: dict[str, int] = {
     # 5xx: server
     "internal_error": 500,
     "upstream_unavailable": 501,
+    # accounts (appended)
+    "image_base64_invalid": 132,
+    "utc_offset_invalid": 141,
+    "name_invalid": 142,
 }
 
 STATUS_BY_ERROR_TYPE: list[tuple[type[DomainError], int]] = [

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.mail import LogMailer, Mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import LocalMediaStorage, MediaStorage
 from getnative.web.client_ip import IPNetwork, parse_networks
@@ -19,6 +20,7 @@ class Container:
     media: MediaStorage
     rate_limiter: RateLimiter
     trusted_proxies: list[IPNetwork] = field(default_factory=list)
+    mailer: Mailer = field(default_factory=LogMailer)
 
     @property
     def image_limits(self) -> ImageLimits:

@@ -96,7 +96,10 @@ def test_login_with_username_email_or_other_case(client: TestClient, db: Databas
 @pytest.mark.parametrize(
     ("form", "error"),
     [
-        ({"grant_type": "client_credentials", "username": "x", "password": "y"}, "unsupported_grant_type"),
+        (
+            {"grant_type": "client_credentials", "username": "x", "password": "y"},
+            "unsupported_grant_type",
+        ),
         ({"username": "x", "password": "y"}, "invalid_request"),
         ({"grant_type": "password", "username": "x"}, "invalid_request"),
         ({"grant_type": "password", "password": "y"}, "invalid_request"),
@@ -137,9 +140,7 @@ def test_login_refuses_wrong_password_deactivated_and_json_bodies(
     assert nul.status_code == 400
 
 
-def test_login_attempts_are_limited_per_username_and_per_ip(
-    tmp_path: Path, db: Database
-) -> None:
+def test_login_attempts_are_limited_per_username_and_per_ip(tmp_path: Path, db: Database) -> None:
     client = custom_client(tmp_path, db, login_attempts_per_15_minutes=3)
     user = make_member(db)
     form = {"grant_type": "password", "username": user.username, "password": "wrong-password"}
@@ -172,7 +173,9 @@ def test_register_answers_credentials_and_creates_the_user(
         welcome = session.scalar(select(func.count()).where(Notification.user_id == user.id))
         assert welcome == 1
     assert_credentials(response.json(), client.app.state.container.settings, user.id)
-    assert login(client, "porkchopexpress", form["password"])["user_id"] == response.json()["user_id"]
+    assert (
+        login(client, "porkchopexpress", form["password"])["user_id"] == response.json()["user_id"]
+    )
 
 
 def test_register_without_gender(client: TestClient) -> None:
@@ -276,9 +279,15 @@ def test_refresh_rotates_and_reuse_revokes_every_refresh_token(
     assert reused.json()["error"] == "invalid_grant"
     for token in (third.json()["refresh_token"], other_device["refresh_token"]):
         assert refresh(client, token).json()["error"] == "invalid_grant"
+    # Replaying it again is merely unknown: it does not revoke the next login's tokens.
+    fresh = login(client, user.username or "")
+    assert refresh(client, first["refresh_token"]).json()["error"] == "invalid_grant"
+    assert refresh(client, fresh["refresh_token"]).status_code == 200
     # Access tokens already issued keep working until they expire.
     ok = client.put(
-        user_path(user, "first_name/"), json="Paula", headers=bearer_token(third.json()["access_token"])
+        user_path(user, "first_name/"),
+        json="Paula",
+        headers=bearer_token(third.json()["access_token"]),
     )
     assert ok.status_code == 204
 
@@ -368,7 +377,11 @@ def test_reset_password_mails_a_link_and_never_reveals_accounts(
 ) -> None:
     mailer = _mailer(client)
     user = make_member(db, username="forgetful", email="forgetful@example.com")
-    for form in ({"username": "FORGETFUL"}, {"email": "forgetful@example.com"}, {"username": "ghost"}):
+    for form in (
+        {"username": "FORGETFUL"},
+        {"email": "forgetful@example.com"},
+        {"username": "ghost"},
+    ):
         response = client.post("/ws/reset-password/", data=form, headers=basic())
         assert response.status_code == 204
         assert response.content == b""
@@ -379,14 +392,16 @@ def test_reset_password_mails_a_link_and_never_reveals_accounts(
     old = login(client, "forgetful")
 
     confirm = client.post(
-        "/ws/reset-password/confirm/", data={"token": token, "password": "brand-new-pw"},
+        "/ws/reset-password/confirm/",
+        data={"token": token, "password": "brand-new-pw"},
         headers=basic(),
     )
     assert confirm.status_code == 204
     assert login(client, "forgetful", "brand-new-pw")["user_id"] == old["user_id"]
     assert refresh(client, old["refresh_token"]).json()["error"] == "invalid_grant"
     again = client.post(
-        "/ws/reset-password/confirm/", data={"token": token, "password": "another-pw"},
+        "/ws/reset-password/confirm/",
+        data={"token": token, "password": "another-pw"},
         headers=basic(),
     )
     assert again.status_code == 400
@@ -397,7 +412,8 @@ def test_reset_password_mails_a_link_and_never_reveals_accounts(
 def test_reset_password_errors(client: TestClient, db: Database) -> None:
     assert client.post("/ws/reset-password/", data={}, headers=basic()).status_code == 400
     bad = client.post(
-        "/ws/reset-password/confirm/", data={"token": "nope", "password": "whatever1"},
+        "/ws/reset-password/confirm/",
+        data={"token": "nope", "password": "whatever1"},
         headers=basic(),
     )
     assert bad.json()["error"] == "invalid_grant"

@@ -1,10 +1,10 @@
 """Rockpack OAuth 2 rules: client authentication, credentials, rotating refresh tokens, resets.
 
 Refresh tokens are random strings of which only the SHA-256 is stored (a database leak does not
-leak usable tokens). Each use rotates the token: the presented one is revoked and a new one
-issued. Presenting an already revoked token means a copy is in someone else's hands, so every
-refresh token of that user is revoked (RFC 6819 5.2.2.3, "refresh token rotation"); the access
-tokens already issued live out their short lifetime (one hour by default).
+leak usable tokens). Each use rotates the token: the presented one is marked revoked and a new
+one issued. Presenting a rotated-out token means a copy is in someone else's hands, so every
+refresh token of that user, on every client, is revoked (RFC 6819 5.2.2.3, "refresh token
+rotation"); the access tokens already issued live out their short lifetime (one hour by default).
 """
 
 from __future__ import annotations
@@ -70,9 +70,7 @@ def verify_client(clients: Mapping[str, str], client_id: str, secret: str) -> bo
     return matches and expected is not None
 
 
-def check_login_budget(
-    limiter: RateLimiter, *, login: str, client_ip: str, limit: int
-) -> None:
+def check_login_budget(limiter: RateLimiter, *, login: str, client_ip: str, limit: int) -> None:
     """Count one password attempt against the login's and the IP's 15-minute budgets.
 
     Every attempt is counted before the password is checked: counting only failures would need a
@@ -110,11 +108,16 @@ def issue_refresh_token(session: Session, *, user_id: int, client_id: str, ttl_s
 
 
 def revoke_refresh_tokens(session: Session, user_id: int) -> int:
-    """Revoke every live refresh token of the user (password change, reuse detected)."""
+    """Revoke every refresh token of the user (password change or reset, reuse detected).
+
+    The rows are deleted, not marked: a token revoked this way is then simply unknown when it
+    comes back, so a stale device (or a replaying thief) gets `invalid_grant` without setting off
+    reuse detection again and revoking the tokens of the user's next login.
+    """
     result = session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        delete(RefreshToken)
+        .where(RefreshToken.user_id == user_id)
+        .execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount
 

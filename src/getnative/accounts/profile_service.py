@@ -154,9 +154,7 @@ def validate_locale(value: str) -> str:
     """An IETF language tag such as `en-us` or `en-GB`; `_` is accepted and written as `-`."""
     value = value.strip()
     if len(value) > MAX_LOCALE_LENGTH or not LOCALE_PATTERN.match(value):
-        raise InvalidInput(
-            "Not a valid IETF language tag.", code="locale_invalid", field="locale"
-        )
+        raise InvalidInput("Not a valid IETF language tag.", code="locale_invalid", field="locale")
     return value.replace("_", "-")
 
 
@@ -303,9 +301,7 @@ def find_member_by_login(session: Session, login: str) -> User | None:
         return None
     column = User.email if "@" in login else func.lower(User.username)
     return session.scalar(
-        select(User).where(
-            column == login, User.is_active.is_(True), User.kind == USER_KIND_MEMBER
-        )
+        select(User).where(column == login, User.is_active.is_(True), User.kind == USER_KIND_MEMBER)
     )
 
 

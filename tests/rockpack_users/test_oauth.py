@@ -419,3 +419,12 @@ def test_reset_password_errors(client: TestClient, db: Database) -> None:
     assert bad.json()["error"] == "invalid_grant"
     missing = client.post("/ws/reset-password/confirm/", data={"token": "x"}, headers=basic())
     assert missing.status_code == 400
+
+
+def test_reset_requests_are_limited(tmp_path: Path, db: Database) -> None:
+    client = custom_client(tmp_path, db, login_attempts_per_15_minutes=2)
+    form = {"email": "someone@example.com"}
+    statuses = [
+        client.post("/ws/reset-password/", data=form, headers=basic()).status_code for _ in range(3)
+    ]
+    assert statuses == [204, 204, 429]

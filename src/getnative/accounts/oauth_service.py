@@ -70,14 +70,16 @@ def verify_client(clients: Mapping[str, str], client_id: str, secret: str) -> bo
     return matches and expected is not None
 
 
-def check_login_budget(limiter: RateLimiter, *, login: str, client_ip: str, limit: int) -> None:
+def check_login_budget(
+    limiter: RateLimiter, *, login: str, client_ip: str, limit: int, purpose: str = "login"
+) -> None:
     """Count one password attempt against the login's and the IP's 15-minute budgets.
 
     Every attempt is counted before the password is checked: counting only failures would need a
     read-only look at the counter, or a correct guess would still get through once over the
     limit. Real clients log in rarely (refresh tokens do the rest), so the budget is ample.
     """
-    keys = (f"login:user:{login.strip().lower()}", f"login:ip:{client_ip}")
+    keys = (f"{purpose}:user:{login.strip().lower()}", f"{purpose}:ip:{client_ip}")
     waits = [limiter.hit(key, limit=limit, window_seconds=LOGIN_WINDOW_SECONDS) for key in keys]
     retry_after = max((wait for wait in waits if wait is not None), default=None)
     if retry_after is not None:

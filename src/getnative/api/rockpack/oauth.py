@@ -33,6 +33,15 @@ BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="rockpack"'}
 MAX_FIELD_LENGTH = 1000
 
 
+def form_body(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """OpenAPI description of a form-encoded body (the fields are read by the `Form` dependency,
+    so FastAPI cannot describe them itself)."""
+    properties = {name: {"type": "string"} for name in (*required, *optional)}
+    schema = {"type": "object", "required": list(required), "properties": properties}
+    content = {"application/x-www-form-urlencoded": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 def oauth_error(error: str, status: int = 400, message: str | None = None) -> RockpackError:
     headers = BASIC_CHALLENGE if status == 401 else None
     return RockpackError(status, error, message=message, headers=headers)
@@ -116,7 +125,7 @@ def discovery(container: AppContainer) -> dict[str, str]:
     }
 
 
-@router.post("/login/")
+@router.post("/login/", openapi_extra=form_body("grant_type", "username", "password"))
 def login(
     request: Request, client_id: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> JSONResponse:
@@ -137,7 +146,10 @@ def login(
     return credentials_body(container, _issue(session, user, client_id, container))
 
 
-@router.post("/register/")
+@router.post(
+    "/register/",
+    openapi_extra=form_body(*profile_service.REQUIRED_REGISTRATION_FIELDS, optional=("gender",)),
+)
 def register(
     client_id: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> JSONResponse:
@@ -151,7 +163,7 @@ def register(
     return credentials_body(container, _issue(session, user, client_id, container))
 
 
-@router.post("/token/")
+@router.post("/token/", openapi_extra=form_body("grant_type", "refresh_token"))
 def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONResponse:
     """Exchange a refresh token for a new pair; a reused token revokes all of the user's.
 
@@ -175,7 +187,7 @@ def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONRes
     return credentials_body(container, credentials)
 
 
-@router.post("/register/availability/")
+@router.post("/register/availability/", openapi_extra=form_body(optional=("username", "email")))
 def availability(_client: ClientId, form: Form, session: DbSession) -> dict[str, bool]:
     """Whether the given username and/or email could be registered now."""
     username, email = form.get("username", ""), form.get("email", "")
@@ -189,7 +201,11 @@ def availability(_client: ClientId, form: Form, session: DbSession) -> dict[str,
     return {"available": available}
 
 
-@router.post("/reset-password/", status_code=204)
+@router.post(
+    "/reset-password/",
+    status_code=204,
+    openapi_extra=form_body(optional=("username", "email")),
+)
 def request_password_reset(
     request: Request, _client: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> Response:
@@ -199,9 +215,10 @@ def request_password_reset(
         raise invalid_request("Give a username or an email.")
     oauth_service.check_login_budget(
         container.rate_limiter,
-        login=f"reset:{login}",
+        login=login,
         client_ip=client_ip(request.scope, container.trusted_proxies),
         limit=container.settings.login_attempts_per_15_minutes,
+        purpose="reset",
     )
     user = profile_service.find_member_by_login(session, login)
     if user is not None and user.email:
@@ -209,7 +226,9 @@ def request_password_reset(
     return Response(status_code=204)
 
 
-@router.post("/reset-password/confirm/", status_code=204)
+@router.post(
+    "/reset-password/confirm/", status_code=204, openapi_extra=form_body("token", "password")
+)
 def confirm_password_reset(
     _client: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> Response:

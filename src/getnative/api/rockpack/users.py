@@ -30,6 +30,23 @@ AVATAR_MAX_SIDE = 600
 BOTH_PASSWORDS = "Both old and new passwords must be supplied."
 
 
+def _body_doc(content_type: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI description of a body read by a dependency rather than a model."""
+    return {"requestBody": {"required": True, "content": {content_type: {"schema": schema}}}}
+
+
+PASSWORD_BODY = _body_doc(
+    "application/json",
+    {
+        "type": "object",
+        "required": ["old", "new"],
+        "properties": {"old": {"type": "string"}, "new": {"type": "string", "minLength": 6}},
+    },
+)
+IMAGE_BODY = _body_doc("image/*", {"type": "string", "format": "binary"})
+STRING_BODY = _body_doc("application/json", {"type": "string"})
+
+
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
@@ -65,7 +82,7 @@ def _password_error(message: str) -> RockpackError:
     return RockpackError(400, "invalid request", message=[message])
 
 
-@router.put("/{userid}/password/")
+@router.put("/{userid}/password/", openapi_extra=PASSWORD_BODY)
 def update_password(
     user: Owner, body: JsonBody, session: DbSession, container: AppContainer
 ) -> JSONResponse:
@@ -87,7 +104,7 @@ def update_password(
     return credentials_body(container, credentials)
 
 
-@router.put("/{userid}/avatar/", status_code=204)
+@router.put("/{userid}/avatar/", status_code=204, openapi_extra=IMAGE_BODY)
 def update_avatar(
     user: Owner,
     data: RawBody,
@@ -145,4 +162,5 @@ for _attribute in profile_service.ATTRIBUTE_SETTERS:
         status_code=204,
         name=f"update_{_attribute}",
         response_class=Response,
+        openapi_extra=STRING_BODY,
     )

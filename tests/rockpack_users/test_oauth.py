@@ -82,7 +82,7 @@ def test_client_authentication_is_required(client: TestClient, path: str) -> Non
 
 def test_login_with_username_email_or_other_case(client: TestClient, db: Database) -> None:
     user = make_member(db, username="PorkChop", email="jack@example.com")
-    for name in ("PorkChop", "porkchop", "jack@example.com", "JACK@example.com "):
+    for name in ("porkchop", "JACK@example.com "):
         response = client.post(
             "/ws/login/",
             data={"grant_type": "password", "username": name, "password": DEFAULT_PASSWORD},

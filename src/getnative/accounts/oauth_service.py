@@ -132,7 +132,7 @@ def redeem_refresh_token(session: Session, raw: str, *, client_id: str) -> User:
     """
     now = utcnow()
     row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _digest(raw)))
-    if row is None or not hmac.compare_digest(row.client_id, client_id):
+    if row is None or row.client_id != client_id:  # bound to the client it was issued to
         raise InvalidGrant("The refresh token is invalid.")
     if row.revoked_at is not None:
         raise RefreshTokenReused(row.user_id)

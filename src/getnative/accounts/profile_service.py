@@ -73,7 +73,7 @@ def validate_username(value: str) -> str:
             code="username_too_long",
             field="username",
         )
-    if not USERNAME_PATTERN.match(value):
+    if not USERNAME_PATTERN.fullmatch(value):
         raise InvalidInput(
             "Username may contain only letters and digits.",
             code="username_invalid",
@@ -132,7 +132,7 @@ def parse_date_of_birth(value: str, *, today: date | None = None) -> date:
     today = today or date.today()
     value = value.strip()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError(value)
         born = date.fromisoformat(value)
     except ValueError as exc:
@@ -153,7 +153,7 @@ def parse_date_of_birth(value: str, *, today: date | None = None) -> date:
 def validate_locale(value: str) -> str:
     """An IETF language tag such as `en-us` or `en-GB`; `_` is accepted and written as `-`."""
     value = value.strip()
-    if len(value) > MAX_LOCALE_LENGTH or not LOCALE_PATTERN.match(value):
+    if len(value) > MAX_LOCALE_LENGTH or not LOCALE_PATTERN.fullmatch(value):
         raise InvalidInput("Not a valid IETF language tag.", code="locale_invalid", field="locale")
     return value.replace("_", "-")
 
@@ -274,7 +274,14 @@ def _set_gender(_session: Session, user: User, value: str) -> None:
 
 
 def _set_email(session: Session, user: User, value: str) -> None:
-    change_email(session, user, value)
+    """A concurrent change to the same address loses on the unique index, as a `Conflict`."""
+    try:
+        with session.begin_nested():
+            change_email(session, user, value)
+    except IntegrityError as exc:
+        raise Conflict(
+            "This email address is already in use.", code="email_in_use", field="email"
+        ) from exc
 
 
 ATTRIBUTE_SETTERS: dict[str, Callable[[Session, User, str], None]] = {

@@ -428,3 +428,33 @@ def test_reset_requests_are_limited(tmp_path: Path, db: Database) -> None:
         client.post("/ws/reset-password/", data=form, headers=basic()).status_code for _ in range(3)
     ]
     assert statuses == [204, 204, 429]
+
+
+class BrokenMailer:
+    def send(self, to: str, subject: str, body: str) -> None:
+        raise ConnectionError("smtp down")
+
+
+def test_reset_password_hides_mail_failures(client: TestClient, db: Database) -> None:
+    client.app.state.container.mailer = BrokenMailer()
+    make_member(db, username="unlucky")
+    response = client.post("/ws/reset-password/", data={"username": "unlucky"}, headers=basic())
+    assert response.status_code == 204
+
+
+def test_confirm_reset_checks_the_new_password(client: TestClient, db: Database) -> None:
+    mailer = _mailer(client)
+    make_member(db, username="weakling")
+    client.post("/ws/reset-password/", data={"username": "weakling"}, headers=basic())
+    link = next(line for line in mailer.outbox[0].body.splitlines() if "token=" in line)
+    token = parse_qs(urlparse(link).query)["token"]
+    response = client.post(
+        "/ws/reset-password/confirm/",
+        data={"token": token[0], "password": "123"},
+        headers=basic(),
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "form_errors": {"password": ["Field must be at least 6 characters long."]},
+    }

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from getnative.accounts import oauth_service, profile_service
@@ -27,6 +29,7 @@ from getnative.web.container import Container
 from getnative.web.middleware import client_ip
 
 router = APIRouter()
+logger = logging.getLogger("getnative.api.rockpack.oauth")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="rockpack"'}
@@ -107,9 +110,10 @@ def _require_grant(form: dict[str, str], grant_type: str) -> None:
 
 
 @router.get("/")
-def discovery(container: AppContainer) -> dict[str, str]:
+def discovery(container: AppContainer, response: Response) -> dict[str, str]:
     """Absolute URLs of the entry points, so clients need to hard-code only `/ws/`."""
     url = container.settings.public_url
+    response.headers["Cache-Control"] = "public, max-age=300"
     return {
         "login_url": url("/ws/login/"),
         "register_url": url("/ws/register/"),
@@ -119,9 +123,6 @@ def discovery(container: AppContainer) -> dict[str, str]:
         "categories_url": url("/ws/categories/"),
         "popular_channels_url": url("/ws/channels/"),
         "popular_videos_url": url("/ws/videos/"),
-        "channel_search_url": url("/ws/search/channels/"),
-        "video_search_url": url("/ws/search/videos/"),
-        "cover_art_url": url("/ws/cover_art/"),
     }
 
 
@@ -246,7 +247,7 @@ def confirm_password_reset(
 
 
 def _issue(
-    session: DbSession, user: User, client_id: str, container: Container
+    session: Session, user: User, client_id: str, container: Container
 ) -> oauth_service.Credentials:
     return oauth_service.issue_credentials(
         session, user, client_id=client_id, settings=container.settings
@@ -256,10 +257,12 @@ def _issue(
 def _send_reset_mail(container: Container, user: User) -> None:
     token = oauth_service.issue_reset_token(user, container.settings)
     link = container.settings.public_url(f"/ws/reset-password/confirm/?token={quote(token)}")
-    container.mailer.send(
-        user.email or "",
-        "Reset your password",
+    body = (
         f"Hello {user.first_name or user.username or ''},\n\n"
         f"Use this link within an hour to choose a new password:\n{link}\n\n"
-        "If you did not ask for this, ignore this message; your password stays the same.\n",
+        "If you did not ask for this, ignore this message; your password stays the same.\n"
     )
+    try:
+        container.mailer.send(user.email or "", "Reset your password", body)
+    except Exception:  # a failing mail transport must not reveal that the account exists
+        logger.exception("could not send the password reset mail to user %s", user.id)

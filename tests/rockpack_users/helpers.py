@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -11,6 +12,8 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.web.app import create_app
+from tests.conftest import build_container, make_settings
 from tests.factories import DEFAULT_PASSWORD, make_user, unique
 
 CLIENT_ID = "rockpack-ios"
@@ -87,3 +90,10 @@ def assert_credentials(body: dict[str, Any], settings: Settings, user_id: int) -
     assert body["resource_url"] == f"http://testserver/ws/{body['user_id']}/"
     assert isinstance(body["access_token"], str) and body["access_token"].count(".") == 2
     assert isinstance(body["refresh_token"], str) and len(body["refresh_token"]) >= 40
+
+
+def custom_client(tmp_path: Path, db: Database, **overrides: object) -> TestClient:
+    """A client on an app with some settings changed (lower limits, more OAuth clients)."""
+    settings = make_settings(tmp_path, db, **overrides)
+    container = build_container(settings, db)
+    return TestClient(create_app(settings, container=container), raise_server_exceptions=False)

@@ -15,14 +15,13 @@ from getnative.accounts.models import RefreshToken, User
 from getnative.db import Database, utcnow
 from getnative.mail import OutboxMailer
 from getnative.notifications.models import Notification
-from getnative.web.app import create_app
 from getnative.web.container import Container
-from tests.conftest import build_container, make_settings
 from tests.factories import DEFAULT_PASSWORD
 from tests.rockpack_users.helpers import (
     assert_credentials,
     basic,
     bearer_token,
+    custom_client,
     login,
     make_member,
     refresh,
@@ -38,12 +37,6 @@ CLIENT_ROUTES = [
     "/ws/reset-password/",
     "/ws/reset-password/confirm/",
 ]
-
-
-def custom_client(tmp_path: Path, db: Database, **overrides: object) -> TestClient:
-    settings = make_settings(tmp_path, db, **overrides)
-    container = build_container(settings, db)
-    return TestClient(create_app(settings, container=container), raise_server_exceptions=False)
 
 
 def test_discovery_lists_absolute_resource_urls(client: TestClient) -> None:

@@ -20,6 +20,7 @@ from tests.factories import DEFAULT_PASSWORD, bearer
 from tests.rockpack_users.helpers import (
     assert_credentials,
     bearer_token,
+    custom_client,
     login,
     make_member,
     refresh,
@@ -345,3 +346,15 @@ def test_avatar_is_owner_only(client: TestClient, db: Database, settings: Settin
     path = user_path(user, "avatar/")
     assert client.put(path, content=png()).status_code == 401
     assert client.put(path, content=png(), headers=auth(settings, other)).status_code == 403
+
+
+def test_change_password_attempts_are_limited(tmp_path: Path, db: Database) -> None:
+    client = custom_client(tmp_path, db, login_attempts_per_15_minutes=2)
+    settings = client.app.state.container.settings
+    user = make_member(db)
+    body = {"old": "wrong-password", "new": "new-password-1"}
+    path = user_path(user, "password/")
+    statuses = [
+        client.put(path, json=body, headers=auth(settings, user)).status_code for _ in range(3)
+    ]
+    assert statuses == [400, 400, 429]

@@ -235,7 +235,9 @@ def register(session: Session, form: Mapping[str, str]) -> User:
             **values,
         )
     except Conflict as exc:
-        # Lost a race on a unique index after the checks above passed.
+        # Lost a race on a unique index after the checks above passed: name the right field.
+        if username_in_use(session, values["username"]):
+            raise FormInvalid({"username": [USERNAME_TAKEN]}) from exc
         raise FormInvalid({exc.field or "email": [exc.message]}) from exc
 
 

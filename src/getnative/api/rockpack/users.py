@@ -23,6 +23,7 @@ from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
 from getnative.web.container import Container
+from getnative.web.middleware import client_ip
 
 router = APIRouter()
 
@@ -84,13 +85,24 @@ def _password_error(message: str) -> RockpackError:
 
 @router.put("/{userid}/password/", openapi_extra=PASSWORD_BODY)
 def update_password(
-    user: Owner, body: JsonBody, session: DbSession, container: AppContainer
+    request: Request, user: Owner, body: JsonBody, session: DbSession, container: AppContainer
 ) -> JSONResponse:
-    """Change the password; every earlier access and refresh token dies, new ones are returned."""
+    """Change the password; every earlier access and refresh token dies, new ones are returned.
+
+    Attempts share the login budget's size, so a stolen access token cannot be used to guess
+    the old password at speed.
+    """
     old = body.get("old") if isinstance(body, dict) else None
     new = body.get("new") if isinstance(body, dict) else None
     if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
         raise _password_error(BOTH_PASSWORDS)
+    oauth_service.check_login_budget(
+        container.rate_limiter,
+        login=str(user.id),
+        client_ip=client_ip(request.scope, container.trusted_proxies),
+        limit=container.settings.login_attempts_per_15_minutes,
+        purpose="password-change",
+    )
     try:
         change_password(session, user, current=old, new=new)
     except InvalidInput as exc:

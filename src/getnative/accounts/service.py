@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,7 @@ def authenticate(session: Session, *, login: str, password: str) -> User:
             select(User).where(
                 User.is_active.is_(True),
                 User.password_hash.is_not(None),
-                or_(User.email == login.lower(), User.username == login),
+                or_(User.email == login.lower(), func.lower(User.username) == login.lower()),
             )
         )
     if not verify_password(user.password_hash if user else None, password) or user is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
+from getnative.mail import LogMailer, Mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import LocalMediaStorage, MediaStorage
 from getnative.web.client_ip import IPNetwork, parse_networks
@@ -20,6 +21,7 @@ class Container:
     media: MediaStorage
     rate_limiter: RateLimiter
     trusted_proxies: list[IPNetwork] = field(default_factory=list)
+    mailer: Mailer = field(default_factory=LogMailer)
     # None means "no reCAPTCHA check" (no secret configured: local development).
     recaptcha_verifier: RecaptchaVerifier | None = None
 

@@ -1,7 +1,268 @@
-"""Rockpack routes: oauth."""
+"""Rockpack OAuth 2 routes: login, registration, token refresh, availability, password reset, and
+the discovery document at `/ws/`.
+
+Every route but discovery authenticates the calling application with HTTP Basic
+`client_id:secret` (a configured client). Responses carrying credentials are never cached.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+import logging
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from getnative.accounts import oauth_service, profile_service
+from getnative.accounts.models import User
+from getnative.accounts.service import authenticate
+from getnative.api.rockpack import ids, render
+from getnative.api.rockpack.deps import AppContainer, DbSession
+from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
+from getnative.errors import AuthenticationFailed, InvalidInput
+from getnative.web.container import Container
+from getnative.web.middleware import client_ip
 
 router = APIRouter()
+logger = logging.getLogger("getnative.api.rockpack.oauth")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="rockpack"'}
+MAX_FIELD_LENGTH = 1000
+
+
+def form_body(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """OpenAPI description of a form-encoded body (the fields are read by the `Form` dependency,
+    so FastAPI cannot describe them itself)."""
+    properties = {name: {"type": "string"} for name in (*required, *optional)}
+    schema = {"type": "object", "required": list(required), "properties": properties}
+    content = {"application/x-www-form-urlencoded": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def oauth_error(error: str, status: int = 400, message: str | None = None) -> RockpackError:
+    headers = BASIC_CHALLENGE if status == 401 else None
+    return RockpackError(status, error, message=message, headers=headers)
+
+
+def _client_id(request: Request, container: AppContainer) -> str:
+    """The authenticated OAuth client (HTTP Basic `client_id:secret`)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise oauth_error("invalid_request", 401, "Client authentication is required.")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise oauth_error("invalid_request", 401, "Malformed client credentials.") from exc
+    client_id, separator, secret = decoded.partition(":")
+    clients = container.settings.oauth_client_secrets()
+    if not separator or not oauth_service.verify_client(clients, client_id, secret):
+        raise oauth_error("unauthorized_client", 401)
+    return client_id
+
+
+ClientId = Annotated[str, Depends(_client_id)]
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The form-encoded (or multipart) fields as strings; files and repeats are ignored."""
+    try:
+        form = await request.form(max_files=0, max_fields=50)
+    except Exception as exc:  # malformed multipart bodies raise parser-specific errors
+        raise invalid_request("The request body is not a valid form.") from exc
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile) or key in fields:
+            continue
+        if len(value) > MAX_FIELD_LENGTH or "\x00" in value:
+            raise invalid_request(f"{key}: the value is too long or contains NUL characters.")
+        fields[key] = value
+    return fields
+
+
+Form = Annotated[dict[str, str], Depends(_form)]
+
+
+def credentials_body(container: Container, credentials: oauth_service.Credentials) -> JSONResponse:
+    body: dict[str, Any] = {
+        "token_type": "Bearer",
+        "access_token": credentials.access_token,
+        "expires_in": str(credentials.expires_in),
+        "refresh_token": credentials.refresh_token,
+        "user_id": ids.encode(ids.USER, credentials.user_id),
+        "resource_url": render.user_url(container, credentials.user_id),
+    }
+    return JSONResponse(body, headers=NO_STORE)
+
+
+def _require_grant(form: dict[str, str], grant_type: str) -> None:
+    given = form.get("grant_type", "")
+    if not given:
+        raise oauth_error("invalid_request", message="grant_type is required.")
+    if given != grant_type:
+        raise oauth_error("unsupported_grant_type")
+
+
+@router.get("/")
+def discovery(container: AppContainer, response: Response) -> dict[str, str]:
+    """Absolute URLs of the entry points, so clients need to hard-code only `/ws/`."""
+    url = container.settings.public_url
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return {
+        "login_url": url("/ws/login/"),
+        "register_url": url("/ws/register/"),
+        "refresh_token_url": url("/ws/token/"),
+        "username_availability_url": url("/ws/register/availability/"),
+        "reset_password_url": url("/ws/reset-password/"),
+        "categories_url": url("/ws/categories/"),
+        "popular_channels_url": url("/ws/channels/"),
+        "popular_videos_url": url("/ws/videos/"),
+    }
+
+
+@router.post("/login/", openapi_extra=form_body("grant_type", "username", "password"))
+def login(
+    request: Request, client_id: ClientId, form: Form, session: DbSession, container: AppContainer
+) -> JSONResponse:
+    _require_grant(form, "password")
+    username, password = form.get("username", ""), form.get("password", "")
+    if not username.strip() or not password:
+        raise oauth_error("invalid_request", message="username and password are required.")
+    oauth_service.check_login_budget(
+        container.rate_limiter,
+        login=username,
+        client_ip=client_ip(request.scope, container.trusted_proxies),
+        limit=container.settings.login_attempts_per_15_minutes,
+    )
+    try:
+        user = authenticate(session, login=username, password=password)
+    except AuthenticationFailed as exc:
+        raise oauth_error("invalid_grant", message="Invalid username or password.") from exc
+    return credentials_body(container, _issue(session, user, client_id, container))
+
+
+@router.post(
+    "/register/",
+    openapi_extra=form_body(*profile_service.REQUIRED_REGISTRATION_FIELDS, optional=("gender",)),
+)
+def register(
+    client_id: ClientId, form: Form, session: DbSession, container: AppContainer
+) -> JSONResponse:
+    try:
+        user = profile_service.register(session, form)
+    except profile_service.FormInvalid as exc:
+        error = form_errors(exc.errors)
+        if exc.suggested_username:
+            error.body["suggested_username"] = exc.suggested_username
+        raise error from exc
+    return credentials_body(container, _issue(session, user, client_id, container))
+
+
+@router.post("/token/", openapi_extra=form_body("grant_type", "refresh_token"))
+def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONResponse:
+    """Exchange a refresh token for a new pair; a reused token revokes all of the user's.
+
+    Runs its own transactions (not the request's) so that the revocation on reuse is committed
+    even though the request fails.
+    """
+    _require_grant(form, "refresh_token")
+    raw = form.get("refresh_token", "")
+    if not raw:
+        raise oauth_error("invalid_request", message="refresh_token is required.")
+    try:
+        with container.db.session() as session:
+            user = oauth_service.redeem_refresh_token(session, raw, client_id=client_id)
+            credentials = _issue(session, user, client_id, container)
+    except oauth_service.RefreshTokenReused as exc:
+        with container.db.session() as session:
+            oauth_service.revoke_refresh_tokens(session, exc.user_id)
+        raise oauth_error("invalid_grant", message=exc.message) from exc
+    except oauth_service.InvalidGrant as exc:
+        raise oauth_error("invalid_grant", message=exc.message) from exc
+    return credentials_body(container, credentials)
+
+
+@router.post("/register/availability/", openapi_extra=form_body(optional=("username", "email")))
+def availability(_client: ClientId, form: Form, session: DbSession) -> dict[str, bool]:
+    """Whether the given username and/or email could be registered now."""
+    username, email = form.get("username", ""), form.get("email", "")
+    if not username and not email:
+        raise invalid_request("Give a username or an email.")
+    available = True
+    if username:
+        available = profile_service.username_available(session, username)
+    if email and available:
+        available = profile_service.email_available(session, email)
+    return {"available": available}
+
+
+@router.post(
+    "/reset-password/",
+    status_code=204,
+    openapi_extra=form_body(optional=("username", "email")),
+)
+def request_password_reset(
+    request: Request, _client: ClientId, form: Form, session: DbSession, container: AppContainer
+) -> Response:
+    """Mail a reset link to the account's address; always 204, so accounts cannot be probed."""
+    login = form.get("username", "") or form.get("email", "")
+    if not login.strip():
+        raise invalid_request("Give a username or an email.")
+    oauth_service.check_login_budget(
+        container.rate_limiter,
+        login=login,
+        client_ip=client_ip(request.scope, container.trusted_proxies),
+        limit=container.settings.login_attempts_per_15_minutes,
+        purpose="reset",
+    )
+    user = profile_service.find_member_by_login(session, login)
+    if user is not None and user.email:
+        _send_reset_mail(container, user)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/reset-password/confirm/", status_code=204, openapi_extra=form_body("token", "password")
+)
+def confirm_password_reset(
+    _client: ClientId, form: Form, session: DbSession, container: AppContainer
+) -> Response:
+    """Set a new password with the token from the reset mail (form `token`, `password`)."""
+    token, password = form.get("token", ""), form.get("password", "")
+    if not token or not password:
+        raise invalid_request("token and password are required.")
+    try:
+        oauth_service.reset_password(session, token, password, container.settings)
+    except oauth_service.InvalidGrant as exc:
+        raise oauth_error("invalid_grant", message=exc.message) from exc
+    except InvalidInput as exc:
+        raise form_errors({"password": [exc.message]}) from exc
+    return Response(status_code=204)
+
+
+def _issue(
+    session: Session, user: User, client_id: str, container: Container
+) -> oauth_service.Credentials:
+    return oauth_service.issue_credentials(
+        session, user, client_id=client_id, settings=container.settings
+    )
+
+
+def _send_reset_mail(container: Container, user: User) -> None:
+    token = oauth_service.issue_reset_token(user, container.settings)
+    link = container.settings.public_url(f"/ws/reset-password/confirm/?token={quote(token)}")
+    body = (
+        f"Hello {user.first_name or user.username or ''},\n\n"
+        f"Use this link within an hour to choose a new password:\n{link}\n\n"
+        "If you did not ask for this, ignore this message; your password stays the same.\n"
+    )
+    try:
+        container.mailer.send(user.email or "", "Reset your password", body)
+    except Exception:  # a failing mail transport must not reveal that the account exists
+        logger.exception("could not send the password reset mail to user %s", user.id)

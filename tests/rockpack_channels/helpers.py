@@ -1,4 +1,4 @@
-"""Factories and helpers for the Rockpack channel tests (each arranges data in its own transaction)."""
+"""Factories and helpers for the Rockpack channel tests (one transaction per record)."""
 
 from __future__ import annotations
 

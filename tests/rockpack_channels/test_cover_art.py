@@ -22,7 +22,6 @@ from tests.factories import bearer, make_user
 from tests.rockpack_channels.helpers import (
     channel_path,
     image_bytes,
-    make_channel,
     png_declaring,
     uid,
 )

@@ -281,21 +281,23 @@ def _default_title(session: Session, owner_id: int) -> str:
 
 
 def _apply_form(session: Session, channel: Channel, form: ChannelForm) -> None:
+    """Write the form into the channel (added to the session if new).
+
+    The write happens inside a savepoint opened before any change, so that a duplicate title
+    created concurrently (caught by the unique constraint) is the same form error and leaves
+    the transaction usable.
+    """
     title = form.title or _default_title(session, channel.owner_id)
     if _title_taken(session, channel.owner_id, title, except_id=channel.id):
         raise ChannelFormInvalid({"title": [DUPLICATE_TITLE]})
-    channel.title = title
-    channel.description = form.description
-    channel.category_id = form.category_id
-    channel.cover_art_id = form.cover_art_id
-    channel.public = form.public
-    _flush_unique_title(session)
-
-
-def _flush_unique_title(session: Session) -> None:
-    """Flush; a concurrent duplicate title caught by the unique constraint is the same error."""
     try:
         with session.begin_nested():
+            channel.title = title
+            channel.description = form.description
+            channel.category_id = form.category_id
+            channel.cover_art_id = form.cover_art_id
+            channel.public = form.public
+            session.add(channel)
             session.flush()
     except IntegrityError as exc:
         raise ChannelFormInvalid({"title": [DUPLICATE_TITLE]}) from exc
@@ -304,7 +306,6 @@ def _flush_unique_title(session: Session) -> None:
 def create_channel(session: Session, owner_id: int, payload: object) -> Channel:
     form = parse_channel_form(session, owner_id, payload)
     channel = Channel(owner_id=owner_id, title="", description="", public=True)
-    session.add(channel)
     _apply_form(session, channel, form)
     return channel
 

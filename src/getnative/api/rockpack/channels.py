@@ -7,10 +7,12 @@ channel content live in `getnative.channels.service`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.api.rockpack import ids, render
@@ -72,14 +74,13 @@ def _channel_ref(container: AppContainer, channel: Channel) -> dict[str, Any]:
     }
 
 
-def _create_or_update(payload: object, apply: Any) -> Channel:
+def _create_or_update(payload: object, apply: Callable[[object], Channel]) -> Channel:
     if payload is INVALID_JSON:
         raise invalid_request("Request body is not valid JSON")
     try:
-        channel: Channel = apply(payload)
+        return apply(payload)
     except service.ChannelFormInvalid as exc:
         raise form_errors(exc.errors) from exc
-    return channel
 
 
 @router.get("/{userid}/")
@@ -201,6 +202,9 @@ def get_channel_videos(
     ]
 
 
+VideoListChange = Callable[[Session, Channel, list[service.VideoRef | None]], None]
+
+
 def _video_refs(payload: object) -> list[service.VideoRef | None]:
     """Each item as a reference; None for an item of no recognisable shape."""
     if payload is INVALID_JSON:
@@ -226,7 +230,7 @@ def _video_ref(item: object) -> service.VideoRef | None:
 
 
 def _change_videos(
-    session: DbSession, owner: User, channelid: str, payload: object, op: Any
+    session: DbSession, owner: User, channelid: str, payload: object, op: VideoListChange
 ) -> None:
     channel = service.lock_channel(session, ids.decode(ids.CHANNEL, channelid), owner_id=owner.id)
     refs = _video_refs(payload)

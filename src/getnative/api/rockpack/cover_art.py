@@ -84,6 +84,9 @@ def list_cover_art(
 def upload_cover_art(
     owner: Owner, session: DbSession, container: AppContainer, upload: UploadBody
 ) -> JSONResponse:
+    # End the transaction the token check opened: on SQLite it holds the write lock, which
+    # must not wait on image decoding. Storing the row opens a fresh one.
+    session.commit()
     aoi = None if upload.aoi is None else covers.parse_aoi(upload.aoi)
     if not upload.image:
         raise invalid_request("cannot identify image file")

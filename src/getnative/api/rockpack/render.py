@@ -130,7 +130,10 @@ def render_user(
     }
     if unread_notifications is None:
         return body
-    link = lambda resource: user_resource_url(container, user.id, resource)  # noqa: E731
+
+    def link(resource: str) -> str:
+        return user_resource_url(container, user.id, resource)
+
     body.update(
         {
             "first_name": user.first_name or "",

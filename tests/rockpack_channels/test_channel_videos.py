@@ -185,19 +185,17 @@ def test_owner_may_copy_from_own_private_channel(
     assert len(instance_rows(db, channel)) == 1
 
 
-@pytest.mark.parametrize("raw", [b"{", b"", b'{"a": 1}', b'"vi"', b"null"])
-def test_body_must_be_a_list(
-    db: Database, client: TestClient, settings: Settings, raw: bytes
-) -> None:
+def test_body_must_be_a_list(db: Database, client: TestClient, settings: Settings) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    response = client.put(
-        videos_path(owner, channel),
-        content=raw,
-        headers={**auth(settings, owner), "Content-Type": "application/json"},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    for raw in (b"{", b"", b'{"a": 1}', b'"vi"', b"null", b"[" * 100000):
+        response = client.put(
+            videos_path(owner, channel),
+            content=raw,
+            headers={**auth(settings, owner), "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, raw[:20]
+        assert response.json()["error"] == "invalid_request"
 
 
 def test_too_many_items(db: Database, client: TestClient, settings: Settings) -> None:

@@ -114,48 +114,45 @@ def test_multipart_without_aoi_and_aoi_as_file_part(
     assert as_file.status_code == 201
 
 
-@pytest.mark.parametrize(
-    "aoi",
-    [
-        "[0, 0, 1]",
-        "[0, 0, 1, 2]",
-        "[0.5, 0, 0.4, 1]",
-        "[0, 0.5, 1, 0.5]",
-        '["0", 0, 1, 1]',
-        "[true, 0, 1, 1]",
-        "{}",
-        "not json",
-        "[-0.1, 0, 1, 1]",
-    ],
-)
+BAD_AOIS = [
+    "[0, 0, 1]",
+    "[0, 0, 1, 2]",
+    "[0.5, 0, 0.4, 1]",
+    "[0, 0.5, 1, 0.5]",
+    '["0", 0, 1, 1]',
+    "[true, 0, 1, 1]",
+    "{}",
+    "not json",
+    "[-0.1, 0, 1, 1]",
+    "[0, 0, 1, NaN]",
+]
+
+
 def test_bad_aoi_is_400_and_stores_nothing(
-    db: Database, client: TestClient, settings: Settings, aoi: str
+    db: Database, client: TestClient, settings: Settings
 ) -> None:
     owner = make_user(db)
-    response = client.post(
-        f"/ws/{uid(owner)}/cover_art/",
-        files={"image": ("i.png", image_bytes((50, 50)), "image/png"), "aoi": (None, aoi)},
-        headers=auth(settings, owner),
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-    assert list(response.json()["form_errors"]) == ["aoi"]
+    for aoi in BAD_AOIS:
+        response = client.post(
+            f"/ws/{uid(owner)}/cover_art/",
+            files={"image": ("i.png", image_bytes((50, 50)), "image/png"), "aoi": (None, aoi)},
+            headers=auth(settings, owner),
+        )
+        assert response.status_code == 400, aoi
+        assert response.json()["error"] == "invalid_request"
+        assert list(response.json()["form_errors"]) == ["aoi"]
     assert stored_files(settings) == []
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"GIF89a\x01"]
-)
-def test_invalid_image_is_400(
-    db: Database, client: TestClient, settings: Settings, data: bytes
-) -> None:
+def test_invalid_image_is_400(db: Database, client: TestClient, settings: Settings) -> None:
     owner = make_user(db)
-    response = upload_raw(client, settings, owner, data)
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": "invalid_request",
-        "message": "cannot identify image file",
-    }
+    for data in (b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"GIF89a\x01"):
+        response = upload_raw(client, settings, owner, data)
+        assert response.status_code == 400, data
+        assert response.json() == {
+            "error": "invalid_request",
+            "message": "cannot identify image file",
+        }
     assert stored_files(settings) == []
 
 
@@ -172,16 +169,14 @@ def test_multipart_without_image_part_is_400(
     assert response.json()["message"] == "cannot identify image file"
 
 
-@pytest.mark.parametrize("size", [(100_000, 100_000), (7000, 7000), (9000, 10)])
-def test_decompression_bomb_is_400(
-    db: Database, client: TestClient, settings: Settings, size: tuple[int, int]
-) -> None:
+def test_decompression_bomb_is_400(db: Database, client: TestClient, settings: Settings) -> None:
     owner = make_user(db)
-    bomb = png_declaring(*size)
-    assert len(bomb) < 200
-    response = upload_raw(client, settings, owner, bomb)
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    for size in ((100_000, 100_000), (7000, 7000), (9000, 10)):
+        bomb = png_declaring(*size)
+        assert len(bomb) < 200
+        response = upload_raw(client, settings, owner, bomb)
+        assert response.status_code == 400, size
+        assert response.json()["error"] == "invalid_request"
     with db.session(write=False) as session:
         assert session.query(CoverArt).count() == 0
     assert stored_files(settings) == []

@@ -484,3 +484,11 @@ def test_default_title_skips_taken_numbers(db: Database) -> None:
     with db.session() as session:
         channel = service.create_channel(session, owner.id, form(title=""))
         assert channel.title == "Untitled channel 4"
+
+
+def test_openapi_documents_the_json_bodies(client: TestClient) -> None:
+    paths = client.get("/ws/openapi.json").json()["paths"]
+    create = paths["/{userid}/channels/"]["post"]["requestBody"]["content"]["application/json"]
+    assert create["schema"]["required"] == ["title", "description", "category", "cover", "public"]
+    upload = paths["/{userid}/cover_art/"]["post"]["requestBody"]["content"]
+    assert set(upload) == {"image/*", "multipart/form-data"}

@@ -53,6 +53,46 @@ async def _json_body(request: Request) -> object:
 JsonBody = Annotated[object, Depends(_json_body)]
 
 
+def json_body_doc(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a body read by `_json_body` (FastAPI cannot see it by itself)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+_TEXT_OR_EMPTY = {"type": "string"}
+CHANNEL_FORM_DOC = json_body_doc(
+    {
+        "type": "object",
+        "required": ["title", "description", "category", "cover", "public"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "description": {"type": "string", "maxLength": 200},
+            "category": {"anyOf": [{"type": "integer"}, _TEXT_OR_EMPTY]},
+            "cover": _TEXT_OR_EMPTY,
+            "public": {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": [""]}]},
+        },
+    }
+)
+PUBLIC_DOC = json_body_doc({"type": "boolean"})
+VIDEO_LIST_DOC = json_body_doc(
+    {
+        "type": "array",
+        "maxItems": 1000,
+        "items": {
+            "anyOf": [
+                {"type": "string", "description": "a video instance id"},
+                {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "items": {"type": "string"},
+                    "description": '["youtube", "<11-character video id>"]',
+                },
+            ]
+        },
+    }
+)
+
+
 def _cache(response: Response, value: str) -> None:
     response.headers["Cache-Control"] = value
     response.headers["Vary"] = "Authorization"
@@ -122,7 +162,7 @@ def list_channels(
     return {"channels": render.paged(items, total)}
 
 
-@router.post("/{userid}/channels/")
+@router.post("/{userid}/channels/", status_code=201, openapi_extra=CHANNEL_FORM_DOC)
 def create_channel(
     owner: Owner, session: DbSession, container: AppContainer, payload: JsonBody
 ) -> JSONResponse:
@@ -158,7 +198,7 @@ def get_channel(
     return render.render_channel(container, channel, owner, instances, total, start=start)
 
 
-@router.put("/{userid}/channels/{channelid}/")
+@router.put("/{userid}/channels/{channelid}/", openapi_extra=CHANNEL_FORM_DOC)
 def update_channel(
     channelid: str, owner: Owner, session: DbSession, container: AppContainer, payload: JsonBody
 ) -> JSONResponse:
@@ -167,7 +207,7 @@ def update_channel(
     return _created(_channel_ref(container, channel), 200)
 
 
-@router.put("/{userid}/channels/{channelid}/public/")
+@router.put("/{userid}/channels/{channelid}/public/", openapi_extra=PUBLIC_DOC)
 def update_channel_public(
     channelid: str, owner: Owner, session: DbSession, payload: JsonBody
 ) -> bool:
@@ -241,7 +281,7 @@ def _change_videos(
         raise invalid_request(exc.message, data=[payload[i] for i in exc.positions]) from exc
 
 
-@router.put("/{userid}/channels/{channelid}/videos/", status_code=204)
+@router.put("/{userid}/channels/{channelid}/videos/", status_code=204, openapi_extra=VIDEO_LIST_DOC)
 def replace_channel_videos(
     channelid: str, owner: Owner, session: DbSession, payload: JsonBody
 ) -> Response:
@@ -249,7 +289,9 @@ def replace_channel_videos(
     return Response(status_code=204)
 
 
-@router.post("/{userid}/channels/{channelid}/videos/", status_code=204)
+@router.post(
+    "/{userid}/channels/{channelid}/videos/", status_code=204, openapi_extra=VIDEO_LIST_DOC
+)
 def append_channel_videos(
     channelid: str, owner: Owner, session: DbSession, payload: JsonBody
 ) -> Response:

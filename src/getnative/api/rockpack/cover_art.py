@@ -64,6 +64,29 @@ def _json_or_invalid(raw: bytes) -> object:
 
 UploadBody = Annotated[Upload, Depends(_read_upload)]
 
+_BINARY = {"type": "string", "format": "binary"}
+UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "image/*": {"schema": _BINARY},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": _BINARY,
+                        "aoi": {
+                            "type": "string",
+                            "description": "JSON [x1, y1, x2, y2], fractions in [0, 1]",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
 
 @router.get("/{userid}/cover_art/")
 def list_cover_art(
@@ -80,7 +103,7 @@ def list_cover_art(
     return {"cover_art": render.paged(items, total)}
 
 
-@router.post("/{userid}/cover_art/")
+@router.post("/{userid}/cover_art/", status_code=201, openapi_extra=UPLOAD_DOC)
 def upload_cover_art(
     owner: Owner, session: DbSession, container: AppContainer, upload: UploadBody
 ) -> JSONResponse:

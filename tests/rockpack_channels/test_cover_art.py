@@ -336,3 +336,15 @@ def test_processed_image_is_reencoded_without_metadata() -> None:
     assert (processed.image.width, processed.image.height) == (2048, 683)
     assert b"secret description" not in processed.image.data
     assert Image.open(io.BytesIO(processed.thumbnail.data)).size == (640, 213)
+
+
+def test_malformed_multipart_is_400(db: Database, client: TestClient, settings: Settings) -> None:
+    owner = make_user(db)
+    for content_type, body in (
+        ("multipart/form-data; boundary=xyz", b"garbage without boundaries"),
+        ("multipart/form-data", b"--\r\n"),
+    ):
+        response = upload_raw(client, settings, owner, body, content_type=content_type)
+        assert response.status_code == 400, content_type
+        assert response.json()["error"] == "invalid_request"
+    assert stored_files(settings) == []

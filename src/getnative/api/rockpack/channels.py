@@ -277,8 +277,8 @@ def _change_videos(
     try:
         op(session, channel, refs)
     except service.InvalidVideoRefs as exc:
-        assert isinstance(payload, list)
-        raise invalid_request(exc.message, data=[payload[i] for i in exc.positions]) from exc
+        items = payload if isinstance(payload, list) else []
+        raise invalid_request(exc.message, data=[items[i] for i in exc.positions]) from exc
 
 
 @router.put("/{userid}/channels/{channelid}/videos/", status_code=204, openapi_extra=VIDEO_LIST_DOC)

@@ -6,12 +6,19 @@ every query that lists channels or their videos goes through `visible_channels_f
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from getnative.catalog.models import Video, VideoLocale
-from getnative.channels.models import Channel
-from getnative.errors import NotFound, PermissionDenied
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from getnative.accounts.models import USER_KIND_MEMBER, User
+from getnative.catalog.models import Category, Video, VideoLocale
+from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
+from getnative.errors import InvalidInput, NotFound, PermissionDenied
 
 
 def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
@@ -62,3 +69,491 @@ def get_visible_channel(
     if not channel.public and channel.owner_id != viewer_id:
         raise PermissionDenied("This channel is private.", code="channel_private")
     return channel
+
+
+# --- users and channel listings -------------------------------------------------------------
+
+
+def get_active_user(session: Session, user_id: int | None) -> User:
+    """The member addressed by a path; deactivated accounts and IP identities do not exist here."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active or user.kind != USER_KIND_MEMBER:
+        raise NotFound("User not found.", code="user_not_found")
+    return user
+
+
+def list_user_channels(
+    session: Session, owner_id: int, *, viewer_id: int | None, start: int = 0, size: int = 1000
+) -> tuple[list[Channel], int]:
+    """The owner's channels the viewer may see (oldest first) and how many there are."""
+    condition = and_(Channel.owner_id == owner_id, visible_channels_filter(viewer_id))
+    total = session.scalar(select(func.count()).select_from(Channel).where(condition)) or 0
+    channels = session.scalars(
+        select(Channel)
+        .where(condition)
+        .options(selectinload(Channel.cover_art))
+        .order_by(Channel.id)
+        .offset(start)
+        .limit(size)
+    )
+    return list(channels), total
+
+
+def list_channel_instances(
+    session: Session, channel_id: int, *, locale: str | None, start: int, size: int
+) -> tuple[list[VideoInstance], int]:
+    """A page of the channel's video instances in channel order, leaving out videos not
+    visible in `locale`, and the total of such instances."""
+    condition = and_(VideoInstance.channel_id == channel_id, video_visible_in_locale(locale))
+    base = select(VideoInstance).join(Video, VideoInstance.video_id == Video.id).where(condition)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    instances = session.scalars(
+        base.options(selectinload(VideoInstance.video))
+        .order_by(VideoInstance.position, VideoInstance.id)
+        .offset(start)
+        .limit(size)
+    )
+    return list(instances), total
+
+
+def channel_instance_ids(session: Session, channel_id: int) -> list[int]:
+    """Every instance of the channel, in channel order."""
+    return list(
+        session.scalars(
+            select(VideoInstance.id)
+            .where(VideoInstance.channel_id == channel_id)
+            .order_by(VideoInstance.position, VideoInstance.id)
+        )
+    )
+
+
+def list_subscribers(
+    session: Session, channel_id: int, *, start: int, size: int
+) -> tuple[list[User], int]:
+    """Active subscribers of the channel, in the order they subscribed."""
+    condition = and_(Subscription.channel_id == channel_id, User.is_active.is_(True))
+    joined = select(User).join(Subscription, Subscription.user_id == User.id).where(condition)
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    users = session.scalars(joined.order_by(Subscription.id).offset(start).limit(size))
+    return list(users), total
+
+
+# --- creating and editing channels ----------------------------------------------------------
+
+CHANNEL_FIELDS = ("title", "description", "category", "cover", "public")
+TITLE_MAX = 200
+DESCRIPTION_MAX = 200
+REQUIRED_MESSAGE = "This field is required, but can be an empty string."
+DUPLICATE_TITLE = "Duplicate title"
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+class ChannelFormInvalid(InvalidInput):
+    """Every problem of a channel form at once, by field (Rockpack's `form_errors`)."""
+
+    code = "channel_form_invalid"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Invalid channel data.")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ChannelForm:
+    """A validated channel form; `title` None means "assign the default title"."""
+
+    title: str | None
+    description: str
+    category_id: int | None
+    cover_art_id: int | None
+    public: bool
+
+
+def parse_channel_form(session: Session, owner_id: int, payload: object) -> ChannelForm:
+    """Check every field of a create/update body, reporting all bad fields together.
+
+    Every field must be present; each may be an empty string meaning "unset" (`public`
+    then defaults to true).
+    """
+    if not isinstance(payload, dict):
+        raise ChannelFormInvalid({field: [REQUIRED_MESSAGE] for field in CHANNEL_FIELDS})
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "title": _parse_title,
+        "description": _parse_description,
+        "category": lambda value: _parse_category(session, value),
+        "cover": lambda value: _parse_cover(session, owner_id, value),
+        "public": _parse_public,
+    }
+    for field, parse in parsers.items():
+        if field not in payload:
+            errors[field] = [REQUIRED_MESSAGE]
+            continue
+        try:
+            values[field] = parse(payload[field])
+        except InvalidInput as exc:
+            errors[field] = [exc.message]
+    if errors:
+        raise ChannelFormInvalid(errors)
+    return ChannelForm(
+        title=values["title"],
+        description=values["description"],
+        category_id=values["category"],
+        cover_art_id=values["cover"],
+        public=values["public"],
+    )
+
+
+def _parse_title(value: object) -> str | None:
+    if not isinstance(value, str):
+        raise InvalidInput("Title must be a string.")
+    title = " ".join(_LINE_BREAKS.sub(" ", value).split())
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"Title must be at most {TITLE_MAX} characters.")
+    return title or None
+
+
+def _parse_description(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("Description must be a string.")
+    description = _LINE_BREAKS.sub(" ", value).strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInput(f"Description must be at most {DESCRIPTION_MAX} characters.")
+    return description
+
+
+def _parse_category(session: Session, value: object) -> int | None:
+    if value == "" or value is None:
+        return None
+    key: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        key = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        key = int(value)
+    if key is None or not 0 < key < 2**31 or session.get(Category, key) is None:
+        raise InvalidInput(f"Invalid category: {_shown(value)}")
+    return key
+
+
+def _parse_cover(session: Session, owner_id: int, cover_ref: object) -> int | None:
+    if cover_ref == "" or cover_ref is None:
+        return None
+    cover_id = None
+    if isinstance(cover_ref, str) and len(cover_ref) <= 64:
+        cover_id = session.scalar(
+            select(CoverArt.id).where(
+                CoverArt.cover_ref == cover_ref, CoverArt.owner_id == owner_id
+            )
+        )
+    if cover_id is None:
+        raise InvalidInput("Invalid cover reference")
+    return cover_id
+
+
+def _parse_public(value: object) -> bool:
+    if value == "":
+        return True
+    if not isinstance(value, bool):
+        raise InvalidInput("Value should be 'true' or 'false'")
+    return value
+
+
+def _shown(value: object) -> str:
+    """A rejected value as echoed in a message, cut short."""
+    return str(value)[:50]
+
+
+def _title_taken(session: Session, owner_id: int, title: str, *, except_id: int | None) -> bool:
+    query = select(Channel.id).where(Channel.owner_id == owner_id, Channel.title == title)
+    if except_id is not None:
+        query = query.where(Channel.id != except_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def _default_title(session: Session, owner_id: int) -> str:
+    """`Untitled channel N`: the first N, counting from the number of channels, not taken."""
+    count = session.scalar(select(func.count()).where(Channel.owner_id == owner_id)) or 0
+    number = count + 1
+    while _title_taken(session, owner_id, f"Untitled channel {number}", except_id=None):
+        number += 1
+    return f"Untitled channel {number}"
+
+
+def _apply_form(session: Session, channel: Channel, form: ChannelForm) -> None:
+    """Write the form into the channel (added to the session if new).
+
+    The write happens inside a savepoint opened before any change, so that a duplicate title
+    created concurrently (caught by the unique constraint) is the same form error and leaves
+    the transaction usable.
+    """
+    title = form.title or _default_title(session, channel.owner_id)
+    if _title_taken(session, channel.owner_id, title, except_id=channel.id):
+        raise ChannelFormInvalid({"title": [DUPLICATE_TITLE]})
+    try:
+        with session.begin_nested():
+            channel.title = title
+            channel.description = form.description
+            channel.category_id = form.category_id
+            channel.cover_art_id = form.cover_art_id
+            channel.public = form.public
+            session.add(channel)
+            session.flush()
+    except IntegrityError as exc:
+        raise ChannelFormInvalid({"title": [DUPLICATE_TITLE]}) from exc
+
+
+def create_channel(session: Session, owner_id: int, payload: object) -> Channel:
+    form = parse_channel_form(session, owner_id, payload)
+    channel = Channel(owner_id=owner_id, title="", description="", public=True)
+    _apply_form(session, channel, form)
+    return channel
+
+
+def update_channel(session: Session, channel: Channel, payload: object) -> Channel:
+    form = parse_channel_form(session, channel.owner_id, payload)
+    _apply_form(session, channel, form)
+    return channel
+
+
+def set_channel_public(channel: Channel, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("Value should be 'true' or 'false'", code="public_invalid")
+    channel.public = value
+    return value
+
+
+def delete_channel(session: Session, channel: Channel) -> None:
+    """Its instances, subscriptions, views and notifications go with it (database cascades)."""
+    session.delete(channel)
+    session.flush()
+
+
+def lock_channel(session: Session, channel_id: int | None, *, owner_id: int) -> Channel:
+    """The owner's channel, row-locked for the rest of the transaction (PostgreSQL; SQLite
+    writers are already serialised) so concurrent edits of its videos cannot interleave."""
+    channel = None
+    if channel_id is not None:
+        channel = session.scalar(
+            select(Channel)
+            .where(Channel.id == channel_id, Channel.owner_id == owner_id)
+            .with_for_update()
+        )
+    if channel is None:
+        raise NotFound("Channel not found.", code="channel_not_found")
+    return channel
+
+
+# --- the videos of a channel ----------------------------------------------------------------
+
+MAX_VIDEO_ITEMS = 1000
+YOUTUBE = "youtube"
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """An existing video instance (of this or any channel the editor can see)."""
+
+    instance_id: int
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """An external video by source and source id, e.g. `("youtube", "9bZkp7q19f0")`."""
+
+    source: str
+    source_id: str
+
+
+VideoRef = InstanceRef | SourceRef
+
+
+class InvalidVideoRefs(InvalidInput):
+    """Some items of a channel video list name nothing usable; `positions` index the list."""
+
+    code = "invalid_video_instance_ids"
+
+    def __init__(self, positions: list[int]) -> None:
+        super().__init__("Invalid video instance ids")
+        self.positions = positions
+
+
+@dataclass(frozen=True)
+class VideoMetadata:
+    title: str
+    thumbnail_url: str
+    video_url: str
+    source_username: str = ""
+    duration: int = 0
+
+
+class VideoMetadataSource(Protocol):
+    """Looks up what an external video is called; a real one may call the source's API."""
+
+    def lookup(self, source: str, source_id: str) -> VideoMetadata: ...
+
+
+class DefaultVideoMetadata:
+    """Metadata derivable from the id alone: no network call, so adding videos never waits
+    on (or fails because of) YouTube."""
+
+    def lookup(self, source: str, source_id: str) -> VideoMetadata:
+        return VideoMetadata(
+            title="",
+            thumbnail_url=f"https://i.ytimg.com/vi/{source_id}/mqdefault.jpg",
+            video_url=f"https://www.youtube.com/watch?v={source_id}",
+        )
+
+
+DEFAULT_METADATA: VideoMetadataSource = DefaultVideoMetadata()
+
+
+def replace_channel_videos(
+    session: Session,
+    channel: Channel,
+    refs: Sequence[VideoRef | None],
+    *,
+    metadata: VideoMetadataSource = DEFAULT_METADATA,
+) -> None:
+    """Make the channel contain exactly `refs`, in that order.
+
+    Instances of this channel that are named are kept (with their views and stars); instances
+    of other channels become new instances of the same video here; the rest are removed.
+    Nothing changes unless every item is valid. Positions end up 0..n-1.
+    """
+    resolved = _resolve_refs(session, channel, refs, metadata)
+    keep = {instance.id for instance in resolved if instance.id is not None}
+    session.execute(
+        delete(VideoInstance)
+        .where(VideoInstance.channel_id == channel.id)
+        .where(VideoInstance.id.not_in(keep) if keep else VideoInstance.id.is_not(None))
+    )
+    _place(session, channel, resolved, first_position=0)
+
+
+def append_channel_videos(
+    session: Session,
+    channel: Channel,
+    refs: Sequence[VideoRef | None],
+    *,
+    metadata: VideoMetadataSource = DEFAULT_METADATA,
+) -> None:
+    """Add `refs` after the channel's videos; those already in the channel stay where they are."""
+    resolved = _resolve_refs(session, channel, refs, metadata)
+    new = [instance for instance in resolved if instance.id is None]
+    current = channel_instance_ids(session, channel.id)
+    _renumber(session, current)
+    _place(session, channel, new, first_position=len(current))
+
+
+def _place(
+    session: Session, channel: Channel, instances: list[VideoInstance], *, first_position: int
+) -> None:
+    for offset, instance in enumerate(instances):
+        instance.position = first_position + offset
+        instance.channel_id = channel.id
+        session.add(instance)
+    session.flush()
+
+
+def _renumber(session: Session, instance_ids: list[int]) -> None:
+    """Close any gaps left by other writers, keeping the order."""
+    instances = {
+        instance.id: instance
+        for instance in session.scalars(
+            select(VideoInstance).where(VideoInstance.id.in_(instance_ids))
+        )
+    }
+    for position, instance_id in enumerate(instance_ids):
+        instances[instance_id].position = position
+
+
+def _resolve_refs(
+    session: Session,
+    channel: Channel,
+    refs: Sequence[VideoRef | None],
+    metadata: VideoMetadataSource,
+) -> list[VideoInstance]:
+    """One instance per distinct item (repeats are ignored): this channel's own instance, or a
+    new unsaved one. Raises InvalidVideoRefs naming every bad item before anything changes."""
+    if len(refs) > MAX_VIDEO_ITEMS:
+        raise InvalidInput(f"At most {MAX_VIDEO_ITEMS} videos per request.", code="too_many_videos")
+    sources = _visible_instances(session, channel.owner_id, refs)
+    bad = [
+        position
+        for position, ref in enumerate(refs)
+        if ref is None
+        or (isinstance(ref, InstanceRef) and ref.instance_id not in sources)
+        or (isinstance(ref, SourceRef) and not _valid_source_ref(ref))
+    ]
+    if bad:
+        raise InvalidVideoRefs(bad)
+    resolved: list[VideoInstance] = []
+    seen: set[VideoRef] = set()
+    for ref in refs:
+        assert ref is not None
+        if ref in seen:
+            continue
+        seen.add(ref)
+        if isinstance(ref, InstanceRef):
+            source = sources[ref.instance_id]
+            if source.channel_id == channel.id:
+                resolved.append(source)
+                continue
+            resolved.append(VideoInstance(video_id=source.video_id))
+        else:
+            video = external_video(session, ref, metadata)
+            resolved.append(VideoInstance(video_id=video.id))
+    return resolved
+
+
+def _visible_instances(
+    session: Session, editor_id: int, refs: Sequence[VideoRef | None]
+) -> dict[int, VideoInstance]:
+    """The named instances that exist in channels the editor can see."""
+    wanted = {ref.instance_id for ref in refs if isinstance(ref, InstanceRef)}
+    if not wanted:
+        return {}
+    found = session.scalars(
+        select(VideoInstance)
+        .join(Channel, VideoInstance.channel_id == Channel.id)
+        .where(VideoInstance.id.in_(wanted), visible_channels_filter(editor_id))
+    )
+    return {instance.id: instance for instance in found}
+
+
+def _valid_source_ref(ref: SourceRef) -> bool:
+    return ref.source == YOUTUBE and _YOUTUBE_ID.match(ref.source_id) is not None
+
+
+def external_video(session: Session, ref: SourceRef, metadata: VideoMetadataSource) -> Video:
+    """The video with this source and source id, created on first use.
+
+    Two editors adding the same new video at once meet at the unique constraint; the loser
+    reads the winner's row.
+    """
+    query = select(Video).where(Video.source == ref.source, Video.source_id == ref.source_id)
+    video = session.scalar(query)
+    if video is not None:
+        return video
+    info = metadata.lookup(ref.source, ref.source_id)
+    video = Video(
+        source=ref.source,
+        source_id=ref.source_id,
+        source_username=info.source_username or None,
+        title=info.title,
+        length=info.duration,
+        video_url=info.video_url,
+        thumbnail_image_url=info.thumbnail_url,
+    )
+    try:
+        with session.begin_nested():
+            session.add(video)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(query)
+        if existing is None:
+            raise
+        return existing
+    return video

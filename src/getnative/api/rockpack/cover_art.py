@@ -1,7 +1,136 @@
-"""Rockpack routes: cover art."""
+"""Rockpack routes: the owner's cover art (list, upload, remove).
+
+An upload is either the raw image as the body (`Content-Type: image/*`) or a multipart form with
+an `image` part and an optional JSON `aoi` part.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from getnative.api.rockpack import render
+from getnative.api.rockpack.channels import DEFAULT_PAGE_SIZE, PageSize, PageStart
+from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
+from getnative.api.rockpack.errors import from_domain, invalid_request, not_found
+from getnative.channels import cover_art_service as covers
 
 router = APIRouter()
+
+_COVER_REF = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Upload:
+    image: bytes
+    aoi: object  # the raw `aoi` value, None when not sent
+
+
+async def _read_upload(request: Request) -> Upload:
+    """The image bytes and raw aoi of either upload form."""
+    content_type = request.headers.get("content-type", "").lower()
+    if not content_type.startswith("multipart/form-data"):
+        return Upload(image=await request.body(), aoi=None)
+    form = await request.form(max_files=2, max_fields=2)
+    try:
+        image = await _part_bytes(form.get("image"))
+        aoi_raw = form.get("aoi")
+        aoi = None if aoi_raw is None else _json_or_invalid(await _part_bytes(aoi_raw))
+    finally:
+        await form.close()
+    return Upload(image=image, aoi=aoi)
+
+
+async def _part_bytes(part: UploadFile | str | None) -> bytes:
+    if part is None:
+        return b""
+    if isinstance(part, str):
+        return part.encode()
+    return await part.read()
+
+
+def _json_or_invalid(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")[:50]
+
+
+UploadBody = Annotated[Upload, Depends(_read_upload)]
+
+_BINARY = {"type": "string", "format": "binary"}
+UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "image/*": {"schema": _BINARY},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": _BINARY,
+                        "aoi": {
+                            "type": "string",
+                            "description": "JSON [x1, y1, x2, y2], fractions in [0, 1]",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+@router.get("/{userid}/cover_art/")
+def list_cover_art(
+    owner: Owner,
+    response: Response,
+    session: DbSession,
+    container: AppContainer,
+    start: PageStart = 0,
+    size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    rows, total = covers.list_cover_art(session, owner.id, start=start, size=size)
+    response.headers["Cache-Control"] = "private, max-age=60"
+    items = [render.render_cover_art(container, row, start + i) for i, row in enumerate(rows)]
+    return {"cover_art": render.paged(items, total)}
+
+
+@router.post("/{userid}/cover_art/", status_code=201, openapi_extra=UPLOAD_DOC)
+def upload_cover_art(
+    owner: Owner, session: DbSession, container: AppContainer, upload: UploadBody
+) -> JSONResponse:
+    # End the transaction the token check opened: on SQLite it holds the write lock, which
+    # must not wait on image decoding. Storing the row opens a fresh one.
+    session.commit()
+    aoi = None if upload.aoi is None else covers.parse_aoi(upload.aoi)
+    if not upload.image:
+        raise invalid_request("cannot identify image file")
+    try:
+        processed = covers.process_image(upload.image, container.image_limits)
+    except covers.CoverArtTooLarge as exc:
+        raise from_domain(exc, 413) from exc
+    row = covers.store_cover_art(
+        session, container.media, owner_id=owner.id, cover=processed, aoi=aoi
+    )
+    body = render.render_cover_art(container, row, 0)
+    created = {key: body[key] for key in ("cover_ref", "resource_url", "thumbnail_url")}
+    return JSONResponse(created, status_code=201, headers={"Location": created["resource_url"]})
+
+
+@router.delete("/{userid}/cover_art/{cover_ref}", status_code=204)
+@router.delete("/{userid}/cover_art/{cover_ref}/", status_code=204)
+def delete_cover_art(
+    cover_ref: str, owner: Owner, session: DbSession, container: AppContainer
+) -> Response:
+    if not _COVER_REF.match(cover_ref):
+        raise not_found()
+    covers.remove_cover_art(session, container.media, owner_id=owner.id, cover_ref=cover_ref)
+    return Response(status_code=204)

@@ -101,3 +101,92 @@ def render_video_instance(instance: VideoInstance, position: int) -> dict[str, A
 
 def paged(items: list[dict[str, Any]], total: int) -> dict[str, Any]:
     return {"total": total, "items": items}
+
+
+def user_resource_url(container: Container, user_id: int, resource: str) -> str:
+    """`/ws/USERID/<resource>/`, absolute."""
+    return container.settings.public_url(f"/ws/{ids.encode(ids.USER, user_id)}/{resource}/")
+
+
+def render_user(
+    container: Container,
+    user: User,
+    channels: list[Channel],
+    total_channels: int,
+    *,
+    unread_notifications: int | None = None,
+) -> dict[str, Any]:
+    """The user view; with `unread_notifications` given, the owner's own view (private fields
+    and the resource links of the owner's services)."""
+    body: dict[str, Any] = {
+        "id": ids.encode(ids.USER, user.id),
+        "username": user.username or "",
+        "display_name": display_name(user),
+        "gender": user.gender,
+        "avatar_thumbnail_url": avatar_url(user),
+        "channels": paged(
+            [render_channel_brief(container, channel) for channel in channels], total_channels
+        ),
+    }
+    if unread_notifications is None:
+        return body
+
+    def link(resource: str) -> str:
+        return user_resource_url(container, user.id, resource)
+
+    body.update(
+        {
+            "first_name": user.first_name or "",
+            "last_name": user.last_name or "",
+            "email": user.email or "",
+            "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else None,
+            "subscriptions": {"resource_url": link("subscriptions")},
+            "activity": {"resource_url": link("activity")},
+            "notifications": {
+                "unread_count": unread_notifications,
+                "resource_url": link("notifications"),
+            },
+            "cover_art": {"resource_url": link("cover_art")},
+        }
+    )
+    body["channels"]["resource_url"] = link("channels")
+    return body
+
+
+def render_channel(
+    container: Container,
+    channel: Channel,
+    owner: User,
+    instances: list[VideoInstance],
+    total_videos: int,
+    *,
+    start: int = 0,
+) -> dict[str, Any]:
+    """The full channel object: metadata, owner and a page of video instances."""
+    return {
+        **render_channel_brief(container, channel),
+        "ecommerce_url": channel.ecommerce_url,
+        "owner": render_owner(container, owner),
+        "videos": paged(
+            [
+                render_video_instance(instance, start + index)
+                for index, instance in enumerate(instances)
+            ],
+            total_videos,
+        ),
+    }
+
+
+def render_subscriber(container: Container, user: User, position: int) -> dict[str, Any]:
+    return {**render_owner(container, user), "position": position}
+
+
+def render_cover_art(container: Container, cover: CoverArt, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "id": ids.encode(ids.COVER_ART, cover.id),
+        "cover_ref": cover.cover_ref,
+        "resource_url": container.media.url(cover.image_key),
+        "thumbnail_url": container.media.url(cover.thumbnail_key),
+        "aoi": cover.aoi or DEFAULT_AOI,
+    }

@@ -52,7 +52,7 @@ def post_report(user: Owner, session: DbSession, body: JsonBody, locale: Locale)
         raise invalid_request("Request body must be a JSON object")
     errors: dict[str, list[str]] = {}
     object_type = body.get("object_type")
-    if object_type not in PREFIXES:
+    if not isinstance(object_type, str) or object_type not in PREFIXES:
         errors["object_type"] = ["invalid object type: expected channel, video or user"]
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip():
@@ -62,7 +62,8 @@ def post_report(user: Owner, session: DbSession, body: JsonBody, locale: Locale)
     target = None
     if "object_id" not in body or body["object_id"] in (None, ""):
         errors["object_id"] = ["required"]
-    elif isinstance(object_type, str) and object_type in PREFIXES:
+    elif "object_type" not in errors:
+        assert isinstance(object_type, str)
         object_key, instance_key = _object_keys(object_type, body["object_id"])
         target = social_service.resolve_report_target(
             session,

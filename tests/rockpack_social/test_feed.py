@@ -248,3 +248,44 @@ def make_video_row(session: Any) -> int:
     session.add(video)
     session.flush()
     return video.id
+
+
+def test_the_feed_ends_at_its_depth_and_total_counts_at_most_that(
+    client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(social_service, "FEED_DEPTH", 3)
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    newest_first = [make_instance(db, channel, minutes=m) for m in range(5)][::-1]
+    _subscribe(db, fan.id, channel)
+    url = f"/ws/{uid(fan)}/subscriptions/recent_videos/"
+
+    def page(**params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = client.get(url, params=params, headers=_auth(settings, fan)).json()
+        return body["videos"]
+
+    first = page(size=2)
+    second = page(start=2, size=2)
+    beyond = page(start=3)
+
+    assert [i["id"] for i in first["items"]] == [viid(i) for i in newest_first[:2]]
+    assert first["total"] == 3
+    assert [i["id"] for i in second["items"]] == [viid(newest_first[2])]
+    assert second["total"] == 3
+    assert beyond == {"total": 3, "items": []}
+
+
+def test_total_of_a_page_past_the_end_is_counted(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    make_instance(db, channel)
+    make_instance(db, channel, minutes=1)
+    _subscribe(db, fan.id, channel)
+    response = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params={"start": 10, "size": 0},
+        headers=_auth(settings, fan),
+    )
+    assert response.json() == {"videos": {"total": 2, "items": []}}

@@ -38,9 +38,9 @@ SUBSCRIBED_IDS_LIMIT = 1000
 # Views are scanned newest first through the (user_id, id) index; this many rows are enough to
 # find the last RECENT_VIEWS_LIMIT distinct instances for any realistic user, and bound the work.
 RECENT_VIEWS_SCAN = 1000
-# The feed's `total` is exact up to this many items and saturates there: counting every video of
-# 500 busy channels on every page load would cost more than the page itself.
-FEED_TOTAL_CAP = 10_000
+# The feed is the newest this many instances (and `total` counts at most this many): counting and
+# paging through every video of 500 busy channels on every load would cost more than it serves.
+FEED_DEPTH = 1000
 SOCIAL_NOTIFICATION_KINDS = (KIND_STARRED, KIND_SUBSCRIBED)
 REPORT_OBJECT_TYPES = ("channel", "video", "user")
 MAX_REPORT_REASON = 256
@@ -296,26 +296,32 @@ def _feed_query(user_id: int, locale: str | None) -> Select[VideoInstance, Chann
 def feed(
     session: Session, *, user_id: int, locale: str | None, start: int, size: int
 ) -> tuple[list[tuple[VideoInstance, Channel]], int]:
-    """The newest instances (date_added desc, id desc) of the user's subscriptions, and a total.
+    """A page of the newest instances (date_added desc, id desc) of the user's subscriptions.
 
-    The total is exact up to FEED_TOTAL_CAP and saturates there (a bounded count).
+    The feed is the newest FEED_DEPTH items: pages end there and `total` counts at most that
+    many, so every request reads a bounded number of rows however many channels the user
+    follows. The count is skipped when the page itself shows where the feed ends.
     """
-    page = (
-        _feed_query(user_id, locale)
-        .options(selectinload(VideoInstance.video), selectinload(Channel.cover_art))
-        .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-        .offset(start)
-        .limit(size)
-    )
-    rows = [(row[0], row[1]) for row in session.execute(page)]
+    size = max(0, min(size, FEED_DEPTH - start))
+    rows: list[tuple[VideoInstance, Channel]] = []
+    if size:
+        page = (
+            _feed_query(user_id, locale)
+            .options(selectinload(VideoInstance.video), selectinload(Channel.cover_art))
+            .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
+            .offset(start)
+            .limit(size)
+        )
+        rows = [(row[0], row[1]) for row in session.execute(page)]
+    if 0 < len(rows) < size or (start == 0 and len(rows) < size):
+        return rows, start + len(rows)
     bounded = (
         _feed_query(user_id, locale)
         .with_only_columns(VideoInstance.id)
-        .limit(FEED_TOTAL_CAP)
+        .limit(FEED_DEPTH)
         .subquery()
     )
-    total = session.scalar(select(func.count()).select_from(bounded)) or 0
-    return rows, total
+    return rows, session.scalar(select(func.count()).select_from(bounded)) or 0
 
 
 # --- Rockpack notifications (starred / subscribed only) ---------------------------------------

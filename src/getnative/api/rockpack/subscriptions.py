@@ -7,7 +7,8 @@
 - The list is newest subscription first; channels that became private (and are not the user's)
   are left out of the list, the feed and the total, while the subscription row itself stays (the
   user can still delete it, and it reappears if the channel becomes public again).
-- The feed's `total` is exact up to `social_service.FEED_TOTAL_CAP` and saturates there.
+- The feed is the newest `social_service.FEED_DEPTH` (1000) instances: pages end there and
+  `total` counts at most that many (a bounded count, skipped when the page shows the end).
 - `locale` is optional on the feed: without it no video is left out for its locale.
 """
 

@@ -159,3 +159,17 @@ def test_concurrent_stars_of_one_user_count_once_and_notify_once(db: Database) -
             session, user_id=owner.id, start=0, size=10
         )
     assert total == 1 and rows[0].kind == "starred"
+
+
+def test_leaving_all_channels_moves_each_counter_once(db: Database) -> None:
+    leaver = make_user(db)
+    stayer = make_user(db)
+    channels = [make_channel(db, make_user(db)) for _ in range(3)]
+    with db.session() as session:
+        for channel in channels:
+            social_service.subscribe(session, user_id=leaver.id, channel_id=channel.id)
+        social_service.subscribe(session, user_id=stayer.id, channel_id=channels[0].id)
+    with db.session() as session:
+        assert social_service.leave_all_channels(session, leaver.id) == 3
+        assert social_service.leave_all_channels(session, leaver.id) == 0
+    assert [subscriber_state(db, c) for c in channels] == [(1, 1), (0, 0), (0, 0)]

@@ -245,6 +245,22 @@ def unsubscribe(session: Session, *, user_id: int, subscription_id: int | None) 
     _move_subscriber_count(session, channel_id, -1)
 
 
+def leave_all_channels(session: Session, user_id: int) -> int:
+    """Delete every subscription of the user (account deactivation); returns how many.
+
+    Counters move by the rows this statement really deleted, so a concurrent unsubscribe of the
+    same user can never make a channel's count drift.
+    """
+    channel_ids = session.scalars(
+        delete(Subscription)
+        .where(Subscription.user_id == user_id)
+        .returning(Subscription.channel_id)
+    ).all()
+    for channel_id in sorted(channel_ids):  # a stable lock order against concurrent deactivations
+        _move_subscriber_count(session, channel_id, -1)
+    return len(channel_ids)
+
+
 def _visible_subscriptions(user_id: int) -> Select[Subscription, Channel]:
     return (
         select(Subscription, Channel)

@@ -39,7 +39,26 @@ def _parse_activity(body: Any) -> tuple[str, int]:
     return action, instance_id
 
 
-@router.post("/{userid}/activity/", status_code=204)
+ACTIVITY_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["action", "video_instance"],
+                    "properties": {
+                        "action": {"enum": list(ACTIONS)},
+                        "video_instance": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/{userid}/activity/", status_code=204, openapi_extra=ACTIVITY_BODY)
 def store_activity(user: Owner, session: DbSession, body: JsonBody, locale: Locale) -> Response:
     action, instance_id = _parse_activity(body)
     try:

@@ -121,7 +121,29 @@ def _id_list(body: Any) -> list[int]:
     return list(ids_)  # type: ignore[arg-type]
 
 
-@router.post("/{userid}/notifications/", status_code=204)
+MARK_READ_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["mark_read"],
+                    "properties": {
+                        "mark_read": {
+                            "type": "array",
+                            "maxItems": MAX_MARK_READ,
+                            "items": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/{userid}/notifications/", status_code=204, openapi_extra=MARK_READ_BODY)
 def mark_read(user: Owner, session: DbSession, body: JsonBody) -> Response:
     notification_ids = _id_list(body)
     if notification_ids:

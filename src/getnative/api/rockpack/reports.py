@@ -46,7 +46,27 @@ def _object_keys(object_type: str, value: object) -> tuple[int | None, int | Non
     return ids.decode(PREFIXES[object_type], value) or _numeric_key(value), None
 
 
-@router.post("/{userid}/content_reports/", status_code=204)
+REPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["object_type", "object_id", "reason"],
+                    "properties": {
+                        "object_type": {"enum": list(PREFIXES)},
+                        "object_id": {"type": ["string", "integer"]},
+                        "reason": {"type": "string", "maxLength": 256},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/{userid}/content_reports/", status_code=204, openapi_extra=REPORT_BODY)
 def post_report(user: Owner, session: DbSession, body: JsonBody, locale: Locale) -> Response:
     if not isinstance(body, dict):
         raise invalid_request("Request body must be a JSON object")

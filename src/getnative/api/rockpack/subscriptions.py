@@ -90,7 +90,23 @@ def _subscription_body(
     }
 
 
-@router.post("/{userid}/subscriptions/")
+SUBSCRIBE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "string",
+                    "description": "A channel resource URL",
+                    "maxLength": MAX_URL_LENGTH,
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/{userid}/subscriptions/", status_code=201, openapi_extra=SUBSCRIBE_BODY)
 def subscribe(
     user: Owner, session: DbSession, container: AppContainer, body: JsonBody
 ) -> JSONResponse:

@@ -1,7 +1,182 @@
-"""Rockpack routes: subscriptions."""
+"""Rockpack routes: subscriptions and the subscription feed (`recent_videos`).
+
+- Subscribe: the body is a JSON string, the channel's resource URL as rendered by this server
+  (`{public base}/ws/USERID/channels/CHANNELID/`); the path alone is accepted too. A new
+  subscription answers 201; subscribing again answers 200 with the existing subscription (same
+  body and Location), so clients can retry safely.
+- The list is newest subscription first; channels that became private (and are not the user's)
+  are left out of the list, the feed and the total, while the subscription row itself stays (the
+  user can still delete it, and it reappears if the channel becomes public again).
+- The feed is the newest `social_service.FEED_DEPTH` (1000) instances: pages end there and
+  `total` counts at most that many (a bounded count, skipped when the page shows the end).
+- `locale` is optional on the feed: without it no video is left out for its locale.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from getnative.api.rockpack import ids
+from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
+from getnative.api.rockpack.errors import invalid_request, not_found
+from getnative.api.rockpack.render import (
+    paged,
+    render_channel_brief,
+    render_owner,
+    render_video_instance,
+)
+from getnative.api.rockpack.social_http import PRIVATE_CACHE, JsonBody, Locale, Paging
+from getnative.channels import social_service
+from getnative.channels.models import Subscription
+from getnative.errors import InvalidInput
+from getnative.web.container import Container
 
 router = APIRouter()
+MAX_URL_LENGTH = 2000
+_CHANNEL_PATH = re.compile(
+    r"^/ws/(?P<owner>[A-Za-z0-9_-]+)/channels/(?P<channel>[A-Za-z0-9_-]+)/?$"
+)
+
+
+def subscription_url(container: Container, user_id: int, subscription_id: int) -> str:
+    user = ids.encode(ids.USER, user_id)
+    sub = ids.encode(ids.SUBSCRIPTION, subscription_id)
+    return container.settings.public_url(f"/ws/{user}/subscriptions/{sub}/")
+
+
+def _parse_channel_url(container: Container, body: Any) -> tuple[int, int]:
+    """(owner key, channel key) of a posted channel URL of this server, or a 400."""
+    invalid = invalid_request("Invalid channel url")
+    if not isinstance(body, str) or len(body) > MAX_URL_LENGTH:
+        raise invalid
+    try:
+        url = urlsplit(body.strip())
+        base = urlsplit(container.settings.public_base_url)
+    except ValueError:
+        raise invalid from None
+    if url.query or url.fragment:
+        raise invalid
+    path = url.path
+    base_path = base.path.rstrip("/")
+    if url.scheme or url.netloc:
+        same_origin = (url.scheme.lower(), url.netloc.lower()) == (
+            base.scheme.lower(),
+            base.netloc.lower(),
+        )
+        if not same_origin or not path.startswith(base_path + "/"):
+            raise invalid
+        path = path[len(base_path) :]
+    elif base_path and path.startswith(base_path + "/"):
+        path = path[len(base_path) :]
+    match = _CHANNEL_PATH.match(path)
+    owner_id = ids.decode(ids.USER, match["owner"]) if match else None
+    channel_id = ids.decode(ids.CHANNEL, match["channel"]) if match else None
+    if owner_id is None or channel_id is None:
+        raise invalid
+    return owner_id, channel_id
+
+
+def _subscription_body(
+    container: Container, user_id: int, subscription: Subscription
+) -> dict[str, str]:
+    return {
+        "resource_url": subscription_url(container, user_id, subscription.id),
+        "id": ids.encode(ids.SUBSCRIPTION, subscription.id),
+    }
+
+
+SUBSCRIBE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "string",
+                    "description": "A channel resource URL",
+                    "maxLength": MAX_URL_LENGTH,
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/{userid}/subscriptions/", status_code=201, openapi_extra=SUBSCRIBE_BODY)
+def subscribe(
+    user: Owner, session: DbSession, container: AppContainer, body: JsonBody
+) -> JSONResponse:
+    owner_id, channel_id = _parse_channel_url(container, body)
+    try:
+        subscription, created = social_service.subscribe(
+            session, user_id=user.id, channel_id=channel_id, owner_id=owner_id
+        )
+    except InvalidInput:
+        raise invalid_request("Invalid channel url") from None
+    content = _subscription_body(container, user.id, subscription)
+    return JSONResponse(
+        content,
+        status_code=201 if created else 200,
+        headers={"Location": content["resource_url"]},
+    )
+
+
+@router.delete("/{userid}/subscriptions/{subscription}/", status_code=204)
+def unsubscribe(user: Owner, session: DbSession, subscription: str) -> Response:
+    key = ids.decode(ids.SUBSCRIPTION, subscription)
+    if key is None:
+        raise not_found()
+    social_service.unsubscribe(session, user_id=user.id, subscription_id=key)
+    return Response(status_code=204)
+
+
+@router.get("/{userid}/subscriptions/")
+def list_subscriptions(
+    user: Owner, session: DbSession, container: AppContainer, page: Paging, response: Response
+) -> dict[str, Any]:
+    rows, total = social_service.list_subscriptions(
+        session, user_id=user.id, start=page.start, size=page.size
+    )
+    owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
+    items = [
+        {
+            **render_channel_brief(container, channel),
+            "position": page.start + index,
+            "subscription_resource_url": subscription_url(container, user.id, subscription.id),
+            "owner": render_owner(container, owners[channel.owner_id]),
+        }
+        for index, (subscription, channel) in enumerate(rows)
+    ]
+    response.headers["Cache-Control"] = "private"
+    return {"channels": paged(items, total)}
+
+
+@router.get("/{userid}/subscriptions/recent_videos/")
+def recent_videos(
+    user: Owner,
+    session: DbSession,
+    container: AppContainer,
+    page: Paging,
+    locale: Locale,
+    response: Response,
+) -> dict[str, Any]:
+    rows, total = social_service.feed(
+        session, user_id=user.id, locale=locale, start=page.start, size=page.size
+    )
+    owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
+    items = [
+        {
+            **render_video_instance(instance, page.start + index),
+            "channel": {
+                **render_channel_brief(container, channel),
+                "owner": render_owner(container, owners[channel.owner_id]),
+            },
+        }
+        for index, (instance, channel) in enumerate(rows)
+    ]
+    response.headers.update(PRIVATE_CACHE)
+    return {"videos": paged(items, total)}

@@ -11,6 +11,7 @@ the load (the GIN search index) are dropped first and rebuilt at the end.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -101,8 +102,28 @@ class Scale:
     likes: int
 
 
+def _vocabulary(size: int = 20_000) -> list[str]:
+    """The real words first, then pronounceable made-up words: a large vocabulary, so that
+    word frequencies can follow Zipf's law as in real transcripts."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    rng = random.Random(1)
+    words = list(WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+VOCABULARY = _vocabulary()
+# Zipf: the n-th most frequent word appears about 1/n as often as the first.
+CUMULATIVE_WEIGHTS = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(VOCABULARY))))
+
+
 def _sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words))
+    return " ".join(rng.choices(VOCABULARY, cum_weights=CUMULATIVE_WEIGHTS, k=words))
 
 
 def _copy(
@@ -239,7 +260,7 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
     dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn, autocommit=False) as connection:
         _truncate(connection)
-        connection.execute("DROP INDEX IF EXISTS ix_videos_search_document")
+        connection.execute("DROP INDEX IF EXISTS ix_videos_search_vector")
         subcategories = _categories(connection)
         speakers = [f"Speaker {i}" for i in range(1, scale.speakers + 1)]
         _copy(
@@ -430,8 +451,7 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
             "rebuilding the search index",
             progress,
             lambda: connection.execute(
-                "CREATE INDEX ix_videos_search_document ON videos "
-                "USING gin (to_tsvector('simple', search_document))"
+                "CREATE INDEX ix_videos_search_vector ON videos USING gin (search_vector)"
             ),
         )
         connection.commit()

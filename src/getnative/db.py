@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -27,10 +27,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Every id is a 64-bit integer (the Get Native document says Int64). SQLite's INTEGER already is,
+# and must stay plain INTEGER for a primary key to alias the rowid.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+MAX_ID = 2**63 - 1
+"""The largest id any table can hold; a larger id in a request is unknown, never a 500."""
+
+
 class Base(DeclarativeBase):
     """Declarative base shared by every domain's models (one metadata, one migration history)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {int: BigId}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -88,8 +89,18 @@ def _tsquery(terms: list[QueryTerm]) -> str:
     )
 
 
-def apply_search(session: Session, query: Select[tuple[Video]], q: str) -> Select[tuple[Video]]:
-    """Restrict `query` to videos matching `q`, ordered by relevance then newest first.
+SEARCH_CANDIDATES = 500
+"""Relevance is ranked among the newest matches below the cursor, at most this many of them.
+
+Ranking every match of a common word over a million videos costs seconds; taking the newest
+candidates first is an index walk, and the page the client sees is the best of those. Paging
+with `max_id` moves the window to older matches.
+"""
+
+
+def apply_search(session: Session, query: Select[Any], q: str) -> Select[Any]:
+    """Restrict `query` (a filtered `select(Video)`) to videos matching `q`, ordered by relevance
+    among the newest `SEARCH_CANDIDATES` matches, then newest first.
 
     A query with no searchable term matches nothing (rather than everything).
     """
@@ -97,18 +108,43 @@ def apply_search(session: Session, query: Select[tuple[Video]], q: str) -> Selec
     if not terms:
         return query.where(literal_column("1") == 0)
     if session.get_bind().dialect.name == "sqlite":
-        matches = (
-            select(literal_column("rowid").label("video_id"), literal_column("rank").label("rank"))
-            .select_from(text("video_search"))
-            .where(text("video_search MATCH :fts_query").bindparams(fts_query=_fts5_query(terms)))
-            .subquery()
-        )
-        rank: ColumnElement[float] = matches.c.rank  # FTS5 rank: lower is better
-        return query.join(matches, matches.c.video_id == Video.id).order_by(
-            rank.asc(), Video.id.desc()
-        )
-    vector = func.to_tsvector(literal_column("'simple'"), Video.search_document)
+        return _apply_fts5(query, terms)
+    return _apply_tsvector(query, terms)
+
+
+def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
+    matches = (
+        select(literal_column("rowid").label("video_id"), literal_column("rank").label("rank"))
+        .select_from(text("video_search"))
+        .where(text("video_search MATCH :fts_query").bindparams(fts_query=_fts5_query(terms)))
+        .subquery()
+    )
+    candidates = (
+        query.with_only_columns(Video.id.label("video_id"), matches.c.rank)
+        .join(matches, matches.c.video_id == Video.id)
+        .order_by(Video.id.desc())
+        .limit(SEARCH_CANDIDATES)
+        .subquery()
+    )
+    rank: ColumnElement[float] = candidates.c.rank  # FTS5 rank: lower is better
+    return query.join(candidates, candidates.c.video_id == Video.id).order_by(
+        rank.asc(), Video.id.desc()
+    )
+
+
+def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
+    vector = literal_column("videos.search_vector")
     tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
-    return query.where(vector.op("@@")(tsquery)).order_by(
+    matching = vector.op("@@")(tsquery)
+    # Ids only, newest first: the planner can walk an id index and stop at the limit, or use
+    # the GIN index for rare terms; ranking happens below on at most SEARCH_CANDIDATES rows.
+    candidate_ids = (
+        query.with_only_columns(Video.id)
+        .where(matching)
+        .order_by(Video.id.desc())
+        .limit(SEARCH_CANDIDATES)
+        .scalar_subquery()
+    )
+    return query.where(Video.id.in_(candidate_ids)).order_by(
         func.ts_rank(vector, tsquery).desc(), Video.id.desc()
     )

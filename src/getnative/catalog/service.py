@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
 from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
-from getnative.db import utcnow
+from getnative.db import MAX_ID, utcnow
 from getnative.errors import AuthenticationFailed, InvalidInput, NotFound
 from getnative.study.models import Cue
 
@@ -29,7 +29,7 @@ DEFAULT_COUNT = 9
 MAX_COUNT = 100
 # Primary keys are `Integer` (int4 on PostgreSQL): larger ids cannot exist, and binding them would
 # overflow the driver or the column type. Such ids are unknown records, and cursors are clamped.
-MAX_DATABASE_ID = 2**31 - 1
+MAX_DATABASE_ID = MAX_ID
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
 

@@ -106,7 +106,7 @@ class ContentReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     object_type: Mapped[str] = mapped_column(String(16))
-    object_id: Mapped[int] = mapped_column(Integer)
+    object_id: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(Text)
     locale: Mapped[str | None] = mapped_column(String(35))
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)

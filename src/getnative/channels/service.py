@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.catalog.models import Category, Video, VideoLocale
 from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
+from getnative.db import MAX_ID
 from getnative.errors import InvalidInput, NotFound, PermissionDenied
 
 
@@ -231,7 +232,7 @@ def _parse_category(session: Session, value: object) -> int | None:
         key = value
     elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         key = int(value)
-    if key is None or not 0 < key < 2**31 or session.get(Category, key) is None:
+    if key is None or not 0 < key <= MAX_ID or session.get(Category, key) is None:
         raise InvalidInput(f"Invalid category: {_shown(value)}")
     return key
 

@@ -8,6 +8,21 @@ from getnative.models import Base
 
 target_metadata = Base.metadata
 
+# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
+# autogenerate must not propose dropping them.
+MANUAL_OBJECTS = {
+    "video_search",
+    "uq_users_active_username",
+    "search_vector",
+    "ix_videos_search_vector",
+}
+
+
+def include_object(
+    _obj: object, name: str | None, _type: str, _reflected: bool, _other: object
+) -> bool:
+    return name not in MANUAL_OBJECTS and not (name or "").startswith("video_search_")
+
 
 def run_migrations_online() -> None:
     connection = context.config.attributes["connection"]
@@ -15,6 +30,7 @@ def run_migrations_online() -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Video, WritingQuestion
-from getnative.db import utcnow
+from getnative.db import MAX_ID, utcnow
 from getnative.errors import InvalidInput
 from getnative.study.models import StudySession, WritingAnswer
 from getnative.study.text_metrics import count_words, words_per_minute
@@ -31,8 +31,8 @@ DEFAULT_ANSWER_PAGE = 10
 MAX_ANSWER_PAGE = 100
 # Ids are Int64 in the API, but the id columns are 32-bit INTEGERs on PostgreSQL: a larger id
 # cannot exist, and must not reach the database (where it would be an out-of-range error).
-MAX_API_ID = 2**63 - 1
-MAX_STORED_ID = 2**31 - 1
+MAX_API_ID = MAX_ID
+MAX_STORED_ID = MAX_ID
 # Real offsets lie within -12h..+14h; anything stored beyond +-18h is clamped, never trusted.
 MAX_UTC_OFFSET_SECONDS = 18 * 3600
 MAX_LANG_LENGTH = 35

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from getnative.api.getnative.deps import CurrentUser, DbSession
 from getnative.api.getnative.render import gn_date, record_list
+from getnative.db import MAX_ID
 from getnative.errors import NotFound
 from getnative.notifications import service
 from getnative.notifications.models import Notification
@@ -18,7 +19,6 @@ router = APIRouter()
 # The newest notifications a listing shows; older ones stay stored but are not listed.
 MAX_LISTED = 100
 # Larger ids cannot exist (64-bit keys); refusing them early keeps SQLite from overflowing.
-MAX_ID = 2**63 - 1
 
 
 def render_notification(notification: Notification) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from getnative.db import MAX_ID
 from getnative.errors import NotFound
 from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
 # Ids are positive integers of a 32-bit INTEGER column (PostgreSQL refuses larger parameters).
 _VIDEO_ID = re.compile(r"[0-9]{1,10}")
-MAX_ID = 2**31 - 1
 
 
 def get_container(request: Request) -> Container:

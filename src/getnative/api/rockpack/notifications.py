@@ -26,13 +26,13 @@ from getnative.api.rockpack.render import (
 )
 from getnative.api.rockpack.social_http import PRIVATE_CACHE, JsonBody, Paging
 from getnative.channels import social_service
+from getnative.db import MAX_ID
 from getnative.notifications import service as notifications
 from getnative.notifications.models import KIND_STARRED, Notification
 from getnative.web.container import Container
 
 router = APIRouter()
 MAX_MARK_READ = 1000
-MAX_ID = 2**63 - 1
 
 
 class _Related:

@@ -21,10 +21,11 @@ from getnative.api.rockpack.deps import DbSession, Owner
 from getnative.api.rockpack.errors import form_errors, invalid_request
 from getnative.api.rockpack.social_http import JsonBody, Locale
 from getnative.channels import social_service
+from getnative.db import MAX_ID
 
 router = APIRouter()
 PREFIXES = {"channel": ids.CHANNEL, "video": ids.VIDEO, "user": ids.USER}
-MAX_KEY = 2**63 - 1
+MAX_KEY = MAX_ID
 
 
 def _numeric_key(value: object) -> int | None:

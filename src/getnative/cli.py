@@ -6,19 +6,46 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from getnative.config import InsecureConfigurationError, Settings, get_settings
 from getnative.db import Database
 from getnative.migrate import upgrade
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
+# uvicorn imports the app in every worker process, so it needs an import string, not an object.
+APP_FACTORY = "getnative.web.app:create_app"
+
+
+class CommandFailed(Exception):
+    """An expected failure: printed as one line on stderr, exit status 1, no traceback."""
+
+
+def package_version() -> str:
+    try:
+        return version("getnative")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def _migrate(settings: Settings) -> Database:
     db = Database(settings.database_url)
     upgrade(db.engine)
     return db
+
+
+def _import(db: Database, path: Path, *, progress: bool) -> str:
+    """Run the catalog importer; a bad file is a `CommandFailed`, not a traceback."""
+    from getnative.catalog.importer import import_file
+
+    try:
+        report = import_file(db, path, progress=progress)
+    except (OSError, ValueError) as exc:  # unreadable file, malformed or invalid content
+        raise CommandFailed(f"cannot import {path}: {exc}") from exc
+    return str(report.summary())
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -28,12 +55,14 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from getnative.catalog.importer import import_file
-
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandFailed(f"cannot import {path}: no such file")
     db = _migrate(settings)
-    report = import_file(db, Path(args.file), progress=not args.quiet)
-    print(report.summary())
-    db.dispose()
+    try:
+        print(_import(db, path, progress=not args.quiet))
+    finally:
+        db.dispose()
     return 0
 
 
@@ -41,33 +70,42 @@ def load_demo_if_empty(db: Database) -> bool:
     """Load the shipped demo catalog into an empty catalog; True when it loaded."""
     from sqlalchemy import func, select
 
-    from getnative.catalog.importer import import_file
     from getnative.catalog.models import Video
 
     with db.session(write=False) as session:
         if (session.scalar(select(func.count()).select_from(Video)) or 0) > 0:
             return False
-    import_file(db, DEMO_CATALOG, progress=False)
+    _import(db, DEMO_CATALOG, progress=False)
     return True
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     db = _migrate(settings)
-    loaded = load_demo_if_empty(db)
+    try:
+        loaded = load_demo_if_empty(db)
+    finally:
+        db.dispose()
     print("demo catalog loaded" if loaded else "catalog not empty; demo not loaded")
-    db.dispose()
     return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate (and load the demo) once here, then let uvicorn start the workers.
+
+    Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
+    """
     import uvicorn
 
+    if args.workers < 1:
+        raise CommandFailed("--workers must be at least 1")
     db = _migrate(settings)
-    if args.demo and load_demo_if_empty(db):
-        print("demo catalog loaded")
-    db.dispose()
+    try:
+        if args.demo and load_demo_if_empty(db):
+            print("demo catalog loaded")
+    finally:
+        db.dispose()
     uvicorn.run(
-        "getnative.web.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
@@ -81,14 +119,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="getnative", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"getnative {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="apply migrations and run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--demo", action="store_true", help="load the demo catalog if empty")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
@@ -104,15 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _load_settings() -> Settings:
+    try:
+        return get_settings()
+    except InsecureConfigurationError as exc:
+        raise CommandFailed(str(exc)) from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GETNATIVE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise CommandFailed(f"invalid configuration: {problems}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        settings = get_settings()
-    except InsecureConfigurationError as exc:
+        return int(args.handler(_load_settings(), args))
+    except CommandFailed as exc:
         print(f"getnative: {exc}", file=sys.stderr)
-        return 2
-    return int(args.handler(settings, args))
+        return 2 if isinstance(exc.__cause__, InsecureConfigurationError | ValidationError) else 1
 
 
 if __name__ == "__main__":

@@ -7,12 +7,13 @@ deployment looks like, and production safety checks live next to the values they
 from __future__ import annotations
 
 import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
 DEV_IP_HASH_KEY = "dev-insecure-ip-hash-key-change-me"
@@ -39,12 +40,14 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = 60 * 60 * 24 * 14
     ip_hash_key: str = DEV_IP_HASH_KEY
 
-    cors_origins: list[str] = Field(
+    # NoDecode: the environment gives a comma-separated string (or a JSON list), parsed below;
+    # without it pydantic-settings insists on JSON and fails on `a,b`.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["https://get-native.com", "https://stg.get-native.com"]
     )
     server_header: str = "api.get-native.com"
 
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     recaptcha_secret: str = ""
     recaptcha_verify_url: str = GOOGLE_RECAPTCHA_VERIFY_URL
@@ -69,7 +72,9 @@ class Settings(BaseSettings):
     @classmethod
     def _split_csv(cls, value: object) -> object:
         """Accept a comma-separated string from the environment as well as a JSON list."""
-        if isinstance(value, str) and not value.startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+import uvicorn.config
 from pydantic import ValidationError
 
 from getnative.config import InsecureConfigurationError, Settings, get_settings
@@ -18,6 +21,7 @@ from getnative.migrate import upgrade
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
 # uvicorn imports the app in every worker process, so it needs an import string, not an object.
 APP_FACTORY = "getnative.web.app:create_app"
+WORKER_STARTUP_SECONDS = 60
 
 
 class CommandFailed(Exception):
@@ -94,8 +98,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
     """
-    import uvicorn
-
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
     db = _migrate(settings)
@@ -112,9 +114,29 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=False,  # our AccessLogMiddleware logs, and honours DNT
         proxy_headers=False,  # client IPs are resolved by getnative.web.client_ip
+        server_header=False,  # SecurityHeadersMiddleware sends the configured `Server`
         log_level=args.log_level,
+        log_config=uvicorn_log_config(args.log_level),
+        # A worker answers health checks only once imported; a cold start on a busy machine
+        # can take longer than uvicorn's 5 s default, which kills and respawns it.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     return 0
+
+
+def uvicorn_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus our `getnative.*` loggers (the access log among them).
+
+    uvicorn applies this in every worker process; `logging.basicConfig` in `main` only reaches
+    the parent, so without it workers would drop the access log.
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["getnative"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,8 @@
-"""The `getnative` command: serve, migrate, import, demo."""
+"""The `getnative` command: serve, migrate, import, demo.
+
+Heavy modules (SQLAlchemy, Alembic, uvicorn) are imported by the commands that use them, so that
+`--version`, `--help` and configuration errors answer at once.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,14 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn.config
 from pydantic import ValidationError
 
 from getnative.config import InsecureConfigurationError, Settings, get_settings
-from getnative.db import Database
-from getnative.migrate import upgrade
+
+if TYPE_CHECKING:
+    from getnative.db import Database
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
 # uvicorn imports the app in every worker process, so it needs an import string, not an object.
@@ -36,6 +40,9 @@ def package_version() -> str:
 
 
 def _migrate(settings: Settings) -> Database:
+    from getnative.db import Database
+    from getnative.migrate import upgrade
+
     db = Database(settings.database_url)
     upgrade(db.engine)
     return db
@@ -43,11 +50,15 @@ def _migrate(settings: Settings) -> Database:
 
 def _import(db: Database, path: Path, *, progress: bool) -> str:
     """Run the catalog importer; a bad file is a `CommandFailed`, not a traceback."""
+    import yaml
+
     from getnative.catalog.importer import import_file
+    from getnative.errors import DomainError
 
     try:
         report = import_file(db, path, progress=progress)
-    except (OSError, ValueError) as exc:  # unreadable file, malformed or invalid content
+    # A bad file: unreadable, malformed YAML/JSON, or content breaking a rule.
+    except (OSError, ValueError, yaml.YAMLError, DomainError) as exc:
         raise CommandFailed(f"cannot import {path}: {exc}") from exc
     return str(report.summary())
 
@@ -98,6 +109,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
     """
+    import uvicorn
+
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
     db = _migrate(settings)
@@ -130,6 +143,8 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
     uvicorn applies this in every worker process; `logging.basicConfig` in `main` only reaches
     the parent, so without it workers would drop the access log.
     """
+    import uvicorn.config
+
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["loggers"]["getnative"] = {
         "handlers": ["default"],

@@ -67,10 +67,16 @@ def test_serve_migrates_an_empty_database_and_serves_every_dialect(
 
 
 def test_serve_with_several_workers_logs_in_workers_and_honours_dnt(tmp_path: Path) -> None:
-    env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    env = clean_env(
+        tmp_path,
+        GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}",
+        GETNATIVE_SERVER_HEADER="workers.example",  # proves the environment reaches the workers
+    )
     with serve(["--workers", "2"], env, tmp_path) as server:
         for _ in range(4):
-            assert server.get("/logged-path").status_code == 404
+            response = server.get("/logged-path")
+            assert response.status_code == 404
+            assert response.headers.get_list("server") == ["workers.example"]
             assert server.get("/private-path", headers={"DNT": "1"}).status_code == 404
     assert server.output.count("Started server process") == 2
     assert server.output.count('"GET /logged-path" 404') == 4

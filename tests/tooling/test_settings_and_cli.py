@@ -195,3 +195,19 @@ def test_workers_must_be_positive(tmp_path: Path) -> None:
     result = run_cli(["serve", "--workers", "0"], sqlite_env(tmp_path), tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == "getnative: --workers must be at least 1"
+
+
+def test_import_and_demo_commands_load_the_demo_catalog_once(tmp_path: Path) -> None:
+    pytest.importorskip("getnative.catalog.importer")
+    from getnative.cli import DEMO_CATALOG
+
+    env = sqlite_env(tmp_path)
+    demo = run_cli(["demo"], env, tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert demo.stdout.strip().endswith("demo catalog loaded")
+    again = run_cli(["demo"], env, tmp_path)
+    assert again.stdout.strip().endswith("catalog not empty; demo not loaded")
+    reimport = run_cli(["import", "--quiet", str(DEMO_CATALOG)], env, tmp_path)
+    assert reimport.returncode == 0, reimport.stderr
+    assert reimport.stdout.strip()  # the importer's summary
+    assert "Traceback" not in reimport.stderr

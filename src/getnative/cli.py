@@ -40,11 +40,21 @@ def package_version() -> str:
 
 
 def _migrate(settings: Settings) -> Database:
+    """Open the database and bring its schema up to date; unreachable is a one-line failure."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
     from getnative.db import Database
     from getnative.migrate import upgrade
 
     db = Database(settings.database_url)
-    upgrade(db.engine)
+    try:
+        upgrade(db.engine)
+    except OperationalError as exc:
+        db.dispose()
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise CommandFailed(f"cannot use the database {where}: {reason}") from exc
     return db
 
 
@@ -198,6 +208,7 @@ def _load_settings() -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     try:
         return int(args.handler(_load_settings(), args))
     except CommandFailed as exc:

@@ -155,6 +155,18 @@ def test_invalid_setting_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://someone:hunter2@127.0.0.1:1/nothing"
+    result = run_cli(["migrate"], clean_env(tmp_path, GETNATIVE_DATABASE_URL=url), tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "hunter2" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "getnative: cannot use the database postgresql+psycopg://someone:***@127.0.0.1:1/nothing: "
+    )
+
+
 def test_version(tmp_path: Path) -> None:
     from importlib.metadata import version
 

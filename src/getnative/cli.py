@@ -29,7 +29,7 @@ WORKER_STARTUP_SECONDS = 60
 
 
 class CommandFailed(Exception):
-    """An expected failure: printed as one line on stderr, exit status 1, no traceback."""
+    """An expected failure: its message goes to stderr, exit status 1, no traceback."""
 
 
 def package_version() -> str:
@@ -60,15 +60,14 @@ def _migrate(settings: Settings) -> Database:
 
 def _import(db: Database, path: Path, *, progress: bool) -> str:
     """Run the catalog importer; a bad file is a `CommandFailed`, not a traceback."""
-    import yaml
-
-    from getnative.catalog.importer import import_file
+    from getnative.catalog.importer import CatalogImportError, import_file
     from getnative.errors import DomainError
 
     try:
         report = import_file(db, path, progress=progress)
-    # A bad file: unreadable, malformed YAML/JSON, or content breaking a rule.
-    except (OSError, ValueError, yaml.YAMLError, DomainError) as exc:
+    except CatalogImportError as exc:  # its message names the file and every problem
+        raise CommandFailed(str(exc)) from exc
+    except (OSError, ValueError, DomainError) as exc:  # anything the importer did not wrap
         raise CommandFailed(f"cannot import {path}: {exc}") from exc
     return str(report.summary())
 
@@ -82,7 +81,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
-        raise CommandFailed(f"cannot import {path}: no such file")
+        raise CommandFailed(f"cannot read {path}: no such file")
     db = _migrate(settings)
     try:
         print(_import(db, path, progress=not args.quiet))
@@ -210,10 +209,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     try:
-        return int(args.handler(_load_settings(), args))
+        settings = _load_settings()
     except CommandFailed as exc:
         print(f"getnative: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc.__cause__, InsecureConfigurationError | ValidationError) else 1
+        return 2
+    try:
+        return int(args.handler(settings, args))
+    except CommandFailed as exc:
+        print(f"getnative {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

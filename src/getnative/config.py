@@ -40,8 +40,6 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = 60 * 60 * 24 * 14
     ip_hash_key: str = DEV_IP_HASH_KEY
 
-    # NoDecode: the environment gives a comma-separated string (or a JSON list), parsed below;
-    # without it pydantic-settings insists on JSON and fails on `a,b`.
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["https://get-native.com", "https://stg.get-native.com"]
     )
@@ -73,7 +71,7 @@ class Settings(BaseSettings):
     def _split_csv(cls, value: object) -> object:
         """Accept a comma-separated string from the environment as well as a JSON list."""
         if isinstance(value, str):
-            if value.strip().startswith("["):
+            if value.lstrip().startswith("["):
                 return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
         return value

@@ -163,7 +163,8 @@ def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     assert "hunter2" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(
-        "getnative: cannot use the database postgresql+psycopg://someone:***@127.0.0.1:1/nothing: "
+        "getnative migrate: cannot use the database "
+        "postgresql+psycopg://someone:***@127.0.0.1:1/nothing: "
     )
 
 
@@ -179,7 +180,8 @@ def test_import_of_a_missing_file_is_a_clear_message(tmp_path: Path) -> None:
     result = run_cli(["import", str(tmp_path / "nope.yaml")], sqlite_env(tmp_path), tmp_path)
     assert result.returncode == 1
     assert (
-        result.stderr.strip() == f"getnative: cannot import {tmp_path / 'nope.yaml'}: no such file"
+        result.stderr.strip()
+        == f"getnative import: cannot read {tmp_path / 'nope.yaml'}: no such file"
     )
 
 
@@ -194,7 +196,8 @@ def test_import_of_a_malformed_file_is_a_clear_message(tmp_path: Path, content: 
     result = run_cli(["import", "--quiet", str(catalog)], sqlite_env(tmp_path), tmp_path)
     assert result.returncode == 1, result.stdout
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith(f"getnative: cannot import {catalog}: ")
+    assert result.stderr.startswith("getnative import: ")
+    assert str(catalog) in result.stderr
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
@@ -206,7 +209,7 @@ def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
 def test_workers_must_be_positive(tmp_path: Path) -> None:
     result = run_cli(["serve", "--workers", "0"], sqlite_env(tmp_path), tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "getnative: --workers must be at least 1"
+    assert result.stderr.strip() == "getnative serve: --workers must be at least 1"
 
 
 def test_import_and_demo_commands_load_the_demo_catalog_once(tmp_path: Path) -> None:

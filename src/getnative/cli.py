@@ -1,24 +1,75 @@
-"""The `getnative` command: serve, migrate, import, demo."""
+"""The `getnative` command: serve, migrate, import, demo.
+
+Heavy modules (SQLAlchemy, Alembic, uvicorn) are imported by the commands that use them, so that
+`--version`, `--help` and configuration errors answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from getnative.config import InsecureConfigurationError, Settings, get_settings
-from getnative.db import Database
-from getnative.migrate import upgrade
+
+if TYPE_CHECKING:
+    from getnative.db import Database
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
+# uvicorn imports the app in every worker process, so it needs an import string, not an object.
+APP_FACTORY = "getnative.web.app:create_app"
+WORKER_STARTUP_SECONDS = 60
+
+
+class CommandFailed(Exception):
+    """An expected failure: its message goes to stderr, exit status 1, no traceback."""
+
+
+def package_version() -> str:
+    try:
+        return version("getnative")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def _migrate(settings: Settings) -> Database:
+    """Open the database and bring its schema up to date; unreachable is a one-line failure."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from getnative.db import Database
+    from getnative.migrate import upgrade
+
     db = Database(settings.database_url)
-    upgrade(db.engine)
+    try:
+        upgrade(db.engine)
+    except OperationalError as exc:
+        db.dispose()
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise CommandFailed(f"cannot use the database {where}: {reason}") from exc
     return db
+
+
+def _import(db: Database, path: Path, *, progress: bool) -> str:
+    """Run the catalog importer; a bad file is a `CommandFailed`, not a traceback."""
+    from getnative.catalog.importer import CatalogImportError, import_file
+    from getnative.errors import DomainError
+
+    try:
+        report = import_file(db, path, progress=progress)
+    except CatalogImportError as exc:  # its message names the file and every problem
+        raise CommandFailed(str(exc)) from exc
+    except (OSError, ValueError, DomainError) as exc:  # anything the importer did not wrap
+        raise CommandFailed(f"cannot import {path}: {exc}") from exc
+    return str(report.summary())
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -28,17 +79,14 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from getnative.catalog.importer import CatalogImportError, import_file
-
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandFailed(f"cannot read {path}: no such file")
     db = _migrate(settings)
     try:
-        report = import_file(db, Path(args.file), progress=not args.quiet)
-    except CatalogImportError as exc:
-        print(f"getnative import: {exc}", file=sys.stderr)
-        return 1
+        print(_import(db, path, progress=not args.quiet))
     finally:
         db.dispose()
-    print(report.summary())
     return 0
 
 
@@ -46,54 +94,88 @@ def load_demo_if_empty(db: Database) -> bool:
     """Load the shipped demo catalog into an empty catalog; True when it loaded."""
     from sqlalchemy import func, select
 
-    from getnative.catalog.importer import import_file
     from getnative.catalog.models import Video
 
     with db.session(write=False) as session:
         if (session.scalar(select(func.count()).select_from(Video)) or 0) > 0:
             return False
-    import_file(db, DEMO_CATALOG, progress=False)
+    _import(db, DEMO_CATALOG, progress=False)
     return True
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     db = _migrate(settings)
-    loaded = load_demo_if_empty(db)
+    try:
+        loaded = load_demo_if_empty(db)
+    finally:
+        db.dispose()
     print("demo catalog loaded" if loaded else "catalog not empty; demo not loaded")
-    db.dispose()
     return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate (and load the demo) once here, then let uvicorn start the workers.
+
+    Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
+    """
     import uvicorn
 
+    if args.workers < 1:
+        raise CommandFailed("--workers must be at least 1")
     db = _migrate(settings)
-    if args.demo and load_demo_if_empty(db):
-        print("demo catalog loaded")
-    db.dispose()
+    try:
+        if args.demo and load_demo_if_empty(db):
+            print("demo catalog loaded")
+    finally:
+        db.dispose()
     uvicorn.run(
-        "getnative.web.app:create_app",
+        APP_FACTORY,
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
         access_log=False,  # our AccessLogMiddleware logs, and honours DNT
         proxy_headers=False,  # client IPs are resolved by getnative.web.client_ip
+        server_header=False,  # SecurityHeadersMiddleware sends the configured `Server`
         log_level=args.log_level,
+        log_config=uvicorn_log_config(args.log_level),
+        # A worker answers health checks only once imported; a cold start on a busy machine
+        # can take longer than uvicorn's 5 s default, which kills and respawns it.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     return 0
 
 
+def uvicorn_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus our `getnative.*` loggers (the access log among them).
+
+    uvicorn applies this in every worker process; `logging.basicConfig` in `main` only reaches
+    the parent, so without it workers would drop the access log.
+    """
+    import uvicorn.config
+
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["getnative"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="getnative", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"getnative {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="apply migrations and run the HTTP server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--demo", action="store_true", help="load the demo catalog if empty")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
@@ -109,15 +191,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _load_settings() -> Settings:
+    try:
+        return get_settings()
+    except InsecureConfigurationError as exc:
+        raise CommandFailed(str(exc)) from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GETNATIVE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise CommandFailed(f"invalid configuration: {problems}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     try:
-        settings = get_settings()
-    except InsecureConfigurationError as exc:
+        settings = _load_settings()
+    except CommandFailed as exc:
         print(f"getnative: {exc}", file=sys.stderr)
         return 2
-    return int(args.handler(settings, args))
+    try:
+        return int(args.handler(settings, args))
+    except CommandFailed as exc:
+        print(f"getnative {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

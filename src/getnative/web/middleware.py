@@ -120,12 +120,14 @@ class BodyTooLarge(InvalidInput):
     code = "body_too_large"
 
 
-class _BodyTooLargeSignal(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit, by `Content-Length` or while streaming, in dialect format."""
+    """Refuses bodies over the limit, by `Content-Length` or while streaming, in dialect format.
+
+    The body is read here, up to the limit, before the app runs. Refusing from inside the app's
+    `receive` instead would surface in the app's own error handling (FastAPI turns it into "error
+    parsing the body", a plain `await request.body()` into a 500). Every endpoint reads its whole
+    body anyway, so buffering it costs no extra memory.
+    """
 
     def __init__(
         self,
@@ -157,32 +159,53 @@ class BodyLimitMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, receive, send, limit)
             return
-        received = 0
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _BodyTooLargeSignal
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLargeSignal:
-            if not response_started:
-                await self._refuse(scope, receive, send, limit)
+            body = await _read_body(receive, limit)
+        except _ClientGone:
+            return  # nobody is left to answer
+        if body is None:
+            await self._refuse(scope, receive, send, limit)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         error = BodyTooLarge(f"The request body is larger than {limit} bytes.")
         await self.errors.render(scope["path"], error, 413)(scope, receive, send)
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it grows past `limit`."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise _ClientGone
+        part = message.get("body", b"")
+        size += len(part)
+        if size > limit:
+            return None
+        parts.append(part)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the buffered body, then defers to the server's."""
+    delivered = False
+
+    async def replaying_receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replaying_receive
 
 
 class RateLimitMiddleware:

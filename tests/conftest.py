@@ -90,8 +90,9 @@ def _clean(db: Database) -> None:
                 connection.exec_driver_sql(f'DELETE FROM "{table}"')
             connection.exec_driver_sql("INSERT INTO video_search(video_search) VALUES ('rebuild')")
         else:
-            quoted = ", ".join(f'"{table}"' for table in tables)
-            connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            # DELETE, not TRUNCATE: on tables this small it is ~50x faster (TRUNCATE swaps files).
+            for table in tables:
+                connection.exec_driver_sql(f'DELETE FROM "{table}"')
 
 
 def make_settings(tmp_path: Path, db: Database, **overrides: object) -> Settings:

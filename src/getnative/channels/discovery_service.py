@@ -44,7 +44,7 @@ def popular_channels(session: Session, *, start: int, size: int) -> tuple[list[C
     return list(channels), total or 0
 
 
-def _videos_query(locale: str | None) -> Select[tuple[VideoInstance, Channel]]:
+def _videos_query(locale: str | None) -> Select[VideoInstance, Channel]:
     return (
         select(VideoInstance, Channel)
         .join(Channel, Channel.id == VideoInstance.channel_id)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from getnative.accounts.models import User
 from getnative.accounts.service import deactivate
+from getnative.channels import social_service
+from getnative.channels.models import Subscription
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.errors import NotFound
 from getnative.notifications.models import Notification
 from tests.factories import bearer, make_user
 from tests.rockpack_social.helpers import (
@@ -80,3 +87,48 @@ def test_deactivating_a_user_without_subscriptions_moves_no_counter(db: Database
         assert user is not None
         deactivate(session, user)
     assert subscriber_state(db, channel) == (0, 0)
+
+
+def test_deactivation_racing_unsubscribes_keeps_counters_exact(db: Database) -> None:
+    """Each subscription is removed once, by whichever side deletes the row; only that side
+    moves the counter (the old code moved it by the rows it had merely selected)."""
+    leaver = make_user(db)
+    channels = [make_channel(db, make_user(db)) for _ in range(4)]
+    with db.session() as session:
+        for channel in channels:
+            social_service.subscribe(session, user_id=leaver.id, channel_id=channel.id)
+        subscription_ids = list(
+            session.scalars(select(Subscription.id).where(Subscription.user_id == leaver.id))
+        )
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(subscription_ids) + 1)
+
+    def run_deactivation() -> None:
+        try:
+            barrier.wait()
+            with db.session() as session:
+                user = session.get(User, leaver.id)
+                assert user is not None
+                deactivate(session, user)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    def run_unsubscribe(subscription_id: int) -> None:
+        try:
+            barrier.wait()
+            with db.session() as session, contextlib.suppress(NotFound):
+                social_service.unsubscribe(
+                    session, user_id=leaver.id, subscription_id=subscription_id
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run_deactivation)]
+    threads += [threading.Thread(target=run_unsubscribe, args=(key,)) for key in subscription_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [subscriber_state(db, channel) for channel in channels] == [(0, 0)] * len(channels)

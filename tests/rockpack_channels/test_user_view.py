@@ -83,8 +83,10 @@ def test_owner_view_has_private_fields_links_and_private_channels(
     first = make_channel(db, owner, title="Open")
     second = make_channel(db, owner, title="Hidden", public=False)
     with db.session() as session:
+        # Only Rockpack's kinds count, as in GET .../notifications/unread_count/.
         session.add(Notification(user_id=owner.id, kind="welcome", title="Hi"))
-        session.add(Notification(user_id=owner.id, kind="welcome", title="Read", read=True))
+        session.add(Notification(user_id=owner.id, kind="subscribed", channel_id=first.id))
+        session.add(Notification(user_id=owner.id, kind="starred", read=True))
 
     response = client.get(
         f"/ws/{uid(owner)}/", headers=bearer(settings, owner, audience="rockpack")

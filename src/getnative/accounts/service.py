@@ -8,13 +8,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
-from getnative.channels.models import Channel, Subscription
+from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
 from getnative.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
 from getnative.likes.service import remove_all_likes_of_user
@@ -170,29 +170,11 @@ def deactivate(session: Session, user: User) -> None:
     The row stays (study history, answers) but stops counting anywhere public.
     """
     remove_all_likes_of_user(session, user.id)
-    _leave_all_channels(session, user.id)
+    leave_all_channels(session, user.id)
     user.is_active = False
     user.deactivated_at = utcnow()
     revoke_tokens(user)
     session.flush()
-
-
-def _leave_all_channels(session: Session, user_id: int) -> None:
-    """Unsubscribe the user everywhere, keeping each channel's subscriber counter exact."""
-    channel_ids = list(
-        session.scalars(select(Subscription.channel_id).where(Subscription.user_id == user_id))
-    )
-    if not channel_ids:
-        return
-    session.execute(
-        update(Channel)
-        .where(Channel.id.in_(channel_ids))
-        .values(subscriber_count=Channel.subscriber_count - 1)
-    )
-    for subscription in session.scalars(
-        select(Subscription).where(Subscription.user_id == user_id)
-    ):
-        session.delete(subscription)
 
 
 # --- profile settings -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from getnative.api.rockpack import (
     activity,
     channels,
     cover_art,
+    discovery,
     notifications,
     oauth,
     reports,
@@ -29,9 +30,11 @@ def create_rockpack_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
-    # oauth first: its fixed paths (/login/, /register/, /token/) must win over /{userid}/.
+    # oauth and discovery first: their fixed paths (/login/, /register/, /token/, /categories/,
+    # /channels/, /videos/) must win over /{userid}/ routes.
     for module in (
         oauth,
+        discovery,
         users,
         channels,
         activity,

@@ -18,9 +18,8 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession, OptionalUser, Owner, path_user_id
 from getnative.api.rockpack.errors import form_errors, invalid_request
-from getnative.channels import service
+from getnative.channels import service, social_service
 from getnative.channels.models import Channel
-from getnative.notifications.service import unread_count
 
 router = APIRouter()
 
@@ -137,7 +136,8 @@ def get_user(
         session, user.id, viewer_id=viewer.id if viewer else None, size=MAX_PAGE_SIZE
     )
     _cache(response, PRIVATE_CACHE if is_owner else PUBLIC_CACHE)
-    unread = unread_count(session, user.id) if is_owner else None
+    # The same count as GET .../notifications/unread_count/: Rockpack's own kinds only.
+    unread = social_service.social_unread_count(session, user.id) if is_owner else None
     return render.render_user(container, user, channels, total, unread_notifications=unread)
 
 

@@ -1,0 +1,1 @@
+"""Rockpack end-to-end flow and discovery listings."""

@@ -120,12 +120,34 @@ class BodyTooLarge(InvalidInput):
     code = "body_too_large"
 
 
-class _BodyTooLargeSignal(Exception):
-    pass
+async def _read_body(receive: Receive, limit: int) -> Message | None:
+    """The whole request body as one `http.request` message; None once it exceeds `limit`.
+
+    A disconnect (or any other message) ends the read and is handed on as is.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return message
+        body = message.get("body", b"")
+        size += len(body)
+        if size > limit:
+            return None
+        parts.append(body)
+        if not message.get("more_body", False):
+            return {"type": "http.request", "body": b"".join(parts), "more_body": False}
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit, by `Content-Length` or while streaming, in dialect format."""
+    """Refuses bodies over the limit, by `Content-Length` or while reading, in dialect format.
+
+    The body is read here, up to the limit, before the app runs: a chunked body (no
+    `Content-Length`) is refused with the same answer as a declared one. Raising from inside the
+    app's `receive` instead would let the app's own error handling turn the refusal into a 500 or
+    a parse error, and a route that never reads its body would accept it.
+    """
 
     def __init__(
         self,
@@ -157,28 +179,20 @@ class BodyLimitMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, receive, send, limit)
             return
-        received = 0
-        response_started = False
+        first = await _read_body(receive, limit)
+        if first is None:
+            await self._refuse(scope, receive, send, limit)
+            return
+        delivered = False
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _BodyTooLargeSignal
-            return message
+        async def replaying_receive() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return first
+            return await receive()
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLargeSignal:
-            if not response_started:
-                await self._refuse(scope, receive, send, limit)
+        await self.app(scope, replaying_receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         error = BodyTooLarge(f"The request body is larger than {limit} bytes.")

@@ -167,17 +167,21 @@ def _routes_of(client: TestClient, mount_path: str) -> dict[Route, APIRoute]:
 
 def test_every_route_is_classified(client: TestClient) -> None:
     checks = [
-        ("", GETNATIVE_PUBLIC, GETNATIVE_PRIVATE, {getnative_deps._required_user}),
-        ("/ws", ROCKPACK_PUBLIC, ROCKPACK_PRIVATE, {rockpack_deps._owner}),
+        ("", GETNATIVE_PUBLIC, GETNATIVE_PRIVATE, getnative_deps._required_user),
+        ("/ws", ROCKPACK_PUBLIC, ROCKPACK_PRIVATE, rockpack_deps._required_user),
     ]
-    for mount_path, public, private, private_markers in checks:
+    for mount_path, public, private, required_user in checks:
         routes = _routes_of(client, mount_path)
         unclassified = set(routes) - public - set(private)
         assert not unclassified, f"add these {mount_path or '/'} routes to a table: {unclassified}"
         assert not (public | set(private)) - set(routes), "the tables list routes that are gone"
         for key, route in routes.items():
-            is_private = bool(_dependency_calls(route) & private_markers)
+            is_private = required_user in _dependency_calls(route)
             assert is_private == (key in private), f"{key} private={is_private}"
+    # Every Rockpack private route is owner-scoped: the matrix expects 403 for another user.
+    rockpack = _routes_of(client, "/ws")
+    for key in ROCKPACK_PRIVATE:
+        assert rockpack_deps._owner in _dependency_calls(rockpack[key]), f"{key} lacks Owner"
 
 
 def test_the_likes_api_has_no_bearer_authentication(client: TestClient) -> None:

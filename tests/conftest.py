@@ -95,6 +95,24 @@ def _clean(db: Database) -> None:
                 connection.exec_driver_sql(f'DELETE FROM "{table}"')
 
 
+# Mid-window for the 60-second and the 15-minute rate-limit windows (450 s into a 15-minute window,
+# 30 s into a minute): a test counting hits can never straddle a window boundary of the real clock.
+FROZEN_NOW = 1_699_999_650.0
+
+
+class FrozenClock:
+    """A clock for `MemoryRateLimiter` that only moves when a test moves it."""
+
+    def __init__(self, now: float = FROZEN_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_settings(tmp_path: Path, db: Database, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": "test",
@@ -130,7 +148,7 @@ def build_container(settings: Settings, db: Database) -> Container:
         settings=settings,
         db=db,
         media=LocalMediaStorage(settings.media_dir, settings.public_url(settings.media_url_path)),
-        rate_limiter=MemoryRateLimiter(),
+        rate_limiter=MemoryRateLimiter(clock=FrozenClock()),
         trusted_proxies=parse_networks(settings.trusted_proxies),
     )
 

@@ -10,6 +10,7 @@ from getnative.accounts import service
 from getnative.db import Database
 from getnative.errors import RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter
+from tests.conftest import FrozenClock
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.getnative_accounts.helpers import client_from, custom_client, error_code
 
@@ -99,7 +100,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path: Path, db: Da
 
 
 def test_throttle_rule_counts_failures_only() -> None:
-    limiter = MemoryRateLimiter()
+    limiter = MemoryRateLimiter(clock=FrozenClock())
     throttle = service.LoginThrottle(limiter, limit=2)
     throttle.check("a@example.com", "1.1.1.1")
     throttle.check("a@example.com", "1.1.1.1")  # checking never counts
@@ -114,7 +115,7 @@ def test_throttle_rule_counts_failures_only() -> None:
 
 
 def test_peek_reads_without_counting() -> None:
-    limiter = MemoryRateLimiter()
+    limiter = MemoryRateLimiter(clock=FrozenClock())
     assert limiter.peek("k", window_seconds=60)[0] == 0
     limiter.hit("k", limit=5, window_seconds=60)
     count, reset = limiter.peek("k", window_seconds=60)
@@ -124,7 +125,17 @@ def test_peek_reads_without_counting() -> None:
 
 
 def test_a_limit_of_zero_switches_throttling_off() -> None:
-    throttle = service.LoginThrottle(MemoryRateLimiter(), limit=0)
+    throttle = service.LoginThrottle(MemoryRateLimiter(clock=FrozenClock()), limit=0)
     for _ in range(3):
         throttle.record_failure("a@example.com", "1.1.1.1")
         throttle.check("a@example.com", "1.1.1.1")
+
+
+def test_failures_of_an_earlier_window_no_longer_throttle() -> None:
+    clock = FrozenClock()
+    throttle = service.LoginThrottle(MemoryRateLimiter(clock=clock), limit=1)
+    throttle.record_failure("a@example.com", "1.1.1.1")
+    with pytest.raises(RateLimited) as raised:
+        throttle.check("a@example.com", "1.1.1.1")
+    clock.advance(raised.value.retry_after)
+    throttle.check("a@example.com", "1.1.1.1")

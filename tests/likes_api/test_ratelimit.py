@@ -12,7 +12,7 @@ from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.web.app import create_app
 from getnative.web.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
-from tests.conftest import build_container
+from tests.conftest import FrozenClock, build_container
 from tests.factories import make_video
 from tests.likes_api.conftest import ClientFactory
 from tests.likes_api.helpers import free_port
@@ -68,7 +68,7 @@ def test_limit_is_per_client_ip(make_client: ClientFactory) -> None:
 
 
 def test_memory_limiter_counts_per_key_and_window() -> None:
-    limiter = MemoryRateLimiter()
+    limiter = MemoryRateLimiter(clock=FrozenClock())
     assert limiter.hit("a", limit=2, window_seconds=60) is None
     assert limiter.hit("a", limit=2, window_seconds=60) is None
     retry_after = limiter.hit("a", limit=2, window_seconds=60)

@@ -10,6 +10,7 @@ from getnative.accounts import oauth_service, profile_service
 from getnative.db import Database
 from getnative.errors import InvalidInput, RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter
+from tests.conftest import FrozenClock
 from tests.rockpack_users.helpers import make_member
 
 
@@ -68,7 +69,7 @@ def test_verify_client() -> None:
 
 
 def test_login_budget_counts_per_login_and_per_ip() -> None:
-    limiter = MemoryRateLimiter()
+    limiter = MemoryRateLimiter(clock=FrozenClock())
 
     def attempt(login: str, ip: str) -> None:
         oauth_service.check_login_budget(limiter, login=login, client_ip=ip, limit=2)

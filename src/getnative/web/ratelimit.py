@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 logger = logging.getLogger("getnative.ratelimit")
@@ -35,15 +36,19 @@ def _retry_after(window: int, window_seconds: int, now: float) -> int:
 
 
 class MemoryRateLimiter:
+    """Counts in this process. `clock` (seconds since the epoch) is injectable so tests can pin
+    the time: fixed windows of the real clock make a test running across a boundary flaky."""
+
     blocking = False
 
-    def __init__(self, max_keys: int = 100_000) -> None:
+    def __init__(self, max_keys: int = 100_000, clock: Callable[[], float] = time.time) -> None:
         self._counts: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._max_keys = max_keys
+        self._clock = clock
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
-        now = time.time()
+        now = self._clock()
         window = int(now // window_seconds)
         with self._lock:
             if len(self._counts) > self._max_keys:
@@ -55,7 +60,7 @@ class MemoryRateLimiter:
         return None
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
-        now = time.time()
+        now = self._clock()
         window = int(now // window_seconds)
         with self._lock:
             count = self._counts.get((key, window), 0)

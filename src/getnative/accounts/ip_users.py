@@ -46,6 +46,11 @@ def username_for(ip_hash: str) -> str:
     return USERNAME_PREFIX + ip_hash[:8]
 
 
+def public_username(user: User) -> str:
+    """The name the likes API shows: a member's username, or `visitor-<8 hex>` for an IP."""
+    return user.username or username_for(user.ip_hash or "")
+
+
 def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = False) -> User:
     """The IP's user, created on first sight.
 
@@ -72,7 +77,9 @@ def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = F
         .values(
             kind=USER_KIND_IP,
             ip_hash=ip_hash,
-            username=username_for(ip_hash),
+            # No stored username: the column's unique index (Rockpack usernames) is not an
+            # arbiter of this upsert, so two first requests from one address would collide on it.
+            username=None,
             email=None,
             password_hash=None,
             created_at=now,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from sqlalchemy import select
 
-from getnative.accounts.ip_users import find_ip_user, get_or_create_ip_user
+from getnative.accounts.ip_users import find_ip_user, get_or_create_ip_user, public_username
 from getnative.accounts.models import User
 from getnative.api.likes.deps import AppContainer, ClientIP, parse_video_id
 from getnative.catalog.models import Video
@@ -44,7 +44,7 @@ def render_video(video: Video) -> dict[str, Any]:
 
 
 def render_user(user: User) -> dict[str, Any]:
-    return {"id": str(user.id), "username": user.username}
+    return {"id": str(user.id), "username": public_username(user)}
 
 
 def render_like(liked: bool) -> dict[str, bool | None]:

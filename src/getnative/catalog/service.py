@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
 from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
@@ -160,7 +160,7 @@ def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> 
     """
     statement: Select[Any] = (
         select(Video)
-        .options(selectinload(Video.speaker), selectinload(Video.subcategory))
+        .options(joinedload(Video.speaker), joinedload(Video.subcategory))
         .where(Video.source == CATALOG_SOURCE, Video.lang == query.lang)
     )
     if query.max_id is not None:

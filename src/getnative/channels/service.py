@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.catalog.models import Category, Video, VideoLocale
@@ -29,17 +29,20 @@ def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
     return or_(Channel.public.is_(True), Channel.owner_id == viewer_id)
 
 
-def video_visible_in_locale(locale: str | None) -> ColumnElement[bool]:
-    """SQL condition on `Video`: not restricted, or restricted to a set that includes `locale`.
+def video_visible_in_locale(
+    locale: str | None, video_id: ColumnElement[int] | InstrumentedAttribute[int] = Video.id
+) -> ColumnElement[bool]:
+    """SQL condition on a video id column: the video is not restricted to some locales, or is
+    restricted to a set that includes `locale`. A request without a locale sees every video.
 
-    A request without a locale sees every video.
+    Pass `VideoInstance.video_id` to filter instances without joining `videos` at all.
     """
-    restricted = select(VideoLocale.video_id).where(VideoLocale.video_id == Video.id).exists()
     if not locale:
-        return Video.id.is_not(None)
+        return true()
+    restricted = select(VideoLocale.video_id).where(VideoLocale.video_id == video_id).exists()
     allowed = (
         select(VideoLocale.video_id)
-        .where(VideoLocale.video_id == Video.id, VideoLocale.locale.in_(_locale_variants(locale)))
+        .where(VideoLocale.video_id == video_id, VideoLocale.locale.in_(_locale_variants(locale)))
         .exists()
     )
     return or_(~restricted, allowed)

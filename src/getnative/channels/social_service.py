@@ -293,18 +293,19 @@ def list_subscriptions(
 def _feed_query(user_id: int, locale: str | None) -> Select[VideoInstance, Channel]:
     """Instances of the user's subscribed, visible channels whose video is visible in `locale`.
 
-    One join subscriptions -> video_instances (index channel_id, date_added) -> channels, videos.
-    A subscription is unique per (user, channel), so the join never repeats an instance.
+    One join subscriptions -> video_instances (index channel_id, date_added) -> channels; the
+    locale rule reads the instance's video id, so `videos` is not joined (it cost ~2/3 of the
+    query with 500 subscriptions). A subscription is unique per (user, channel), so the join
+    never repeats an instance.
     """
     return (
         select(VideoInstance, Channel)
         .join(Subscription, Subscription.channel_id == VideoInstance.channel_id)
         .join(Channel, Channel.id == VideoInstance.channel_id)
-        .join(Video, Video.id == VideoInstance.video_id)
         .where(
             Subscription.user_id == user_id,
             visible_channels_filter(user_id),
-            video_visible_in_locale(locale),
+            video_visible_in_locale(locale, VideoInstance.video_id),
         )
     )
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Collocation, Speaker, Subcategory, Transcript, Video
@@ -156,7 +156,7 @@ def related_videos(session: Session, video: Video) -> list[Video]:
     """Same subcategory first, then same speaker; same language; newest first."""
     base = (
         select(Video)
-        .options(selectinload(Video.speaker), selectinload(Video.subcategory))
+        .options(joinedload(Video.speaker), joinedload(Video.subcategory))
         .where(Video.id != video.id, Video.lang == video.lang, Video.source == "getnative")
         .order_by(Video.id.desc())
         .limit(RELATED_VIDEOS_LIMIT)
@@ -194,8 +194,8 @@ def load_video_for_detail(session: Session, video_id: int) -> Video | None:
         select(Video)
         .where(Video.id == video_id)
         .options(
-            selectinload(Video.speaker),
-            selectinload(Video.subcategory),
+            joinedload(Video.speaker),
+            joinedload(Video.subcategory),
             selectinload(Video.transcripts)
             .selectinload(Transcript.collocations)
             .selectinload(Collocation.usage_examples),

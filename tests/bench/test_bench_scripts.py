@@ -1,0 +1,78 @@
+"""The short form of the benchmark: tiny data, one-second wrk runs. It proves the generator and
+the load runner work end to end; it asserts nothing about speed (figures live in bench/)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bench import generate, load
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def bench_database_url() -> Iterator[str]:
+    problem = _postgres_reachable()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {problem}")
+        pytest.skip(problem)
+    name = f"getnative_bench_smoke_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
+    yield url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def test_generator_keeps_counters_equal_to_rows(bench_database_url: str) -> None:
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    engine = sa.create_engine(bench_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        videos = connection.exec_driver_sql("SELECT count(*) FROM videos").scalar_one()
+        like_mismatch = connection.exec_driver_sql(
+            "SELECT count(*) FROM videos v WHERE like_count <> "
+            "(SELECT count(*) FROM likes l WHERE l.video_id = v.id)"
+        ).scalar_one()
+        subscriber_mismatch = connection.exec_driver_sql(
+            "SELECT count(*) FROM channels c WHERE subscriber_count <> "
+            "(SELECT count(*) FROM subscriptions s WHERE s.channel_id = c.id)"
+        ).scalar_one()
+    engine.dispose()
+    assert videos == generate.TINY.videos
+    assert like_mismatch == 0 and subscriber_mismatch == 0
+
+
+def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
+    if shutil.which("wrk") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("wrk is required under CI=true (.ci/run installs it)")
+        pytest.skip("wrk is not installed")
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    args = argparse.Namespace(
+        database_url=bench_database_url, duration=1, connections=4, threads=1, workers=1
+    )
+    results = load.run(args)
+    assert [r.scenario for r in results] == [
+        "ceiling (fixed JSON)",
+        "GET /videos",
+        "GET /videos?q=",
+        "GET /videos/:id",
+        "POST /api/videos/:id/like",
+        "GET feed (500 subs)",
+    ]
+    for result in results:
+        assert result.requests_per_second > 0, result
+        assert result.non_2xx == 0, result
+        assert result.ratio_to_ceiling is not None

@@ -151,6 +151,16 @@ def test_login_attempts_are_limited_per_username_and_per_ip(tmp_path: Path, db: 
     assert client.post("/ws/login/", data=form_other, headers=basic()).status_code == 429
 
 
+def test_successful_logins_do_not_use_up_the_budget(tmp_path: Path, db: Database) -> None:
+    """One brute-force rule for both dialects (accounts.service.LoginThrottle): only failures
+    count, so a client that logs in often is never throttled."""
+    client = custom_client(tmp_path, db, login_attempts_per_15_minutes=2)
+    user = make_member(db)
+    form = {"grant_type": "password", "username": user.username, "password": DEFAULT_PASSWORD}
+    statuses = [client.post("/ws/login/", data=form, headers=basic()).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 200]
+
+
 def test_register_answers_credentials_and_creates_the_user(
     client: TestClient, db: Database
 ) -> None:

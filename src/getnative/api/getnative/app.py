@@ -10,6 +10,7 @@ from getnative.api.getnative import accounts, catalog, notifications, study
 from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
+from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA, document_bad_requests
 
 
 class AuthTokenHeadersMiddleware:
@@ -50,6 +51,7 @@ def create_getnative_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    document_bad_requests(app, GETNATIVE_ERROR_SCHEMA)
     for module in (accounts, catalog, study, notifications):
         app.include_router(module.router)
     app.add_middleware(AuthTokenHeadersMiddleware)

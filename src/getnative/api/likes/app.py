@@ -8,6 +8,7 @@ from getnative.api.likes import routes
 from getnative.api.likes.errors import install_error_handlers
 from getnative.api.likes.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
+from getnative.web.openapi import LIKES_ERROR_SCHEMA, document_bad_requests
 
 
 def create_likes_app(container: Container) -> FastAPI:
@@ -19,5 +20,6 @@ def create_likes_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    document_bad_requests(app, LIKES_ERROR_SCHEMA)
     app.include_router(routes.router)
     return app

@@ -18,6 +18,7 @@ from getnative.api.rockpack import (
 from getnative.api.rockpack.errors import install_error_handlers
 from getnative.api.rockpack.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
+from getnative.web.openapi import ROCKPACK_ERROR_SCHEMA, document_bad_requests
 
 
 def create_rockpack_app(container: Container) -> FastAPI:
@@ -30,6 +31,7 @@ def create_rockpack_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    document_bad_requests(app, ROCKPACK_ERROR_SCHEMA)
     # oauth and discovery first: their fixed paths (/login/, /register/, /token/, /categories/,
     # /channels/, /videos/) must win over /{userid}/ routes.
     for module in (

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from getnative.accounts import oauth_service, profile_service
 from getnative.accounts.models import User
-from getnative.accounts.service import authenticate
+from getnative.accounts.service import LoginThrottle, authenticate_throttled
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
@@ -134,14 +134,18 @@ def login(
     username, password = form.get("username", ""), form.get("password", "")
     if not username.strip() or not password:
         raise oauth_error("invalid_request", message="username and password are required.")
-    oauth_service.check_login_budget(
-        container.rate_limiter,
-        login=username,
-        client_ip=client_ip(request.scope, container.trusted_proxies),
-        limit=container.settings.login_attempts_per_15_minutes,
+    # The same brute-force rule as Get Native's /login: failures per account and per IP.
+    throttle = LoginThrottle(
+        container.rate_limiter, container.settings.login_attempts_per_15_minutes
     )
     try:
-        user = authenticate(session, login=username, password=password)
+        user = authenticate_throttled(
+            session,
+            throttle,
+            login=username,
+            password=password,
+            client_ip=client_ip(request.scope, container.trusted_proxies),
+        )
     except AuthenticationFailed as exc:
         raise oauth_error("invalid_grant", message="Invalid username or password.") from exc
     return credentials_body(container, _issue(session, user, client_id, container))

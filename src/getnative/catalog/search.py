@@ -133,7 +133,7 @@ def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
 
 
 def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
-    vector = literal_column("videos.search_vector")
+    vector: ColumnElement[Any] = literal_column("videos.search_vector")
     tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
     matching = vector.op("@@")(tsquery)
     # Ids only, newest first: the planner can walk an id index and stop at the limit, or use

@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.accounts.service import get_user_for_token
 from getnative.accounts.tokens import IssuedToken, decode_token, issue_token
 from getnative.errors import AuthenticationFailed
-from getnative.web.container import Container
+from getnative.web.deps import AppContainer as AppContainer  # re-exported for the routes
+from getnative.web.deps import DbSession as DbSession
+from getnative.web.deps import container_of
 
 AUDIENCE = "getnative"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTH_TOKEN_STATE = "gn_auth_token"
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
-def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed when the endpoint returns (before the response is
-    sent, so an acknowledged write is a committed write)."""
-    container = get_container(request)
-    with container.db.session(write=request.method not in READ_METHODS) as session:
-        yield session
-
-
-DbSession = Annotated[Session, Depends(_session, scope="function")]
-AppContainer = Annotated[Container, Depends(get_container)]
 
 
 def issue_session_token(request: Request, user: User) -> IssuedToken:
     """Issue a fresh token and remember it for the `X-GN-Auth-*` response headers."""
-    settings = get_container(request).settings
+    settings = container_of(request).settings
     issued = issue_token(
         user_id=user.id,
         token_version=user.token_version,
@@ -64,7 +46,7 @@ def _optional_user(request: Request, session: DbSession) -> User | None:
         if request.headers.get("authorization"):
             raise AuthenticationFailed("The token is invalid.", code="token_invalid")
         return None
-    settings = get_container(request).settings
+    settings = container_of(request).settings
     claims = decode_token(token, secret=settings.jwt_secret, audience=AUDIENCE)
     user = get_user_for_token(session, user_id=claims.user_id, token_version=claims.token_version)
     issue_session_token(request, user)  # sliding session

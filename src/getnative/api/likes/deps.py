@@ -10,20 +10,16 @@ from fastapi import Depends, Request
 from getnative.db import MAX_ID
 from getnative.errors import NotFound
 from getnative.web.client_ip import client_ip_from_scope
-from getnative.web.container import Container
+from getnative.web.deps import AppContainer as AppContainer  # re-exported for the routes
+from getnative.web.deps import container_of
 
-# Ids are positive integers of a 32-bit INTEGER column (PostgreSQL refuses larger parameters).
-_VIDEO_ID = re.compile(r"[0-9]{1,10}")
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
+# Ids are positive 64-bit integers (getnative.db.MAX_ID); digits only, no sign or spaces.
+_VIDEO_ID = re.compile(r"[0-9]{1,19}")
 
 
 def get_client_ip(request: Request) -> str:
     """The caller's IP (see `getnative.web.client_ip` for when `X-Forwarded-For` counts)."""
-    return client_ip_from_scope(request.scope, get_container(request).trusted_proxies)
+    return client_ip_from_scope(request.scope, container_of(request).trusted_proxies)
 
 
 def parse_video_id(video_id: str) -> int:
@@ -33,5 +29,4 @@ def parse_video_id(video_id: str) -> int:
     return int(video_id)
 
 
-AppContainer = Annotated[Container, Depends(get_container)]
 ClientIP = Annotated[str, Depends(get_client_ip)]

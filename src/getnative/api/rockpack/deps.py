@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.accounts.service import get_user_for_token
@@ -14,25 +12,11 @@ from getnative.accounts.tokens import decode_token
 from getnative.api.rockpack import ids
 from getnative.api.rockpack.errors import insufficient_scope, invalid_token, not_found
 from getnative.errors import AuthenticationFailed
-from getnative.web.container import Container
+from getnative.web.deps import AppContainer as AppContainer  # re-exported for the routes
+from getnative.web.deps import DbSession as DbSession
+from getnative.web.deps import container_of
 
 AUDIENCE = "rockpack"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
-def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
-    with get_container(request).db.session(write=request.method not in READ_METHODS) as session:
-        yield session
-
-
-DbSession = Annotated[Session, Depends(_session, scope="function")]
-AppContainer = Annotated[Container, Depends(get_container)]
 
 
 def _optional_user(request: Request, session: DbSession) -> User | None:
@@ -42,7 +26,7 @@ def _optional_user(request: Request, session: DbSession) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise invalid_token()
-    settings = get_container(request).settings
+    settings = container_of(request).settings
     try:
         claims = decode_token(token.strip(), secret=settings.jwt_secret, audience=AUDIENCE)
         return get_user_for_token(

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -58,6 +60,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def conflict_tolerant_insert(session: Session, model: type[Base]) -> Any:
+    """`INSERT` of the session's dialect, which has `on_conflict_do_nothing`.
+
+    The race-safe "create unless it exists" of likes, cues, subscriptions and IP users is one
+    statement whose RETURNING says whether this request created the row; SQLite and PostgreSQL
+    both support it, through their own `insert` constructs.
+    """
+    is_postgres = session.get_bind().dialect.name == "postgresql"
+    return (pg_insert if is_postgres else sqlite_insert)(model)
 
 
 def utcnow() -> datetime:

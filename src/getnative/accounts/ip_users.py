@@ -14,12 +14,10 @@ import hmac
 import ipaddress
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from getnative.accounts.models import USER_KIND_IP, User
-from getnative.db import utcnow
+from getnative.db import conflict_tolerant_insert, utcnow
 
 USERNAME_PREFIX = "visitor-"
 
@@ -69,11 +67,9 @@ def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = F
     existing = session.scalar(query)
     if existing is not None:
         return existing
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     session.execute(
-        insert(User)
+        conflict_tolerant_insert(session, User)
         .values(
             kind=USER_KIND_IP,
             ip_hash=ip_hash,

@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
 from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
-from getnative.db import MAX_ID, utcnow
+from getnative.db import MAX_ID, conflict_tolerant_insert, utcnow
 from getnative.errors import AuthenticationFailed, InvalidInput, NotFound
 from getnative.study.models import Cue
 
@@ -203,9 +201,8 @@ def cue(session: Session, *, video_id: int, user_id: int) -> bool:
     constraint as an error: one inserts, the other does nothing.
     """
     require_catalog_video(session, video_id)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(Cue)
+        conflict_tolerant_insert(session, Cue)
         .values(user_id=user_id, video_id=video_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["user_id", "video_id"])
         .returning(Cue.id)

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.channels.models import Channel, ContentReport, Subscription, VideoInstance, VideoView
 from getnative.channels.service import video_visible_in_locale, visible_channels_filter
-from getnative.db import utcnow
+from getnative.db import conflict_tolerant_insert, utcnow
 from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
 from getnative.likes.models import Like
@@ -47,11 +44,6 @@ MAX_REPORT_REASON = 256
 
 
 # --- shared helpers ---------------------------------------------------------------------------
-
-
-def _insert_ignoring_conflict(session: Session) -> Any:
-    """The dialect's INSERT with `on_conflict_do_nothing` (PostgreSQL and SQLite both have it)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _floored(session: Session, value: ColumnElement[int]) -> ColumnElement[int]:
@@ -198,10 +190,9 @@ def subscribe(
     channel = _visible_channel_or_none(session, channel_id, user_id)
     if channel is None or (owner_id is not None and channel.owner_id != owner_id):
         raise InvalidInput("Invalid channel url", code="invalid_channel_url", field="channel")
-    insert = _insert_ignoring_conflict(session)
     for _attempt in range(3):
         statement = (
-            insert(Subscription)
+            conflict_tolerant_insert(session, Subscription)
             .values(user_id=user_id, channel_id=channel.id, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["user_id", "channel_id"])
             .returning(Subscription.id)

@@ -10,12 +10,10 @@ the one whose statement changed a row moves the counter.
 from __future__ import annotations
 
 from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from getnative.catalog.models import Video
-from getnative.db import utcnow
+from getnative.db import conflict_tolerant_insert, utcnow
 from getnative.errors import NotFound
 from getnative.likes.models import Like
 
@@ -27,10 +25,8 @@ def _require_video(session: Session, video_id: int) -> None:
 
 def _insert_like_row(session: Session, video_id: int, user_id: int) -> bool:
     """Insert the like unless it exists; True when this statement created it."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(Like)
+        conflict_tolerant_insert(session, Like)
         .values(video_id=video_id, user_id=user_id, is_like=True, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["video_id", "user_id"])
         .returning(Like.id)

@@ -24,7 +24,7 @@ from typing import Any
 import jwt
 import pytest
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 from starlette.testclient import TestClient
 
 from getnative.accounts import service
@@ -153,7 +153,7 @@ def _dependency_calls(route: APIRoute) -> set[Any]:
 
 
 def _routes_of(client: TestClient, mount_path: str) -> dict[Route, APIRoute]:
-    (mount,) = [m for m in client.app.routes if getattr(m, "path", None) == mount_path]
+    (mount,) = [m for m in client.app.routes if isinstance(m, Mount) and m.path == mount_path]
     app = mount.app
     found = {(method, r.path): r for r in _api_routes(app.routes) for method in r.methods}
     documented = sum(

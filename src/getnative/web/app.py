@@ -9,7 +9,9 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Mount
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from getnative.api.getnative.app import create_getnative_app
@@ -74,6 +76,12 @@ def _middleware(container: Container) -> list[Middleware]:
     ]
 
 
+async def _to_mount_root(request: Request) -> RedirectResponse:
+    """`/ws` -> `/ws/` (the Rockpack discovery document), `/api` -> `/api/`."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(request.url.path + "/" + query, status_code=308)
+
+
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Starlette:
     """Build the whole server. Migrations are applied by the CLI before serving, not here."""
     settings = settings or get_settings()
@@ -87,6 +95,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     app = Starlette(
         routes=[
+            # `/ws` and `/api` without a slash belong to their dialect, not to Get Native's 404.
+            Route("/ws", _to_mount_root),
+            Route("/api", _to_mount_root),
             Mount("/ws", app=create_rockpack_app(container)),
             Mount("/api", app=create_likes_app(container)),
             Mount(settings.media_url_path, app=StaticFiles(directory=settings.media_dir)),

@@ -79,7 +79,9 @@ def check_login_budget(
     read-only look at the counter, or a correct guess would still get through once over the
     limit. Real clients log in rarely (refresh tokens do the rest), so the budget is ample.
     """
-    keys = (f"{purpose}:user:{login.strip().lower()}", f"{purpose}:ip:{client_ip}")
+    # Hashed, as in LoginThrottle: logins (often emails) never sit in the limiter's store in clear.
+    login_key = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
+    keys = (f"{purpose}:user:{login_key}", f"{purpose}:ip:{client_ip}")
     waits = [limiter.hit(key, limit=limit, window_seconds=LOGIN_WINDOW_SECONDS) for key in keys]
     retry_after = max((wait for wait in waits if wait is not None), default=None)
     if retry_after is not None:

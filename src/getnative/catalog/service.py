@@ -25,9 +25,6 @@ CATALOG_SOURCE = "getnative"
 DEFAULT_LANG = "en"
 DEFAULT_COUNT = 9
 MAX_COUNT = 100
-# Primary keys are `Integer` (int4 on PostgreSQL): larger ids cannot exist, and binding them would
-# overflow the driver or the column type. Such ids are unknown records, and cursors are clamped.
-MAX_DATABASE_ID = MAX_ID
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
 
@@ -49,7 +46,7 @@ def parse_id(value: str, *, name: str = "id") -> int:
     if not _INTEGER.match(value.strip()):
         raise InvalidInput(f"The {name} must be an integer.", code="id_malformed", field=name)
     number = int(value.strip())
-    return number if 0 < number <= MAX_DATABASE_ID else 0
+    return number if 0 < number <= MAX_ID else 0
 
 
 def parse_bool(value: str, *, name: str) -> bool:
@@ -125,7 +122,9 @@ class VideoQuery:
 
 
 def _clamp_id(value: int) -> int:
-    return max(min(value, MAX_DATABASE_ID), -MAX_DATABASE_ID)
+    """Ids beyond the 64-bit key range cannot exist; as cursors and filters they are clamped
+    (binding them would overflow the driver)."""
+    return max(min(value, MAX_ID), -MAX_ID)
 
 
 def _optional_id(value: str | None, name: str) -> int | None:
@@ -184,7 +183,7 @@ def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> 
 
 def require_catalog_video(session: Session, video_id: int) -> None:
     """NotFound unless `video_id` is a catalog video (what the Get Native dialect can see)."""
-    found = 0 < video_id <= MAX_DATABASE_ID and session.scalar(
+    found = 0 < video_id <= MAX_ID and session.scalar(
         select(Video.id).where(Video.id == video_id, Video.source == CATALOG_SOURCE)
     )
     if not found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from getnative.errors import InvalidInput, NotFound
@@ -77,24 +77,6 @@ def list_for_user(
     if size is not None:
         query = query.limit(size)
     return session.scalars(query).all()
-
-
-def count_for_user(session: Session, user_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Notification).where(Notification.user_id == user_id)
-        )
-        or 0
-    )
-
-
-def unread_count(session: Session, user_id: int) -> int:
-    query = (
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read.is_(False))
-    )
-    return session.scalar(query) or 0
 
 
 def delete_for_user(session: Session, *, user_id: int, notification_id: int) -> None:

@@ -29,10 +29,6 @@ MAX_SESSION_SECONDS = 86_400
 MAX_ANSWER_LENGTH = 10_000
 DEFAULT_ANSWER_PAGE = 10
 MAX_ANSWER_PAGE = 100
-# Ids are Int64 in the API, but the id columns are 32-bit INTEGERs on PostgreSQL: a larger id
-# cannot exist, and must not reach the database (where it would be an out-of-range error).
-MAX_API_ID = MAX_ID
-MAX_STORED_ID = MAX_ID
 # Real offsets lie within -12h..+14h; anything stored beyond +-18h is clamped, never trusted.
 MAX_UTC_OFFSET_SECONDS = 18 * 3600
 MAX_LANG_LENGTH = 35
@@ -68,7 +64,7 @@ def _canonical_subtag(subtag: str) -> str:
 
 def is_db_id(value: int) -> bool:
     """Whether a record could have this id; other values are unknown, not a database error."""
-    return 1 <= value <= MAX_STORED_ID
+    return 1 <= value <= MAX_ID
 
 
 # ---------------------------------------------------------------- sessions
@@ -322,7 +318,7 @@ def list_writing_answers(
         raise InvalidInput(
             f"count must be from 1 to {MAX_ANSWER_PAGE}.", code="field_invalid", field="count"
         )
-    if max_id is not None and not 1 <= max_id <= MAX_API_ID:
+    if max_id is not None and not 1 <= max_id <= MAX_ID:
         raise InvalidInput("max_id must be a positive id.", code="field_invalid", field="max_id")
     query = (
         select(WritingAnswer, WritingQuestion)
@@ -333,6 +329,6 @@ def list_writing_answers(
     )
     if since is not None:
         query = query.where(WritingAnswer.created_at >= since)
-    if max_id is not None and max_id < MAX_STORED_ID:  # a larger cursor bounds nothing
+    if max_id is not None:
         query = query.where(WritingAnswer.id <= max_id)
     return [(answer, question) for answer, question in session.execute(query).tuples()]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -28,10 +27,6 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
-    return client_ip_from_scope(scope, trusted)
 
 
 class DialectErrors:
@@ -238,7 +233,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         bucket, limit = self._budget(scope["path"])
-        key = f"{bucket}:{client_ip(scope, self.trusted)}"
+        key = f"{bucket}:{client_ip_from_scope(scope, self.trusted)}"
         if getattr(self.limiter, "blocking", False):  # network I/O: keep the event loop free
             retry_after = await run_in_threadpool(
                 self.limiter.hit, key, limit=limit, window_seconds=60
@@ -251,7 +246,3 @@ class RateLimitMiddleware:
         response = self.errors.render(scope["path"], RateLimited(retry_after=retry_after), 429)
         response.headers["Retry-After"] = str(retry_after)
         await response(scope, receive, send)
-
-
-def log_nothing(*_args: Any) -> None:
-    """Default analytics hook: none (a deployment can add its own)."""

@@ -33,7 +33,7 @@ from getnative.api.getnative.schemas_accounts import (
     ProfileImage,
 )
 from getnative.errors import InvalidInput
-from getnative.web.middleware import client_ip
+from getnative.web.client_ip import client_ip_from_scope
 
 router = APIRouter()
 
@@ -88,7 +88,7 @@ def login(
         throttle,
         login=body.email,
         password=body.password,
-        client_ip=client_ip(request.scope, container.trusted_proxies),
+        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
     )
     issue_session_token(request, user)
     return render_account(session, user)

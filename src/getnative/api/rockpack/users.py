@@ -22,8 +22,8 @@ from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_re
 from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
+from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
-from getnative.web.middleware import client_ip
 
 router = APIRouter()
 
@@ -99,7 +99,7 @@ def update_password(
     oauth_service.check_login_budget(
         container.rate_limiter,
         login=str(user.id),
-        client_ip=client_ip(request.scope, container.trusted_proxies),
+        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
         limit=container.settings.login_attempts_per_15_minutes,
         purpose="password-change",
     )

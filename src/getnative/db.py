@@ -13,7 +13,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -71,6 +81,14 @@ def conflict_tolerant_insert(session: Session, model: type[Base]) -> Any:
     """
     is_postgres = session.get_bind().dialect.name == "postgresql"
     return (pg_insert if is_postgres else sqlite_insert)(model)
+
+
+def floored_at_zero(session: Session, value: ColumnElement[int]) -> ColumnElement[int]:
+    """`max(value, 0)` in SQL: `greatest` on PostgreSQL, the two-argument `max` on SQLite.
+
+    Denormalised counters moved by a decrement use it so they can never go negative."""
+    is_postgres = session.get_bind().dialect.name == "postgresql"
+    return (func.greatest if is_postgres else func.max)(value, 0)
 
 
 def utcnow() -> datetime:

@@ -22,7 +22,7 @@ from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.channels.models import Channel, ContentReport, Subscription, VideoInstance, VideoView
 from getnative.channels.service import video_visible_in_locale, visible_channels_filter
-from getnative.db import conflict_tolerant_insert, utcnow
+from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
 from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
 from getnative.likes.models import Like
@@ -46,16 +46,11 @@ MAX_REPORT_REASON = 256
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def _floored(session: Session, value: ColumnElement[int]) -> ColumnElement[int]:
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    return (func.greatest if is_postgres else func.max)(value, 0)
-
-
 def _move_subscriber_count(session: Session, channel_id: int, delta: int) -> None:
     """Atomic `subscriber_count + delta`; `updated_at` is kept: a subscriber is not an edit."""
     new_value: ColumnElement[int] = Channel.subscriber_count + delta
     if delta < 0:
-        new_value = _floored(session, new_value)
+        new_value = floored_at_zero(session, new_value)
     session.execute(
         update(Channel)
         .where(Channel.id == channel_id)

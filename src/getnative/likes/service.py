@@ -9,11 +9,11 @@ the one whose statement changed a row moves the counter.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from getnative.catalog.models import Video
-from getnative.db import conflict_tolerant_insert, utcnow
+from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
 from getnative.errors import NotFound
 from getnative.likes.models import Like
 
@@ -45,8 +45,7 @@ def _move_counter(session: Session, video_id: int, delta: int) -> None:
     """Atomic `like_count + delta`, floored at 0 (the likes page's documented behaviour)."""
     new_value = Video.like_count + delta
     if delta < 0:
-        is_postgres = session.get_bind().dialect.name == "postgresql"
-        new_value = (func.greatest if is_postgres else func.max)(new_value, 0)
+        new_value = floored_at_zero(session, new_value)
     session.execute(update(Video).where(Video.id == video_id).values(like_count=new_value))
 
 

@@ -305,7 +305,8 @@ def _anchor_scenarios(args: argparse.Namespace, env: dict[str, str]) -> list[Res
     ]
     _, max_video, max_user = _bench_user(args.database_url)
     lua_env = {"BENCH_MAX_ID": str(max_video), "BENCH_MAX_USER": str(max_user)}
-    with serve(command, port, anchor_env, "/ceiling") as (base, process):
+    anchor_log = _log_path("anchor")
+    with serve(command, port, anchor_env, "/ceiling", anchor_log) as (base, process):
         return [
             run_wrk(ANCHOR_CEILING, base + "/ceiling", args, server_pid=process.pid),
             run_wrk(ANCHOR_VIDEOS, base + "/videos", args, server_pid=process.pid),
@@ -376,6 +377,11 @@ def _judge(results: list[Result]) -> None:
 _LOG_PROBLEMS = re.compile(r"Traceback|database is locked|Internal Server Error", re.IGNORECASE)
 
 
+def _log_path(name: str) -> Path:
+    """Where a server's stderr goes for the run (the anchor's is kept apart from ours)."""
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"getnative-bench-{name}-{os.getpid()}.log"
+
+
 def run(args: argparse.Namespace) -> Run:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -384,13 +390,16 @@ def run(args: argparse.Namespace) -> Run:
     is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
     if is_postgres and not args.no_anchor:
         outcome.results += _anchor_scenarios(args, env)
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"getnative-bench-{os.getpid()}.log"
+    log = _log_path("server")
     outcome.results += _our_scenarios(args, env, log)
     outcome.like_count_mismatches = like_count_mismatches(args.database_url)
     if log.exists():
         lines = log.read_text(errors="replace").splitlines()
         outcome.errors_in_log = [line for line in lines if _LOG_PROBLEMS.search(line)][:20]
-        log.unlink()
+        if outcome.errors_in_log:
+            print(f"server log: {log}")
+        else:
+            log.unlink()
     _judge(outcome.results)
     _print_summary(outcome)
     return outcome

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     likes_rate_limit_per_minute: int = 120
     login_attempts_per_15_minutes: int = 10
 
+    # Anonymous GET /videos and /videos/:id pages are kept this long (0 turns it off); see
+    # getnative.web.page_cache. At most 1 s: only like_count may lag, and by no more than that.
+    page_cache_seconds: float = Field(default=1.0, ge=0, le=1)
+
     max_body_bytes: int = 1024 * 1024
     max_image_bytes: int = 8 * 1024 * 1024
     max_image_pixels: int = 40_000_000

@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.applications import Starlette
+from starlette.responses import Response
 from starlette.routing import Mount
 
 from getnative.web.app import create_app
+from getnative.web.responses import FastJSONResponse
 
 FIXED_BODY: dict[str, Any] = {
     "count": 9,
@@ -48,8 +50,8 @@ def create_ceiling_app() -> Starlette:
     )
     assert isinstance(getnative, FastAPI)
 
-    async def ceiling() -> dict[str, Any]:
-        return FIXED_BODY
+    async def ceiling() -> Response:  # rendered the way the hot reads render (orjson)
+        return FastJSONResponse(FIXED_BODY)
 
     getnative.add_api_route("/bench/ceiling", ceiling, methods=["GET"])
     return app

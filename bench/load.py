@@ -128,7 +128,7 @@ def serve(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run `command` until the block ends; yields the base URL and the process."""
     output = log.open("ab") if log else None
-    process = subprocess.Popen(command, env=env, stderr=output, cwd=BENCH.parent)
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=output, cwd=BENCH.parent)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + probe, process)

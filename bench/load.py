@@ -15,10 +15,12 @@ With a SQLite URL there is no anchor (it speaks PostgreSQL only): absolute figur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -134,10 +136,24 @@ def serve(
         _wait_until_up(base + probe, process)
         yield base, process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        _stop(process)
         if output:
             output.close()
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """SIGTERM, and SIGKILL for the server and its workers if it is not gone after `grace`."""
+    workers = _descendants(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        print(f"server {process.pid} ignored SIGTERM for {grace:.0f} s; killed", flush=True)
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:

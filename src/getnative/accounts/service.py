@@ -6,13 +6,13 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from getnative.accounts.models import USER_KIND_MEMBER, User
+from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
@@ -130,9 +130,31 @@ def get_user_for_token(session: Session, *, user_id: int, token_version: int) ->
     return user
 
 
-def revoke_tokens(user: User) -> None:
-    """Invalidate every token issued so far (they carry the old version)."""
+def revoke_refresh_tokens(session: Session, user_id: int) -> int:
+    """Delete every Rockpack refresh token of the user.
+
+    The rows are deleted, not marked: a token revoked this way is then simply unknown when it
+    comes back, so a stale device (or a replaying thief) gets `invalid_grant` without setting off
+    reuse detection again and revoking the tokens of the user's next login.
+    """
+    result = session.execute(
+        delete(RefreshToken)
+        .where(RefreshToken.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def revoke_tokens(session: Session, user: User) -> None:
+    """Invalidate every token of the user in every dialect: the one revocation rule.
+
+    Access tokens (Get Native and Rockpack JWTs, reset tokens) carry the user's `token_version`
+    and `get_user_for_token` refuses an old one; Rockpack refresh tokens are rows, deleted here.
+    Password changes, password resets and deactivations of either dialect all come through here.
+    """
     user.token_version += 1
+    session.flush()
+    revoke_refresh_tokens(session, user.id)
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
@@ -142,7 +164,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
         )
     validate_password(new, field="new_password")
     user.password_hash = hash_password(new)
-    revoke_tokens(user)
+    revoke_tokens(session, user)
     session.flush()
 
 
@@ -173,7 +195,7 @@ def deactivate(session: Session, user: User) -> None:
     leave_all_channels(session, user.id)
     user.is_active = False
     user.deactivated_at = utcnow()
-    revoke_tokens(user)
+    revoke_tokens(session, user)
     session.flush()
 
 

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from getnative.accounts import oauth_service, profile_service
 from getnative.accounts.models import User
-from getnative.accounts.service import LoginThrottle, authenticate_throttled
+from getnative.accounts.service import LoginThrottle, authenticate_throttled, revoke_refresh_tokens
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
@@ -185,7 +185,7 @@ def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONRes
             credentials = _issue(session, user, client_id, container)
     except oauth_service.RefreshTokenReused as exc:
         with container.db.session() as session:
-            oauth_service.revoke_refresh_tokens(session, exc.user_id)
+            revoke_refresh_tokens(session, exc.user_id)
         raise oauth_error("invalid_grant", message=exc.message) from exc
     except oauth_service.InvalidGrant as exc:
         raise oauth_error("invalid_grant", message=exc.message) from exc

@@ -103,13 +103,12 @@ def update_password(
         limit=container.settings.login_attempts_per_15_minutes,
         purpose="password-change",
     )
+    default_client = next(iter(container.settings.oauth_client_secrets()), "")
+    client_id = oauth_service.latest_client_id(session, user.id, default_client)
     try:
         change_password(session, user, current=old, new=new)
     except InvalidInput as exc:
         raise _password_error(exc.message) from exc
-    default_client = next(iter(container.settings.oauth_client_secrets()), "")
-    client_id = oauth_service.latest_client_id(session, user.id, default_client)
-    oauth_service.revoke_refresh_tokens(session, user.id)
     credentials = oauth_service.issue_credentials(
         session, user, client_id=client_id, settings=container.settings
     )

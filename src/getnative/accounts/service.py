@@ -43,7 +43,7 @@ def normalize_email(email: str) -> str:
     normalized = email.strip().lower()
     if (
         len(normalized) > 254
-        or not EMAIL_PATTERN.match(normalized)
+        or not EMAIL_PATTERN.fullmatch(normalized)
         or CONTROL_CHARACTERS.search(normalized)
     ):
         raise InvalidInput("The email address is invalid.", code="email_invalid", field="email")
@@ -204,7 +204,7 @@ def deactivate(session: Session, user: User) -> None:
 
 def normalize_language_tag(value: str, *, field: str) -> str:
     """Validate a BCP 47 tag and write it canonically (`en-us` -> `en-US`)."""
-    match = LANGUAGE_TAG_PATTERN.match(value.strip())
+    match = LANGUAGE_TAG_PATTERN.fullmatch(value.strip())
     if match is None:
         raise InvalidInput(
             f"'{field}' must be a BCP 47 language code such as en, ja or en-US.",

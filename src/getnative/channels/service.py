@@ -528,7 +528,7 @@ def _visible_instances(
 
 
 def _valid_source_ref(ref: SourceRef) -> bool:
-    return ref.source == YOUTUBE and _YOUTUBE_ID.match(ref.source_id) is not None
+    return ref.source == YOUTUBE and _YOUTUBE_ID.fullmatch(ref.source_id) is not None
 
 
 def external_video(session: Session, ref: SourceRef, metadata: VideoMetadataSource) -> Video:

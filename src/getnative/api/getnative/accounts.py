@@ -138,7 +138,7 @@ def decode_base64_image(text: str) -> bytes:
     invalid = InvalidInput(
         "The image is not valid base64.", code="image_base64_invalid", field="image"
     )
-    if not BASE64.match(text):
+    if not BASE64.fullmatch(text):
         raise invalid
     try:
         return binascii.a2b_base64(text, strict_mode=True)

@@ -130,7 +130,7 @@ def upload_cover_art(
 def delete_cover_art(
     cover_ref: str, owner: Owner, session: DbSession, container: AppContainer
 ) -> Response:
-    if not _COVER_REF.match(cover_ref):
+    if not _COVER_REF.fullmatch(cover_ref):
         raise not_found()
     covers.remove_cover_art(session, container.media, owner_id=owner.id, cover_ref=cover_ref)
     return Response(status_code=204)

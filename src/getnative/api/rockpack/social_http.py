@@ -57,7 +57,7 @@ def _locale(locale: Annotated[str | None, Query()] = None) -> str | None:
     if locale is None or not locale.strip():
         return None
     value = locale.strip()
-    if len(value) > MAX_LOCALE or not _LOCALE.match(value):
+    if len(value) > MAX_LOCALE or not _LOCALE.fullmatch(value):
         raise form_errors({"locale": ["invalid locale"]})
     return value
 

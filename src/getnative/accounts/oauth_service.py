@@ -83,6 +83,8 @@ def check_login_budget(
     read-only look at the counter, or a correct guess would still get through once over the
     limit. Real clients log in rarely (refresh tokens do the rest), so the budget is ample.
     """
+    if limit <= 0:  # throttling switched off (GETNATIVE_LOGIN_ATTEMPTS_PER_15_MINUTES=0)
+        return
     # Hashed, as in LoginThrottle: logins (often emails) never sit in the limiter's store in clear.
     login_key = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
     keys = (f"{purpose}:user:{login_key}", f"{purpose}:ip:{client_ip}")

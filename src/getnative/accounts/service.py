@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -315,6 +317,8 @@ class AttemptCounter(Protocol):
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]: ...
 
+    def release(self, key: str, *, window_seconds: int) -> None: ...
+
 
 class LoginThrottled(RateLimited):
     code = "login_throttled"
@@ -322,22 +326,34 @@ class LoginThrottled(RateLimited):
 
 @dataclass(frozen=True)
 class LoginThrottle:
-    """Slows password guessing: at most `limit` failed logins per account and per client IP in a
-    15-minute window; beyond that, logins are refused before the password is even checked.
+    """Slows password guessing: at most `limit` failed attempts per account and per client IP in
+    a 15-minute window; beyond that, attempts are refused before the password is even checked.
 
-    Only failures count, so a member logging in often is never throttled. Checking and counting
-    are two steps, so a burst of concurrent guesses can overshoot the limit by the burst size;
-    the counter is shared across processes when the limiter is Redis-backed.
+    `purpose` names the budget: logins of both dialects share `login`, the current-password
+    checks of both dialects' password changes share `password-change` (keyed by user id).
+    A limit of 0 or less switches throttling off.
+
+    `attempt` reserves a slot atomically (an increment, in process memory or Redis) *before*
+    the password is checked and gives it back if the attempt succeeds, so only failures count
+    and a burst of parallel guesses cannot overshoot the limit: of N concurrent guesses at most
+    `limit` reach the password check. `check` and `record_failure` are the read-only look and the
+    plain count, for callers that do not check a password themselves.
     """
 
     counter: AttemptCounter
     limit: int
     window_seconds: int = LOGIN_WINDOW_SECONDS
+    purpose: str = "login"
 
     def _keys(self, login: str, client_ip: str) -> tuple[str, str]:
         # The account key is hashed so emails never sit in the limiter's store (Redis) in clear.
         account = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
-        return f"login-fail:account:{account}", f"login-fail:ip:{client_ip}"
+        return f"{self.purpose}-fail:account:{account}", f"{self.purpose}-fail:ip:{client_ip}"
+
+    def _refused(self, retry_after: int) -> LoginThrottled:
+        return LoginThrottled(
+            "Too many failed login attempts. Try again later.", retry_after=retry_after
+        )
 
     def check(self, login: str, client_ip: str) -> None:
         if self.limit <= 0:  # throttling switched off
@@ -345,22 +361,53 @@ class LoginThrottle:
         for key in self._keys(login, client_ip):
             count, retry_after = self.counter.peek(key, window_seconds=self.window_seconds)
             if count >= self.limit:
-                raise LoginThrottled(
-                    "Too many failed login attempts. Try again later.", retry_after=retry_after
-                )
+                raise self._refused(retry_after)
 
     def record_failure(self, login: str, client_ip: str) -> None:
         for key in self._keys(login, client_ip):
             self.counter.hit(key, limit=self.limit, window_seconds=self.window_seconds)
+
+    def _release(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.counter.release(key, window_seconds=self.window_seconds)
+
+    @contextmanager
+    def attempt(self, login: str, client_ip: str) -> Iterator[None]:
+        """Reserve one attempt on every key; kept if the block raises, given back otherwise."""
+        if self.limit <= 0:
+            yield
+            return
+        keys = self._keys(login, client_ip)
+        waits = [
+            self.counter.hit(key, limit=self.limit, window_seconds=self.window_seconds)
+            for key in keys
+        ]
+        refused = [wait for wait in waits if wait is not None]
+        if refused:
+            self._release(keys)  # a refused attempt is no failure of its own
+            raise self._refused(max(refused))
+        yield
+        self._release(keys)
 
 
 def authenticate_throttled(
     session: Session, throttle: LoginThrottle, *, login: str, password: str, client_ip: str
 ) -> User:
     """`authenticate`, refused while the account or the IP has too many recent failures."""
-    throttle.check(login, client_ip)
-    try:
+    with throttle.attempt(login, client_ip):
         return authenticate(session, login=login, password=password)
-    except AuthenticationFailed:
-        throttle.record_failure(login, client_ip)
-        raise
+
+
+def change_password_throttled(
+    session: Session,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    client_ip: str,
+) -> None:
+    """`change_password` under the `password-change` budget of the user and the client IP, so a
+    stolen access token cannot be used to guess the current password at speed."""
+    with throttle.attempt(str(user.id), client_ip):
+        change_password(session, user, current=current, new=new)

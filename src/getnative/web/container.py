@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from getnative.accounts.service import LoginThrottle
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
@@ -38,6 +39,12 @@ class Container:
     def image_limits(self) -> ImageLimits:
         s = self.settings
         return ImageLimits(s.max_image_bytes, s.max_image_pixels, s.max_image_side)
+
+    def login_throttle(self, purpose: str = "login") -> LoginThrottle:
+        """The failed-password budget `purpose` (`login`, `password-change`), shared by every
+        dialect so alternating APIs does not double an attacker's guesses."""
+        limit = self.settings.login_attempts_per_15_minutes
+        return LoginThrottle(self.rate_limiter, limit, purpose=purpose)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Container:

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from getnative.accounts import oauth_service, profile_service
 from getnative.accounts.models import User
-from getnative.accounts.service import LoginThrottle, authenticate_throttled, revoke_refresh_tokens
+from getnative.accounts.service import authenticate_throttled, revoke_refresh_tokens
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
@@ -135,13 +135,10 @@ def login(
     if not username.strip() or not password:
         raise oauth_error("invalid_request", message="username and password are required.")
     # The same brute-force rule as Get Native's /login: failures per account and per IP.
-    throttle = LoginThrottle(
-        container.rate_limiter, container.settings.login_attempts_per_15_minutes
-    )
     try:
         user = authenticate_throttled(
             session,
-            throttle,
+            container.login_throttle(),
             login=username,
             password=password,
             client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),

@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from getnative.accounts import oauth_service, profile_service
-from getnative.accounts.service import change_password
+from getnative.accounts.service import change_password_throttled
 from getnative.api.rockpack import ids
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
@@ -96,17 +96,17 @@ def update_password(
     new = body.get("new") if isinstance(body, dict) else None
     if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
         raise _password_error(BOTH_PASSWORDS)
-    oauth_service.check_login_budget(
-        container.rate_limiter,
-        login=str(user.id),
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
-        limit=container.settings.login_attempts_per_15_minutes,
-        purpose="password-change",
-    )
     default_client = next(iter(container.settings.oauth_client_secrets()), "")
     client_id = oauth_service.latest_client_id(session, user.id, default_client)
     try:
-        change_password(session, user, current=old, new=new)
+        change_password_throttled(
+            session,
+            container.login_throttle("password-change"),
+            user,
+            current=old,
+            new=new,
+            client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        )
     except InvalidInput as exc:
         raise _password_error(exc.message) from exc
     credentials = oauth_service.issue_credentials(

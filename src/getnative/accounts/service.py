@@ -23,6 +23,7 @@ from getnative.likes.service import remove_all_likes_of_user
 from getnative.media.images import ImageLimits, reencode
 from getnative.media.storage import MediaStorage
 from getnative.notifications.service import create_welcome
+from getnative.text import require_storable_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 # Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a login,
@@ -53,6 +54,7 @@ def normalize_email(email: str) -> str:
 
 
 def validate_password(password: str, *, field: str = "password") -> str:
+    require_storable_text(password, field=field)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"Field must be at least {MIN_PASSWORD_LENGTH} characters long.",

@@ -6,7 +6,6 @@ user's USERID). Reading a user (`GET /ws/USERID/`) lives with the channels route
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from getnative.accounts.service import change_password_throttled
 from getnative.api.rockpack import ids
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
+from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
@@ -51,8 +51,8 @@ STRING_BODY = _body_doc("application/json", {"type": "string"})
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(raw)
+    except ValueError as exc:
         raise invalid_request("Request body is not valid JSON") from exc
 
 

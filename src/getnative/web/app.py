@@ -22,6 +22,7 @@ from getnative.api.rockpack.app import create_rockpack_app
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.config import Settings, get_settings
 from getnative.web.container import Container
+from getnative.web.head import HeadAsGetMiddleware
 from getnative.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -73,6 +74,7 @@ def _middleware(container: Container) -> list[Middleware]:
             upload_limit=upload_limit,
             upload_suffixes=UPLOAD_PATH_SUFFIXES,
         ),
+        Middleware(HeadAsGetMiddleware),
     ]
 
 

@@ -66,6 +66,7 @@ def _middleware(container: Container) -> list[Middleware]:
             trusted=container.trusted_proxies,
             default_per_minute=s.rate_limit_per_minute,
             per_prefix={"/api/": s.likes_rate_limit_per_minute},
+            ipv6_prefix=s.ipv6_client_prefix,
         ),
         Middleware(
             BodyLimitMiddleware,

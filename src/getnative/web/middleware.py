@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.errors import DomainError, InvalidInput, RateLimited
-from getnative.web.client_ip import IPNetwork, client_ip_from_scope
+from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
@@ -214,8 +214,10 @@ class RateLimitMiddleware:
         trusted: Sequence[IPNetwork],
         default_per_minute: int,
         per_prefix: dict[str, int],
+        ipv6_prefix: int = 64,
     ) -> None:
         self.app = app
+        self.ipv6_prefix = ipv6_prefix
         self.errors = errors
         self.limiter = limiter
         self.trusted = trusted
@@ -233,7 +235,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         bucket, limit = self._budget(scope["path"])
-        key = f"{bucket}:{client_ip_from_scope(scope, self.trusted)}"
+        key = f"{bucket}:{client_key_from_scope(scope, self.trusted, self.ipv6_prefix)}"
         if getattr(self.limiter, "blocking", False):  # network I/O: keep the event loop free
             retry_after = await run_in_threadpool(
                 self.limiter.hit, key, limit=limit, window_seconds=60

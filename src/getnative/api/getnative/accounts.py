@@ -33,7 +33,6 @@ from getnative.api.getnative.schemas_accounts import (
     ProfileImage,
 )
 from getnative.errors import InvalidInput
-from getnative.web.client_ip import client_ip_from_scope
 
 router = APIRouter()
 
@@ -85,7 +84,7 @@ def login(
         container.login_throttle(),
         login=body.email,
         password=body.password,
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        client_ip=container.client_key(request.scope),
     )
     issue_session_token(request, user)
     return render_account(session, user)
@@ -134,7 +133,7 @@ def change_password(
         user,
         current=body.current_password,
         new=body.new_password,
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        client_ip=container.client_key(request.scope),
     )
     # Every earlier token is revoked; this session continues with a token of the new version.
     issue_session_token(request, user)

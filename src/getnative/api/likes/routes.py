@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from getnative.accounts.ip_users import find_ip_user, get_or_create_ip_user, public_username
 from getnative.accounts.models import User
-from getnative.api.likes.deps import AppContainer, ClientIP, parse_video_id
+from getnative.api.likes.deps import AppContainer, ClientIP, ClientKey, parse_video_id
 from getnative.catalog.models import Video
 from getnative.channels.service import require_visible_video, video_visible_filter
 from getnative.likes import service as likes
@@ -71,12 +71,12 @@ def list_videos(
 
 
 @router.get("/videos/{video_id}/like")
-def get_like(video_id: str, container: AppContainer, ip: ClientIP) -> dict[str, bool | None]:
+def get_like(video_id: str, container: AppContainer, client: ClientKey) -> dict[str, bool | None]:
     """Whether the caller's IP likes the video (reading never creates the IP's user)."""
     vid = parse_video_id(video_id)
     with container.db.session(write=False) as session:
         require_visible_video(session, vid, viewer_id=None)
-        user = find_ip_user(session, key=container.settings.ip_hash_key, ip=ip)
+        user = find_ip_user(session, key=container.settings.ip_hash_key, ip=client)
         return render_like(likes.is_liked(session, video_id=vid, user_id=user.id if user else None))
 
 
@@ -85,6 +85,7 @@ def toggle_like(
     video_id: str,
     container: AppContainer,
     ip: ClientIP,
+    client: ClientKey,
     recaptcha_token: Annotated[str | None, Header(alias="X-Recaptcha-Token")] = None,
 ) -> dict[str, bool | None]:
     """Toggle the caller's like, after the reCAPTCHA check; answers the new state."""
@@ -99,13 +100,13 @@ def toggle_like(
     with container.db.session(write=True) as session:
         # An unknown or private video raises NotFound, which rolls the new user back too.
         require_visible_video(session, vid, viewer_id=None)
-        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=ip, lock=True)
+        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=client, lock=True)
         return render_like(likes.toggle(session, video_id=vid, user_id=user.id))
 
 
 @router.get("/me")
-def me(container: AppContainer, ip: ClientIP) -> dict[str, Any]:
+def me(container: AppContainer, client: ClientKey) -> dict[str, Any]:
     """The caller's IP user, created on first sight."""
     with container.db.session(write=True) as session:
-        user = get_or_create_ip_user(session, key=container.settings.ip_hash_key, ip=ip)
+        user = get_or_create_ip_user(session, key=container.settings.ip_hash_key, ip=client)
         return render_user(user)

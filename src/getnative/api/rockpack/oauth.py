@@ -25,7 +25,6 @@ from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.errors import AuthenticationFailed, InvalidInput
-from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
 router = APIRouter()
@@ -141,7 +140,7 @@ def login(
             container.login_throttle(),
             login=username,
             password=password,
-            client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+            client_ip=container.client_key(request.scope),
         )
     except AuthenticationFailed as exc:
         raise oauth_error("invalid_grant", message="Invalid username or password.") from exc
@@ -218,7 +217,7 @@ def request_password_reset(
     oauth_service.check_login_budget(
         container.rate_limiter,
         login=login,
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        client_ip=container.client_key(request.scope),
         limit=container.settings.login_attempts_per_15_minutes,
         purpose="reset",
     )

@@ -22,7 +22,6 @@ from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
-from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
 router = APIRouter()
@@ -105,7 +104,7 @@ def update_password(
             user,
             current=old,
             new=new,
-            client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+            client_ip=container.client_key(request.scope),
         )
     except InvalidInput as exc:
         raise _password_error(exc.message) from exc

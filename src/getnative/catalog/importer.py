@@ -21,6 +21,7 @@ from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -36,6 +37,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import (
     Category,
     Collocation,
@@ -64,7 +66,12 @@ Key = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.-]+$"),
 ]
-Lang = Annotated[str, StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern)]
+# Stored as `GET /videos?lang=` looks it up: by language, region dropped (see `languages`).
+Lang = Annotated[
+    str,
+    StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern),
+    AfterValidator(catalog_lang),
+]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 

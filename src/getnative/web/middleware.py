@@ -46,6 +46,20 @@ class DialectErrors:
         raise LookupError(f"no dialect serves {path}")
 
 
+EXPOSED_HEADERS = b"X-GN-Auth-Token, X-GN-Auth-Expire"
+
+
+def with_exposed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`Access-Control-Expose-Headers` on every response, as the document lists it.
+
+    CORS sets it only when the request sends `Origin`; the document lists it among the headers
+    "found in all API responses", so it is added here unless CORS already did.
+    """
+    if any(key == b"access-control-expose-headers" for key, _ in headers):
+        return headers
+    return [*headers, (b"access-control-expose-headers", EXPOSED_HEADERS)]
+
+
 class SecurityHeadersMiddleware:
     """The headers the Get Native document lists for every response."""
 
@@ -66,7 +80,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 existing = [(k, v) for k, v in message.get("headers", []) if k != b"server"]
-                message["headers"] = existing + self.headers
+                message["headers"] = with_exposed_headers(existing + self.headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -25,6 +25,17 @@ from getnative.likes.models import Like
 from getnative.notifications.models import Notification
 from getnative.study.models import Cue, StudySession, WritingAnswer
 
+
+def _never_reuse_ids() -> None:
+    """AUTOINCREMENT on SQLite for every table keyed by an integer `id` (migration 0004), so the
+    metadata describes the same tables the migrations build."""
+    for table in Base.metadata.tables.values():
+        if [column.name for column in table.primary_key] == ["id"]:
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+_never_reuse_ids()
+
 __all__ = [
     "Base",
     "Category",

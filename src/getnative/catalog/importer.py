@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,11 +33,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from getnative.catalog.events import catalog_changed
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import (
     Category,
     Collocation,
@@ -53,6 +55,9 @@ from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
 from getnative.catalog.subtitles import SubtitleError, joiner_for, srt_to_text, vtt_to_text
 from getnative.db import Database
 
+# A speaker or subcategory appears on the site this long before its first video.
+ADDED_BEFORE_FIRST_VIDEO = timedelta(days=30)
+
 
 class CatalogImportError(Exception):
     """The file cannot be imported; the message is meant for the person running the import."""
@@ -65,7 +70,12 @@ Key = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.-]+$"),
 ]
-Lang = Annotated[str, StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern)]
+# Stored as `GET /videos?lang=` looks it up: by language, region dropped (see `languages`).
+Lang = Annotated[
+    str,
+    StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern),
+    AfterValidator(catalog_lang),
+]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
@@ -104,6 +114,7 @@ def _no_duplicates(values: Iterable[str], what: str) -> None:
 class SubcategoryIn(_Strict):
     name: Name
     writing_questions: list[Text] = Field(default_factory=list)
+    created_at: Timestamp | None = None  # default: before its earliest video (`_Writer`)
 
 
 def _subcategory_from_name(value: Any) -> Any:
@@ -125,6 +136,7 @@ class SpeakerIn(_Strict):
     lang: Lang = "en"
     gender: Annotated[str, StringConstraints(max_length=16)] | None = None
     picture_url: Url | None = None
+    created_at: Timestamp | None = None  # default: before their earliest video (`_Writer`)
 
 
 class CollocationIn(_Strict):
@@ -181,6 +193,7 @@ class VideoIn(_Strict):
     length: int = Field(default=0, ge=0, le=86_400)
     loop_count: int = Field(default=0, ge=0, le=2**31 - 1)
     loop_velocity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    views: int | None = Field(default=None, ge=0, le=2**31 - 1)  # the view count; kept if absent
     video_url: Url = ""
     thumbnail_image_url: Url = ""
     created_at: Timestamp | None = None
@@ -308,9 +321,10 @@ class ImportReport:
 class _Writer:
     """Upserts one validated file into one session."""
 
-    def __init__(self, session: Session, report: ImportReport) -> None:
+    def __init__(self, session: Session, report: ImportReport, media_url: str = "") -> None:
         self.session = session
         self.report = report
+        self.media_url = media_url
         self.subcategories: dict[str, Subcategory] = {}
         self.speakers: dict[str, Speaker] = {}
 
@@ -345,8 +359,9 @@ class _Writer:
             if speaker is None:
                 speaker = Speaker(key=item.key)
                 self.session.add(speaker)
-            for name in ("name", "description", "location", "lang", "gender", "picture_url"):
+            for name in ("name", "description", "location", "lang", "gender"):
                 setattr(speaker, name, getattr(item, name))
+            speaker.picture_url = self._url(item.picture_url)
             self.speakers[item.key] = speaker
         self.session.flush()
 
@@ -392,17 +407,49 @@ class _Writer:
             "length",
             "loop_count",
             "loop_velocity",
-            "video_url",
-            "thumbnail_image_url",
         ):
             setattr(video, name, getattr(item, name))
+        video.video_url = self._url(item.video_url) or ""
+        video.thumbnail_image_url = self._url(item.thumbnail_image_url) or ""
         if item.created_at is not None:
             video.created_at = item.created_at
+        if item.views is not None:
+            video.view_count = item.views
         self.session.flush()
         self._replace_children(video, item)
         self._questions(item.writing_questions, video_id=video.id)
         refresh_search_document(self.session, video)
         self.session.flush()
+
+    def _url(self, value: str | None) -> str | None:
+        """A media URL as stored: absolute URLs as given; a relative path names a file under the
+        media path (the demo's pictures, `demo/...`) and becomes `<media URL>/<path>`."""
+        if not value or "://" in value or value.startswith("/") or not self.media_url:
+            return value
+        return f"{self.media_url.rstrip('/')}/{value}"
+
+    def date_speakers_and_subcategories(self, catalog: CatalogFile) -> None:
+        """Date each speaker and subcategory of the file: its `created_at` if given, else
+        `ADDED_BEFORE_FIRST_VIDEO` before its earliest video. Being dated at import time made a
+        2016 video's speaker look newer than the video."""
+        for speaker_in in catalog.speakers:
+            speaker = self.speakers[speaker_in.key]
+            self._date(speaker, speaker_in.created_at, Video.speaker_id == speaker.id)
+        for category_in in catalog.categories:
+            for sub_in in category_in.subcategories:
+                subcategory = self.subcategories[sub_in.name]
+                self._date(subcategory, sub_in.created_at, Video.subcategory_id == subcategory.id)
+        self.session.flush()
+
+    def _date(
+        self, record: Speaker | Subcategory, given: datetime | None, videos: ColumnElement[bool]
+    ) -> None:
+        if given is not None:
+            record.created_at = given
+            return
+        first_video = self.session.scalar(select(func.min(Video.created_at)).where(videos))
+        if first_video is not None:
+            record.created_at = first_video - ADDED_BEFORE_FIRST_VIDEO
 
     def _replace_children(self, video: Video, item: VideoIn) -> None:
         # The database cascades collocations and usage examples (ON DELETE CASCADE).
@@ -457,22 +504,29 @@ class _Writer:
 
 
 def import_catalog(
-    db: Database, catalog: CatalogFile, *, source: str = "catalog", progress: bool = False
+    db: Database,
+    catalog: CatalogFile,
+    *,
+    source: str = "catalog",
+    progress: bool = False,
+    media_url: str = "",
 ) -> ImportReport:
-    """Write an already validated catalog in one transaction."""
+    """Write an already validated catalog in one transaction. `media_url` (the public URL of the
+    media path) turns relative media paths of the file into URLs."""
     report = ImportReport(source=source)
     with db.session() as session:
-        writer = _Writer(session, report)
+        writer = _Writer(session, report, media_url)
         writer.upsert_categories(catalog.categories)
         writer.upsert_speakers(catalog.speakers)
         writer.resolve_references(catalog.videos)
         for item in tqdm(catalog.videos, desc="videos", unit="video", disable=not progress):
             writer.upsert_video(item)
+        writer.date_speakers_and_subcategories(catalog)
     catalog_changed()  # committed: pages rendered before it are stale
     return report
 
 
-def import_file(db: Database, path: Path, *, progress: bool) -> ImportReport:
+def import_file(db: Database, path: Path, *, progress: bool, media_url: str = "") -> ImportReport:
     """Validate `path` completely, then import it atomically; CatalogImportError if unusable."""
     catalog = load_catalog(path)
-    return import_catalog(db, catalog, source=path.name, progress=progress)
+    return import_catalog(db, catalog, source=path.name, progress=progress, media_url=media_url)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
 from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
 from getnative.db import MAX_ID, conflict_tolerant_insert, utcnow
@@ -63,13 +64,8 @@ def parse_bool(value: str, *, name: str) -> bool:
 
 
 def validate_lang(value: str) -> str:
-    if not LANG_PATTERN.fullmatch(value):
-        raise InvalidInput(
-            "The parameter 'lang' must be a language code such as 'en' or 'ja'.",
-            code="lang_invalid",
-            field="lang",
-        )
-    return value
+    """The language asked for, normalised (`EN` -> `en`, `ja-JP` -> `ja`); see `languages`."""
+    return catalog_lang(value)
 
 
 @dataclass(frozen=True)

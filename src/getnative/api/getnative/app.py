@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.accounts.tokens import IssuedToken
 from getnative.api.getnative import accounts, catalog, notifications, study
-from getnative.api.getnative.deps import AUTH_TOKEN_STATE
+from getnative.api.getnative.deps import AUTH_TOKEN_STATE, SLIDING_SESSION
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
 from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA, document_bad_requests
@@ -49,6 +49,7 @@ def create_getnative_app(container: Container) -> FastAPI:
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[SLIDING_SESSION],
     )
     app.state.container = container
     install_error_handlers(app)

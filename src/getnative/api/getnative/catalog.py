@@ -118,12 +118,14 @@ def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Respon
 
 
 @router.post("/videos/{video_id}/cue", status_code=204)
+@router.post("/videos/{video_id}/queue", status_code=204)  # the published client's name
 def cue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     service.cue(session, video_id=service.parse_id(video_id), user_id=user.id)
     return _no_content()
 
 
 @router.post("/videos/{video_id}/uncue", status_code=204)
+@router.post("/videos/{video_id}/dequeue", status_code=204)  # the published client's name
 def uncue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     service.uncue(session, video_id=service.parse_id(video_id), user_id=user.id)
     return _no_content()

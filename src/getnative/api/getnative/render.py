@@ -97,7 +97,9 @@ def render_video_summaries(
 ) -> list[dict[str, Any]]:
     """Summaries with `cued`/`liked` resolved in two queries for the whole list.
 
-    Anonymous callers get `null` for both (the document marks `cued` nullable).
+    Anonymous callers get `cued: null` (the document marks `cued` nullable: there is no cue
+    without a user) and `liked: false` (a plain Boolean in the document, and the client tests it
+    for truthiness), the same in lists and on the detail page.
     """
     ids = [video.id for video in videos]
     user_id = user.id if user else None
@@ -107,7 +109,7 @@ def render_video_summaries(
         render_video_summary(
             video,
             cued=(video.id in cued) if user else None,
-            liked=(video.id in liked) if user else None,
+            liked=video.id in liked,
         )
         for video in videos
     ]

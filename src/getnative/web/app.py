@@ -21,6 +21,7 @@ from getnative.api.rockpack.app import create_rockpack_app
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.config import Settings, get_settings
 from getnative.web.container import Container
+from getnative.web.head import HeadAsGetMiddleware
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
 
 UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
@@ -57,7 +58,10 @@ def _middleware(container: Container) -> list[Middleware]:
             body_limit=s.max_body_bytes,
             upload_limit=s.max_image_bytes * 4 // 3 + 4096,  # base64 inflates by a third
             upload_suffixes=UPLOAD_PATH_SUFFIXES,
-        )
+            ipv6_prefix=s.ipv6_client_prefix,
+        ),
+        # Innermost: a HEAD runs as its GET below the edge, which still sees (and logs) a HEAD.
+        Middleware(HeadAsGetMiddleware),
     ]
 
 

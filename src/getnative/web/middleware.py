@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.errors import DomainError, InvalidInput, RateLimited
-from getnative.web.client_ip import IPNetwork, client_ip_from_scope
+from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
@@ -190,8 +190,10 @@ class EdgeMiddleware:
         upload_limit: int,
         upload_suffixes: Sequence[str],
         hooks: list[AnalyticsHook] | None = None,
+        ipv6_prefix: int = 64,
     ) -> None:
         self.app = app
+        self.ipv6_prefix = ipv6_prefix
         self.errors = errors
         self.hooks = hooks if hooks is not None else []
         self.fixed_headers = [
@@ -287,7 +289,7 @@ class EdgeMiddleware:
 
     async def _hit(self, scope: Scope) -> int | None:
         bucket, limit = self._budget(scope["path"])
-        key = f"{bucket}:{client_ip_from_scope(scope, self.trusted)}"
+        key = f"{bucket}:{client_key_from_scope(scope, self.trusted, self.ipv6_prefix)}"
         if getattr(self.limiter, "blocking", False):  # network I/O: keep the event loop free
             result: int | None = await run_in_threadpool(
                 self.limiter.hit, key, limit=limit, window_seconds=60

@@ -75,6 +75,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    timeouts: int = 0  # requests wrk gave up on after its 2 s timeout (no answer at all)
     max_worker_rss_mb: float | None = None
     ratio: float | None = None
     target: float | None = None
@@ -227,12 +228,14 @@ def parse_wrk(scenario: str, output: str) -> Result:
         m.group(1): float(m.group(2)) * _UNITS[m.group(3)] for m in _LATENCY.finditer(output)
     }
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     return Result(
         scenario,
         rps,
         latencies.get("50", 0.0),
         latencies.get("99", 0.0),
         int(non_2xx.group(1)) if non_2xx else 0,
+        int(timeouts.group(1)) if timeouts else 0,
     )
 
 
@@ -269,7 +272,7 @@ def run_wrk(
     result.max_worker_rss_mb = round(peak[0], 1) if peak[0] else None
     print(
         f"{scenario:<28} {result.requests_per_second:>9.0f} req/s  p50 {result.p50_ms:>7.2f} ms  "
-        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}  "
+        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}  timeouts {result.timeouts}  "
         f"RSS/worker {result.max_worker_rss_mb or 0:.0f} MB",
         flush=True,
     )

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     recaptcha_verify_url: str = GOOGLE_RECAPTCHA_VERIFY_URL
     recaptcha_min_score: float = 0.5
     recaptcha_timeout_seconds: float = 5.0
+    # When set, a passing token must also carry this action / one of these hostnames.
+    recaptcha_action: str = ""
+    recaptcha_hostnames: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     redis_url: str = ""
     rate_limit_per_minute: int = 600
@@ -76,7 +79,7 @@ class Settings(BaseSettings):
     oauth_access_ttl_seconds: int = 3600
     oauth_refresh_ttl_seconds: int = 60 * 60 * 24 * 30
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "recaptcha_hostnames", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         """Accept a comma-separated string from the environment as well as a JSON list."""

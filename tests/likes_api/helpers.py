@@ -31,6 +31,20 @@ FAKE_ANSWERS: dict[str, tuple[int, str, float]] = {
     "list": (200, "[1, 2]", 0),
     "http500": (500, json.dumps({"success": True, "score": 0.9}), 0),
     "slow": (200, json.dumps({"success": True, "score": 0.9}), 1.5),
+    # Refused after 5 s: the slow-verifier test then needs no database connection per like.
+    "very-slow": (200, json.dumps({"success": False}), 5.0),
+    "hosted": (
+        200,
+        json.dumps({"success": True, "score": 0.9, "action": "like", "hostname": "likes.example"}),
+        0,
+    ),
+    "other-action": (
+        200,
+        json.dumps(
+            {"success": True, "score": 0.9, "action": "signup", "hostname": "likes.example"}
+        ),
+        0,
+    ),
 }
 
 
@@ -38,6 +52,12 @@ FAKE_ANSWERS: dict[str, tuple[int, str, float]] = {
 class FakeVerifierServer:
     url: str
     requests: list[dict[str, list[str]]] = field(default_factory=list)
+
+
+class _BackloggedServer(ThreadingHTTPServer):
+    """socketserver's default listen backlog of 5 drops connections under a burst."""
+
+    request_queue_size = 128
 
 
 @contextmanager
@@ -67,7 +87,7 @@ def fake_verifier_server() -> Iterator[FakeVerifierServer]:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _BackloggedServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -19,7 +19,7 @@ from getnative.accounts.passwords import hash_password, needs_rehash, verify_pas
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
 from getnative.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
-from getnative.likes.service import remove_all_likes_of_user
+from getnative.likes.service import lock_user_for_deactivation, remove_all_likes_of_user
 from getnative.media.images import ImageLimits, reencode
 from getnative.media.storage import MediaStorage
 from getnative.notifications.service import create_welcome
@@ -193,8 +193,10 @@ def change_email(session: Session, user: User, email: str) -> None:
 def deactivate(session: Session, user: User) -> None:
     """Deactivate: no more logins, every token dead, email free again, likes withdrawn.
 
-    The row stays (study history, answers) but stops counting anywhere public.
+    The row stays (study history, answers) but stops counting anywhere public. The user row is
+    locked first, so likes in flight cannot slip in after the withdrawal (`likes.service`).
     """
+    lock_user_for_deactivation(session, user.id)
     remove_all_likes_of_user(session, user.id)
     leave_all_channels(session, user.id)
     user.is_active = False

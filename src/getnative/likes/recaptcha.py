@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import anyio.to_thread
 import httpx
 
 from getnative.errors import InvalidInput, PermissionDenied, UpstreamUnavailable
@@ -28,6 +29,7 @@ class RecaptchaResult:
     score: float | None = None
     action: str | None = None
     error_codes: tuple[str, ...] = field(default=())
+    hostname: str | None = None
 
 
 class RecaptchaMissing(InvalidInput):
@@ -43,9 +45,21 @@ class RecaptchaUnavailable(UpstreamUnavailable):
 
 
 class RecaptchaVerifier(Protocol):
+    """May also offer `async def verify_async(token, remote_ip)`, which `require_human_async`
+    prefers: waiting on Google then holds no worker thread."""
+
     def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:
         """Ask the verifier about `token`; raise `RecaptchaUnavailable` when it cannot answer."""
         ...
+
+
+@dataclass(frozen=True)
+class RecaptchaExpectations:
+    """What a passing answer must also say; empty values are not checked."""
+
+    min_score: float
+    action: str = ""
+    hostnames: tuple[str, ...] = ()
 
 
 def _parse_answer(payload: Any) -> RecaptchaResult:
@@ -59,13 +73,30 @@ def _parse_answer(payload: Any) -> RecaptchaResult:
             raise RecaptchaUnavailable("reCAPTCHA answer has a malformed 'score'.")
         score = float(score)
     codes = payload.get("error-codes") or ()
-    action = payload.get("action")
+    action, hostname = payload.get("action"), payload.get("hostname")
     return RecaptchaResult(
         success=payload["success"],
         score=score,
         action=action if isinstance(action, str) else None,
         error_codes=tuple(str(c) for c in codes) if isinstance(codes, list) else (),
+        hostname=hostname if isinstance(hostname, str) else None,
     )
+
+
+def _result_of(response: httpx.Response) -> RecaptchaResult:
+    if response.status_code != 200:
+        logger.warning("reCAPTCHA verifier answered HTTP %d", response.status_code)
+        raise RecaptchaUnavailable(f"reCAPTCHA verifier answered {response.status_code}.")
+    try:
+        payload = response.json()
+    except ValueError as exc:
+        raise RecaptchaUnavailable("reCAPTCHA answer is not JSON.") from exc
+    return _parse_answer(payload)
+
+
+def _unreachable(exc: httpx.HTTPError) -> RecaptchaUnavailable:
+    logger.warning("reCAPTCHA verifier unreachable: %s", type(exc).__name__)
+    return RecaptchaUnavailable("reCAPTCHA verifier unreachable.")
 
 
 class HttpRecaptchaVerifier:
@@ -76,24 +107,28 @@ class HttpRecaptchaVerifier:
         self.secret = secret
         self.timeout_seconds = timeout_seconds
 
-    def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:
+    def _form(self, token: str, remote_ip: str | None) -> dict[str, str]:
         form = {"secret": self.secret, "response": token}
         if remote_ip:
             form["remoteip"] = remote_ip
+        return form
+
+    def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:
         try:
             with httpx.Client(timeout=self.timeout_seconds) as client:
-                response = client.post(self.url, data=form)
+                response = client.post(self.url, data=self._form(token, remote_ip))
         except httpx.HTTPError as exc:
-            logger.warning("reCAPTCHA verifier unreachable: %s", type(exc).__name__)
-            raise RecaptchaUnavailable("reCAPTCHA verifier unreachable.") from exc
-        if response.status_code != 200:
-            logger.warning("reCAPTCHA verifier answered HTTP %d", response.status_code)
-            raise RecaptchaUnavailable(f"reCAPTCHA verifier answered {response.status_code}.")
+            raise _unreachable(exc) from exc
+        return _result_of(response)
+
+    async def verify_async(self, token: str, remote_ip: str | None) -> RecaptchaResult:
+        """`verify` on the event loop: a slow Google holds no thread of the shared pool."""
         try:
-            payload = response.json()
-        except ValueError as exc:
-            raise RecaptchaUnavailable("reCAPTCHA answer is not JSON.") from exc
-        return _parse_answer(payload)
+            async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
+                response = await client.post(self.url, data=self._form(token, remote_ip))
+        except httpx.HTTPError as exc:
+            raise _unreachable(exc) from exc
+        return _result_of(response)
 
 
 def require_human(
@@ -114,10 +149,45 @@ def require_human(
     if token is None or not token.strip():
         raise RecaptchaMissing("Invalid request")
     result = verifier.verify(token.strip(), remote_ip)
+    judge(result, RecaptchaExpectations(min_score))
+
+
+def judge(result: RecaptchaResult, expected: RecaptchaExpectations) -> None:
+    """`RecaptchaFailed` unless the answer is a success with a high enough score and, when
+    configured, the expected action and one of the expected hostnames (a token minted for
+    another action or on another site is no proof for this one)."""
     if not result.success:
         raise RecaptchaFailed("reCAPTCHA verification failed")
-    if result.score is not None and result.score < min_score:
+    if result.score is not None and result.score < expected.min_score:
         raise RecaptchaFailed("reCAPTCHA verification failed")
+    if expected.action and result.action != expected.action:
+        raise RecaptchaFailed("reCAPTCHA verification failed")
+    if expected.hostnames and result.hostname not in expected.hostnames:
+        raise RecaptchaFailed("reCAPTCHA verification failed")
+
+
+async def require_human_async(
+    verifier: RecaptchaVerifier | None,
+    token: str | None,
+    *,
+    remote_ip: str | None,
+    expected: RecaptchaExpectations,
+) -> None:
+    """`require_human` for async routes, with the action and hostname checks.
+
+    Uses the verifier's `verify_async` when it has one; a sync-only verifier runs in a worker
+    thread so the event loop never waits on it.
+    """
+    if verifier is None:
+        return
+    if token is None or not token.strip():
+        raise RecaptchaMissing("Invalid request")
+    verify_async = getattr(verifier, "verify_async", None)
+    if verify_async is not None:
+        result = await verify_async(token.strip(), remote_ip)
+    else:
+        result = await anyio.to_thread.run_sync(verifier.verify, token.strip(), remote_ip)
+    judge(result, expected)
 
 
 def verifier_from_settings(

@@ -12,9 +12,10 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
-from getnative.errors import NotFound
+from getnative.errors import AuthenticationFailed, NotFound
 from getnative.likes.models import Like
 
 
@@ -23,8 +24,32 @@ def _require_video(session: Session, video_id: int) -> None:
         raise NotFound("Video not found.", code="video_not_found")
 
 
+def _lock_active_user(session: Session, user_id: int) -> None:
+    """Share-lock the liker's row and require it active, before a like row is inserted.
+
+    A deactivation locks the same row for update before withdrawing the likes (`lock_user_for
+    _deactivation`), so on PostgreSQL a like in flight either commits first (and is withdrawn
+    with the others) or waits and then finds the account inactive: no like of a deactivated user
+    can remain or appear. (The foreign key's KEY SHARE lock does not conflict with the
+    deactivation's UPDATE, hence the explicit FOR SHARE.) SQLite serialises writers anyway.
+    """
+    query = (
+        select(User.id)
+        .where(User.id == user_id, User.is_active.is_(True))
+        .with_for_update(read=True)
+    )
+    if session.scalar(query) is None:
+        raise AuthenticationFailed("The account is no longer active.", code="token_revoked")
+
+
+def lock_user_for_deactivation(session: Session, user_id: int) -> None:
+    """Take the user row's update lock first (see `_lock_active_user`)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
 def _insert_like_row(session: Session, video_id: int, user_id: int) -> bool:
     """Insert the like unless it exists; True when this statement created it."""
+    _lock_active_user(session, user_id)
     statement = (
         conflict_tolerant_insert(session, Like)
         .values(video_id=video_id, user_id=user_id, is_like=True, created_at=utcnow())

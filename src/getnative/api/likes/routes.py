@@ -1,8 +1,9 @@
 """The likes API: list videos with their like counts, read and toggle the caller's like, `me`.
 
-The caller is the user of its IP address (`getnative.accounts.ip_users`). Routes are sync: FastAPI
-runs them in the thread pool, and each opens exactly one transaction. The reCAPTCHA call happens
-before the write transaction opens, so a slow verifier never holds a database write lock.
+The caller is the user of its IP address (`getnative.accounts.ip_users`). Routes are sync (FastAPI
+runs them in the thread pool), except the toggle, which awaits reCAPTCHA on the event loop; each
+opens exactly one transaction. The reCAPTCHA call happens before the write transaction opens, so a
+slow verifier never holds a database write lock nor a worker thread.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from getnative.accounts.ip_users import find_ip_user, get_or_create_ip_user, public_username
 from getnative.accounts.models import User
@@ -18,7 +20,8 @@ from getnative.api.likes.deps import AppContainer, ClientIP, ClientKey, parse_vi
 from getnative.catalog.models import Video
 from getnative.channels.service import require_visible_video, video_visible_filter
 from getnative.likes import service as likes
-from getnative.likes.recaptcha import require_human
+from getnative.likes.recaptcha import RecaptchaExpectations, require_human_async
+from getnative.web.container import Container
 
 router = APIRouter()
 MAX_VIDEOS = 1000
@@ -80,28 +83,42 @@ def get_like(video_id: str, container: AppContainer, client: ClientKey) -> dict[
         return render_like(likes.is_liked(session, video_id=vid, user_id=user.id if user else None))
 
 
+def _toggle(container: Container, video_id: int, client: str) -> dict[str, bool | None]:
+    with container.db.session(write=True) as session:
+        # An unknown or private video raises NotFound, which rolls the new user back too.
+        require_visible_video(session, video_id, viewer_id=None)
+        user = get_or_create_ip_user(
+            session, key=container.settings.ip_hash_key, ip=client, lock=True
+        )
+        return render_like(likes.toggle(session, video_id=video_id, user_id=user.id))
+
+
 @router.post("/videos/{video_id}/like")
-def toggle_like(
+async def toggle_like(
     video_id: str,
     container: AppContainer,
     ip: ClientIP,
     client: ClientKey,
     recaptcha_token: Annotated[str | None, Header(alias="X-Recaptcha-Token")] = None,
 ) -> dict[str, bool | None]:
-    """Toggle the caller's like, after the reCAPTCHA check; answers the new state."""
+    """Toggle the caller's like, after the reCAPTCHA check; answers the new state.
+
+    Async: the reCAPTCHA round trip is awaited on the event loop, so a slow verifier holds no
+    thread of the pool every sync route shares; only the short write runs in a thread.
+    """
     vid = parse_video_id(video_id)
     settings = container.settings
-    require_human(
+    await require_human_async(
         container.recaptcha_verifier,
         recaptcha_token,
         remote_ip=ip,
-        min_score=settings.recaptcha_min_score,
+        expected=RecaptchaExpectations(
+            settings.recaptcha_min_score,
+            settings.recaptcha_action,
+            tuple(settings.recaptcha_hostnames),
+        ),
     )
-    with container.db.session(write=True) as session:
-        # An unknown or private video raises NotFound, which rolls the new user back too.
-        require_visible_video(session, vid, viewer_id=None)
-        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=client, lock=True)
-        return render_like(likes.toggle(session, video_id=vid, user_id=user.id))
+    return await run_in_threadpool(_toggle, container, vid, client)
 
 
 @router.get("/me")

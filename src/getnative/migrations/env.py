@@ -8,20 +8,23 @@ from getnative.models import Base
 
 target_metadata = Base.metadata
 
-# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
-# autogenerate must not propose dropping them.
+# Objects created by hand-written revisions (0002, 0003, 0004) that the ORM metadata does not
+# describe; autogenerate must not propose dropping them.
 MANUAL_OBJECTS = {
     "video_search",
     "uq_users_active_username",
     "search_vector",
     "ix_videos_search_vector",
+    "cue_search",
+    "ix_transcript_cues_search_vector",
 }
 
 
 def include_object(
     _obj: object, name: str | None, _type: str, _reflected: bool, _other: object
 ) -> bool:
-    return name not in MANUAL_OBJECTS and not (name or "").startswith("video_search_")
+    fts_shadow_table = (name or "").startswith(("video_search_", "cue_search_"))
+    return name not in MANUAL_OBJECTS and not fts_shadow_table
 
 
 def run_migrations_online() -> None:

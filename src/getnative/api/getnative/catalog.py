@@ -12,13 +12,14 @@ from fastapi import APIRouter, Response
 
 from getnative.api.getnative.deps import CurrentUser, DbSession, OptionalUser
 from getnative.api.getnative.render import (
+    add_matches,
     load_video_for_detail,
     record_list,
     render_speaker,
     render_video_detail,
     render_video_summaries,
 )
-from getnative.catalog import service
+from getnative.catalog import clips, service
 from getnative.catalog.models import Category
 from getnative.errors import NotFound
 from getnative.likes import service as likes
@@ -66,7 +67,10 @@ def list_videos(
         cued_only=cued_only,
     )
     videos = service.list_videos(session, query, user_id=user.id if user else None)
-    return record_list(render_video_summaries(session, videos, user))
+    records = render_video_summaries(session, videos, user)
+    if query.q is not None:
+        add_matches(records, clips.matching_cues(session, [v.id for v in videos], query.q))
+    return record_list(records)
 
 
 @router.get("/videos/{video_id}")

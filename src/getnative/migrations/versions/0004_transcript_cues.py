@@ -5,7 +5,7 @@ written by hand, as in 0002/0003: SQLite gets an FTS5 table `cue_search` over `s
 in sync by triggers; PostgreSQL a generated `search_vector` column with a GIN index. Existing
 transcripts were imported without timing, so there is nothing to backfill.
 
-Revision ID: 0004_transcript_cues
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_transcript_cues"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

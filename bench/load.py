@@ -190,6 +190,10 @@ def run(args: argparse.Namespace) -> list[Result]:
     with serve("getnative.web.app:create_app", _free_port(), args.workers, env) as base:
         results.append(run_wrk("GET /videos", base + "/videos?lang=en", args))
         results.append(run_wrk("GET /videos?q=", base + "/videos", args, script="search.lua"))
+        results.append(run_wrk("GET /clips?q= (words)", base, args, script="clips.lua"))
+        results.append(
+            run_wrk('GET /clips?q="two words"', base, args, script="clips_phrase.lua")
+        )
         results.append(
             run_wrk("GET /videos/:id", base, args, script="random_video.lua", env=lua_env)
         )

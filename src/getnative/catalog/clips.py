@@ -71,9 +71,17 @@ def search_clips(session: Session, query: ClipQuery) -> Sequence[TranscriptCue]:
 
     A query with no searchable term matches nothing.
     """
+    statement = clips_statement(session, query)
+    if statement is None:
+        return []
+    return session.scalars(statement).all()
+
+
+def clips_statement(session: Session, query: ClipQuery) -> Select[Any] | None:
+    """The SELECT of `search_clips` (None when the query has no searchable term)."""
     terms = parse_query(query.q)
     if not terms:
-        return []
+        return None
     filters = [Video.source == CATALOG_SOURCE, Video.lang == query.lang]
     if query.max_id is not None:
         filters.append(TranscriptCue.id <= query.max_id)
@@ -81,11 +89,10 @@ def search_clips(session: Session, query: ClipQuery) -> Sequence[TranscriptCue]:
         ranked = _ranked_fts5(terms, filters)
     else:
         ranked = _ranked_tsvector(terms, filters)
-    statement = ranked.options(
+    return ranked.options(
         joinedload(TranscriptCue.video).joinedload(Video.speaker),
         joinedload(TranscriptCue.video).joinedload(Video.subcategory),
     ).limit(query.count)
-    return session.scalars(statement).all()
 
 
 def _is_sqlite(session: Session) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine
 from tqdm import tqdm
 
 from getnative.accounts.passwords import hash_password
-from getnative.catalog.search import build_document, normalize
+from getnative.catalog.search import build_document, normalize, word_pairs
 from getnative.migrate import upgrade
 
 BENCH_USER_EMAIL = "bench@example.com"
@@ -224,7 +224,16 @@ def _cue_rows(transcripts: dict[int, str], cues_per_video: int) -> Iterator[Sequ
             cue_id += 1
             text = " ".join(words[index * CUE_WORDS : (index + 1) * CUE_WORDS]) or "silence"
             start = index * CUE_MS
-            yield (cue_id, video_id, video_id, start, start + CUE_MS, text, normalize(text))
+            yield (
+                cue_id,
+                video_id,
+                video_id,
+                start,
+                start + CUE_MS,
+                text,
+                normalize(text),
+                word_pairs(text),
+            )
 
 
 def _video_rows(
@@ -282,6 +291,7 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
         _truncate(connection)
         connection.execute("DROP INDEX IF EXISTS ix_videos_search_vector")
         connection.execute("DROP INDEX IF EXISTS ix_transcript_cues_search_vector")
+        connection.execute("DROP INDEX IF EXISTS ix_transcript_cues_search_pairs")
         subcategories = _categories(connection)
         speakers = [f"Speaker {i}" for i in range(1, scale.speakers + 1)]
         _copy(
@@ -336,7 +346,16 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
         _copy(
             connection,
             "transcript_cues",
-            ["id", "transcript_id", "video_id", "start_ms", "end_ms", "text", "search_text"],
+            [
+                "id",
+                "transcript_id",
+                "video_id",
+                "start_ms",
+                "end_ms",
+                "text",
+                "search_text",
+                "search_pairs",
+            ],
             _cue_rows(transcripts, scale.cues_per_video),
             scale.videos * scale.cues_per_video,
             progress,
@@ -491,6 +510,14 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
             lambda: connection.execute(
                 "CREATE INDEX ix_transcript_cues_search_vector ON transcript_cues "
                 "USING gin (search_vector)"
+            ),
+        )
+        _step(
+            "rebuilding the cue phrase index",
+            progress,
+            lambda: connection.execute(
+                "CREATE INDEX ix_transcript_cues_search_pairs ON transcript_cues "
+                "USING gin (string_to_array(search_pairs, ' '))"
             ),
         )
         connection.commit()

@@ -32,6 +32,7 @@ MANUAL_OBJECTS = frozenset(
         "ix_videos_search_vector",
         "cue_search",
         "ix_transcript_cues_search_vector",
+        "ix_transcript_cues_search_pairs",
     }
 )
 MANUAL_PREFIXES = ("video_search_", "cue_search_")

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from getnative.catalog.importer import CatalogImportError, import_file
 from getnative.catalog.models import Transcript, TranscriptCue, Video
-from getnative.catalog.search import normalize
+from getnative.catalog.search import normalize, word_pairs
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
@@ -265,6 +265,7 @@ def test_external_videos_are_not_part_of_it(client: TestClient, db: Database) ->
                 end_ms=1000,
                 text=text,
                 search_text=normalize(text),
+                search_pairs=word_pairs(text),
             )
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from getnative.catalog.search import parse_query
+from getnative.catalog.search import parse_query, phrase_pairs, word_pairs
 from getnative.catalog.subtitles import (
     SubtitleError,
     TimedText,
@@ -164,3 +164,15 @@ def test_queries_split_into_words_and_quoted_phrases(
     query: str, terms: list[tuple[str, ...]]
 ) -> None:
     assert [term.tokens for term in parse_query(query)] == terms
+
+
+def test_word_pairs_follow_the_query_tokens() -> None:
+    assert word_pairs("We exchange Business-Cards.") == (
+        "we_exchange exchange_business business_cards"
+    )
+    assert word_pairs("名刺です") == "名_刺 刺_で で_す"
+    assert word_pairs("One") == ""
+    assert phrase_pairs(parse_query('"exchange business cards" now')) == [
+        "business_cards",
+        "exchange_business",
+    ]

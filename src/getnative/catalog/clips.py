@@ -13,11 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal_column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, joinedload
 
 from getnative.catalog.models import TranscriptCue, Video
-from getnative.catalog.search import QueryTerm, fts5_matches, fts5_query, parse_query, tsquery
+from getnative.catalog.search import (
+    QueryTerm,
+    fts5_matches,
+    fts5_query,
+    parse_query,
+    phrase_pairs,
+    tsquery,
+)
 from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
@@ -127,8 +135,12 @@ def _ranked_fts5(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> 
 
 def _ranked_tsvector(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Select[Any]:
     vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
-    matching = vector.op("@@")(tsquery(terms))
-    candidate_ids = _candidates([TranscriptCue.id], [*filters, matching]).scalar_subquery()
+    matching = [vector.op("@@")(tsquery(terms))]
+    pairs = phrase_pairs(terms)
+    if pairs:  # the pair index narrows a phrase to the rows holding it; @@ stays the exact test
+        held = func.string_to_array(TranscriptCue.search_pairs, literal_column("' '"))
+        matching.append(held.op("@>")(cast(postgresql.array(pairs), postgresql.ARRAY(Text))))
+    candidate_ids = _candidates([TranscriptCue.id], [*filters, *matching]).scalar_subquery()
     return (
         select(TranscriptCue)
         .where(TranscriptCue.id.in_(candidate_ids))

@@ -48,7 +48,7 @@ from getnative.catalog.models import (
     VideoLocale,
     WritingQuestion,
 )
-from getnative.catalog.search import normalize, refresh_search_document
+from getnative.catalog.search import normalize, refresh_search_document, word_pairs
 from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
 from getnative.catalog.subtitles import (
     MAX_TIME_MS,
@@ -486,6 +486,7 @@ class _Writer:
                 end_ms=cue.end_ms,
                 text=cue.text,
                 search_text=normalize(cue.text),
+                search_pairs=word_pairs(cue.text),
             )
             for cue in item.timed_cues
         ]

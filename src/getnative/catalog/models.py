@@ -136,6 +136,7 @@ class TranscriptCue(Base):
     language, its catalog membership) without a join through transcripts. `search_text` is
     `text` in the normalised form of `getnative.catalog.search.normalize`, which is what the
     full-text indexes (FTS5 table `cue_search` on SQLite, `search_vector` on PostgreSQL) read.
+    `search_pairs` (`search.word_pairs`) lets PostgreSQL find quoted phrases by index.
     """
 
     __tablename__ = "transcript_cues"
@@ -149,6 +150,7 @@ class TranscriptCue(Base):
     end_ms: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_pairs: Mapped[str] = mapped_column(Text, default="")
 
     video: Mapped[Video] = relationship()
 

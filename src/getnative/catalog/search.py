@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, literal_column, select, text
@@ -78,6 +79,31 @@ def parse_query(query: str) -> list[QueryTerm]:
         position = quoted.end()
     terms.extend(QueryTerm(tokens) for tokens in _tokens(folded[position:]))
     return terms[:MAX_QUERY_TERMS]
+
+
+PAIR_JOINER = "_"
+"""Joins the two words of a pair; query tokens never contain it (see _TOKEN)."""
+
+
+def word_pairs(value: str) -> str:
+    """Every two adjacent words (or CJK characters) of `value`, as `a_b` tokens joined by spaces.
+
+    PostgreSQL's GIN index over tsvectors keeps no positions, so a phrase of two common words
+    must recheck every row holding both; an index over these pairs finds the phrase directly.
+    """
+    tokens = [token for tokens in _tokens(_fold(value)) for token in tokens]
+    return " ".join(f"{a}{PAIR_JOINER}{b}" for a, b in pairwise(tokens))
+
+
+def phrase_pairs(terms: list[QueryTerm]) -> list[str]:
+    """The word pairs that a cue must hold to contain every phrase of `terms`."""
+    return sorted(
+        {
+            f"{a}{PAIR_JOINER}{b}"
+            for term in terms
+            for a, b in pairwise(term.tokens)
+        }
+    )
 
 
 def build_document(

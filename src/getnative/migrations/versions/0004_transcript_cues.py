@@ -2,7 +2,9 @@
 
 The table is described by `getnative.catalog.models.TranscriptCue`; the search index beside it is
 written by hand, as in 0002/0003: SQLite gets an FTS5 table `cue_search` over `search_text`, kept
-in sync by triggers; PostgreSQL a generated `search_vector` column with a GIN index. Existing
+in sync by triggers; PostgreSQL a generated `search_vector` column with a GIN index, and a GIN
+index over the word pairs of `search_pairs` for quoted phrases (a tsvector GIN index keeps no
+positions: a phrase of two common words would recheck every row holding both). Existing
 transcripts were imported without timing, so there is nothing to backfill.
 
 Revision ID: 0004
@@ -45,6 +47,8 @@ POSTGRES_UP = [
     "ALTER TABLE transcript_cues ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
     "CREATE INDEX ix_transcript_cues_search_vector ON transcript_cues USING gin (search_vector)",
+    "CREATE INDEX ix_transcript_cues_search_pairs ON transcript_cues "
+    "USING gin (string_to_array(search_pairs, ' '))",
 ]
 
 
@@ -65,6 +69,7 @@ def upgrade() -> None:
         sa.Column("end_ms", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("search_pairs", sa.Text(), nullable=False),
     )
     op.create_index("ix_transcript_cues_transcript_id", "transcript_cues", ["transcript_id"])
     op.create_index(

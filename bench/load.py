@@ -61,6 +61,8 @@ TARGETS: dict[str, Target] = {
     "GET /videos (token)": Target(ANCHOR_VIDEOS, 0.7),
     "GET /videos/:id": Target(ANCHOR_VIDEOS, 1.0),
     "GET /videos?q=": Target(ANCHOR_VIDEOS, 0.5),
+    "GET /clips?q= (words)": Target(ANCHOR_VIDEOS, 0.5),
+    'GET /clips?q="two words"': Target(ANCHOR_VIDEOS, 0.5),
     "POST /api/videos/:id/like": Target(ANCHOR_LIKE, 0.8),
     "GET feed (500 subs)": Target(ANCHOR_VIDEOS, 0.5),
 }
@@ -374,6 +376,8 @@ def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
             ),
             wrk("GET /videos/:id", "", script="random_video.lua", env=lua_env),
             wrk("GET /videos?q=", "/videos", script="search.lua"),
+            wrk("GET /clips?q= (words)", "", script="clips.lua"),
+            wrk('GET /clips?q="two words"', "", script="clips_phrase.lua"),
             wrk("POST /api/videos/:id/like", "", script="like_toggle.lua", env=lua_env),
             wrk("GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}),
         ]

@@ -24,12 +24,20 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing the database.
 PG_MIGRATION_LOCK_KEY = 724_061_001
 
-# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
-# autogenerate must not propose dropping them.
+# Objects created by hand-written revisions (0002, 0003, 0004) that the ORM metadata does not
+# describe; autogenerate must not propose dropping them.
 MANUAL_OBJECTS = frozenset(
-    {"video_search", "uq_users_active_username", "search_vector", "ix_videos_search_vector"}
+    {
+        "video_search",
+        "uq_users_active_username",
+        "search_vector",
+        "ix_videos_search_vector",
+        "cue_search",
+        "ix_transcript_cues_search_vector",
+        "ix_transcript_cues_search_pairs",
+    }
 )
-MANUAL_PREFIXES = ("video_search_",)
+MANUAL_PREFIXES = ("video_search_", "cue_search_")
 
 
 def include_object(

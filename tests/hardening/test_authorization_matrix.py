@@ -58,6 +58,7 @@ GETNATIVE_PUBLIC: set[Route] = {
     ("GET", "/speakers/{speaker_id}"),
     ("GET", "/videos"),
     ("GET", "/videos/{video_id}"),
+    ("GET", "/clips"),
 }
 GETNATIVE_PRIVATE: dict[Route, Call] = {
     ("GET", "/account"): Call(),

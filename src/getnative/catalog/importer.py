@@ -45,14 +45,24 @@ from getnative.catalog.models import (
     Speaker,
     Subcategory,
     Transcript,
+    TranscriptCue,
     UsageExample,
     Video,
     VideoLocale,
     WritingQuestion,
 )
-from getnative.catalog.search import refresh_search_document
+from getnative.catalog.search import normalize, refresh_search_document, word_pairs
 from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
-from getnative.catalog.subtitles import SubtitleError, joiner_for, srt_to_text, vtt_to_text
+from getnative.catalog.subtitles import (
+    MAX_TIME_MS,
+    SubtitleError,
+    TimedText,
+    cues_to_text,
+    joiner_for,
+    parse_srt,
+    parse_timing,
+    parse_vtt,
+)
 from getnative.db import Database
 
 # A speaker or subcategory appears on the site this long before its first video.
@@ -146,41 +156,90 @@ class CollocationIn(_Strict):
     usage_examples: list[Text] = Field(default_factory=list)
 
 
+def _time_to_ms(value: Any) -> Any:
+    """A cue time: seconds as a number (`5.2`), or a subtitle timestamp (`00:00:05.200`)."""
+    if isinstance(value, bool):
+        raise ValueError("a cue time is a number of seconds or a timestamp, not true/false")
+    if isinstance(value, int | float):
+        return round(value * 1000)
+    if isinstance(value, str):
+        try:
+            return parse_timing(f"{value.strip()} --> {value.strip()}")[0]
+        except SubtitleError:
+            raise ValueError(f"{value!r} is not a time such as 5.2 or '00:00:05.200'") from None
+    return value
+
+
+CueTime = Annotated[int, BeforeValidator(_time_to_ms), Field(ge=0, le=MAX_TIME_MS)]
+
+
+class CueIn(_Strict):
+    """One cue of the timed form of a transcript."""
+
+    start: CueTime
+    end: CueTime
+    text: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError("a cue cannot end before it starts")
+        return self
+
+
 class TranscriptIn(_Strict):
-    """Exactly one of `srt`, `vtt` or `text`; `plain_text` is what gets stored."""
+    """Exactly one of `srt`, `vtt`, `cues` or `text`; `plain_text` is what gets shown.
+
+    `srt`, `vtt` and `cues` are timed: their cues are kept (`timed_cues`) for GET /clips.
+    """
 
     _plain_text: str = PrivateAttr(default="")
+    _cues: list[TimedText] = PrivateAttr(default_factory=list)
 
     lang: Lang
     srt: str | None = None
     vtt: str | None = None
+    cues: list[CueIn] | None = None
     text: str | None = None
     collocations: list[CollocationIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        given = [name for name in ("srt", "vtt", "text") if getattr(self, name) is not None]
+        sources = ("srt", "vtt", "cues", "text")
+        given = [name for name in sources if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError("a transcript needs exactly one of 'srt', 'vtt' or 'text'")
+            raise ValueError("a transcript needs exactly one of 'srt', 'vtt', 'cues' or 'text'")
         try:
-            self._plain_text = self._convert()
+            self._cues = self._timed()
         except SubtitleError as exc:
             raise ValueError(f"{given[0]}: {exc}") from None
+        self._plain_text = self._convert()
         if not self._plain_text:
             raise ValueError("the transcript is empty")
         return self
 
-    def _convert(self) -> str:
+    def _timed(self) -> list[TimedText]:
         if self.srt is not None:
-            return srt_to_text(self.srt, lang=self.lang)
+            return parse_srt(self.srt, lang=self.lang)
         if self.vtt is not None:
-            return vtt_to_text(self.vtt, lang=self.lang)
-        lines = (line.strip() for line in (self.text or "").splitlines())
+            return parse_vtt(self.vtt, lang=self.lang)
+        cues = self.cues or []
+        return [TimedText(cue.start, cue.end, cue.text) for cue in cues]
+
+    def _convert(self) -> str:
+        if self.text is None:
+            return cues_to_text(self._cues, lang=self.lang)
+        lines = (line.strip() for line in self.text.splitlines())
         return joiner_for(self.lang).join(line for line in lines if line)
 
     @property
     def plain_text(self) -> str:
         return self._plain_text
+
+    @property
+    def timed_cues(self) -> list[TimedText]:
+        """The cues in time order (empty for an untimed `text`)."""
+        return sorted(self._cues, key=lambda cue: (cue.start_ms, cue.end_ms))
 
 
 class VideoIn(_Strict):
@@ -306,6 +365,7 @@ class ImportReport:
     speakers: Tally = field(default_factory=Tally)
     videos: Tally = field(default_factory=Tally)
     transcripts: int = 0
+    cues: int = 0
     collocations: int = 0
     writing_questions: int = 0
 
@@ -313,7 +373,7 @@ class ImportReport:
         return (
             f"imported {self.source}: categories {self.categories}, "
             f"subcategories {self.subcategories}, speakers {self.speakers}, "
-            f"videos {self.videos}, transcripts {self.transcripts}, "
+            f"videos {self.videos}, transcripts {self.transcripts}, cues {self.cues}, "
             f"collocations {self.collocations}, writing questions {self.writing_questions}"
         )
 
@@ -461,11 +521,23 @@ class _Writer:
         for transcript in item.transcripts:
             self.session.add(self._transcript(video.id, transcript))
             self.report.transcripts += 1
+            self.report.cues += len(transcript.timed_cues)
             self.report.collocations += len(transcript.collocations)
 
     @staticmethod
     def _transcript(video_id: int, item: TranscriptIn) -> Transcript:
         transcript = Transcript(video_id=video_id, lang=item.lang, text=item.plain_text)
+        transcript.cues = [
+            TranscriptCue(
+                video_id=video_id,
+                start_ms=cue.start_ms,
+                end_ms=cue.end_ms,
+                text=cue.text,
+                search_text=normalize(cue.text),
+                search_pairs=word_pairs(cue.text),
+            )
+            for cue in item.timed_cues
+        ]
         for position, collocation in enumerate(item.collocations):
             transcript.collocations.append(
                 Collocation(

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.accounts.models import User
-from getnative.catalog.models import Collocation, Speaker, Subcategory, Transcript, Video
+from getnative.catalog.models import (
+    Collocation,
+    Speaker,
+    Subcategory,
+    Transcript,
+    TranscriptCue,
+    Video,
+)
 from getnative.catalog.models import WritingQuestion as WritingQuestionModel
 from getnative.likes.models import Like
 from getnative.likes.service import liked_video_ids
@@ -115,6 +122,14 @@ def render_video_summaries(
     ]
 
 
+def add_matches(
+    records: list[dict[str, Any]], matches: dict[int, list[TranscriptCue]]
+) -> None:
+    """`matches` of each searched video summary: its matching cues (empty: none matched)."""
+    for record in records:
+        record["matches"] = [render_cue(cue) for cue in matches.get(record["id"], [])]
+
+
 def render_collocation(collocation: Collocation) -> dict[str, Any]:
     examples = [{"text": example.text} for example in collocation.usage_examples]
     return {
@@ -127,6 +142,11 @@ def render_collocation(collocation: Collocation) -> dict[str, Any]:
     }
 
 
+def render_cue(cue: TranscriptCue) -> dict[str, Any]:
+    """A timed cue: `cues` of a transcript, `matches` of a searched video."""
+    return {"start_ms": cue.start_ms, "end_ms": cue.end_ms, "text": cue.text}
+
+
 def render_transcript(transcript: Transcript) -> dict[str, Any]:
     return {
         "id": transcript.id,
@@ -134,6 +154,7 @@ def render_transcript(transcript: Transcript) -> dict[str, Any]:
         "lang": transcript.lang,
         "language_code": transcript.lang,
         "collocations": record_list([render_collocation(c) for c in transcript.collocations]),
+        "cues": [render_cue(cue) for cue in transcript.cues],
     }
 
 
@@ -201,6 +222,7 @@ def load_video_for_detail(session: Session, video_id: int) -> Video | None:
             selectinload(Video.transcripts)
             .selectinload(Transcript.collocations)
             .selectinload(Collocation.usage_examples),
+            selectinload(Video.transcripts).selectinload(Transcript.cues),
         )
     )
 

@@ -22,6 +22,7 @@ from getnative.channels.models import (
 )
 from getnative.db import Base
 from getnative.likes.models import Like
+from getnative.media.models import MediaFile
 from getnative.notifications.models import Notification
 from getnative.study.models import Cue, StudySession, WritingAnswer
 
@@ -34,6 +35,7 @@ __all__ = [
     "CoverArt",
     "Cue",
     "Like",
+    "MediaFile",
     "Notification",
     "RefreshToken",
     "Speaker",

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from getnative import metrics
 from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
@@ -336,9 +337,14 @@ def authenticate_throttled(
     session: Session, throttle: LoginThrottle, *, login: str, password: str, client_ip: str
 ) -> User:
     """`authenticate`, refused while the account or the IP has too many recent failures."""
-    throttle.check(login, client_ip)
+    try:
+        throttle.check(login, client_ip)
+    except LoginThrottled:
+        metrics.count_failed_login("throttled")
+        raise
     try:
         return authenticate(session, login=login, password=password)
     except AuthenticationFailed:
+        metrics.count_failed_login("invalid_credentials")
         throttle.record_failure(login, client_ip)
         raise

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from getnative import metrics
 from getnative.errors import InvalidInput, PermissionDenied, UpstreamUnavailable
 
 logger = logging.getLogger("getnative.recaptcha")
@@ -111,13 +112,18 @@ def require_human(
     """
     if verifier is None:
         return
-    if token is None or not token.strip():
-        raise RecaptchaMissing("Invalid request")
-    result = verifier.verify(token.strip(), remote_ip)
-    if not result.success:
-        raise RecaptchaFailed("reCAPTCHA verification failed")
-    if result.score is not None and result.score < min_score:
-        raise RecaptchaFailed("reCAPTCHA verification failed")
+    outcome = "unavailable"
+    try:
+        if token is None or not token.strip():
+            outcome = "missing"
+            raise RecaptchaMissing("Invalid request")
+        result = verifier.verify(token.strip(), remote_ip)
+        if not result.success or (result.score is not None and result.score < min_score):
+            outcome = "failed"
+            raise RecaptchaFailed("reCAPTCHA verification failed")
+        outcome = "passed"
+    finally:
+        metrics.count_recaptcha(outcome)
 
 
 def verifier_from_settings(

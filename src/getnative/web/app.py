@@ -12,8 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
+from getnative import metrics
 from getnative.api.getnative.app import create_getnative_app
 from getnative.api.getnative.errors import render_domain_error as getnative_error
 from getnative.api.likes.app import create_likes_app
@@ -22,6 +22,7 @@ from getnative.api.rockpack.app import create_rockpack_app
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.config import Settings, get_settings
 from getnative.web.container import Container
+from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -29,6 +30,7 @@ from getnative.web.middleware import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
+from getnative.web.ops import OpsEndpoints
 
 UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
 logger = logging.getLogger("getnative")
@@ -48,7 +50,9 @@ def _middleware(container: Container) -> list[Middleware]:
     errors = _dialect_errors()
     upload_limit = s.max_image_bytes * 4 // 3 + 4096  # base64 inflates by a third
     return [
-        Middleware(AccessLogMiddleware),
+        Middleware(
+            AccessLogMiddleware, ops=OpsEndpoints(container).match, observe=metrics.record_request
+        ),
         Middleware(SecurityHeadersMiddleware, server_name=s.server_header),
         Middleware(
             CORSMiddleware,
@@ -86,12 +90,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """Build the whole server. Migrations are applied by the CLI before serving, not here."""
     settings = settings or get_settings()
     container = container or Container.from_settings(settings)
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    if settings.media_backend == "filesystem":
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+    metrics.watch_pool(container.db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        container.db.dispose()
+        # uvicorn has stopped accepting and finished (or timed out) in-flight requests.
+        container.close()
+        metrics.process_exited()
 
     app = Starlette(
         routes=[
@@ -100,7 +108,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Route("/api", _to_mount_root),
             Mount("/ws", app=create_rockpack_app(container)),
             Mount("/api", app=create_likes_app(container)),
-            Mount(settings.media_url_path, app=StaticFiles(directory=settings.media_dir)),
+            Mount(
+                settings.media_url_path,
+                app=MediaEndpoint(
+                    container.media, settings.media_url_path, settings.media_cache_seconds
+                ),
+            ),
             Mount("/", app=create_getnative_app(container)),
         ],
         middleware=_middleware(container),

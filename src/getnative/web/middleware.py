@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from getnative import metrics
 from getnative.errors import DomainError, InvalidInput, RateLimited
 from getnative.web.client_ip import IPNetwork, client_ip_from_scope
 from getnative.web.ratelimit import RateLimiter
@@ -73,15 +74,33 @@ class SecurityHeadersMiddleware:
 
 
 class AccessLogMiddleware:
-    """One log line per request, and the analytics hooks, unless the client sent `DNT: 1`."""
+    """The outermost pass: ops endpoints, then one log line per request and the analytics hooks
+    (unless the client sent `DNT: 1`), and the request metrics (aggregate counts, always).
 
-    def __init__(self, app: ASGIApp, hooks: list[AnalyticsHook] | None = None) -> None:
+    `ops` answers `/healthz`, `/readyz` and `/metrics` before anything else runs; `observe` is
+    the per-request metrics hook (`getnative.metrics.record_request`): both are plain callables
+    so that a single fused ASGI pass can call them the same way.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        hooks: list[AnalyticsHook] | None = None,
+        ops: Callable[[Scope], ASGIApp | None] | None = None,
+        observe: Callable[[Scope, int, float], None] | None = None,
+    ) -> None:
         self.app = app
         self.hooks = hooks if hooks is not None else []
+        self.ops = ops
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or header(scope, b"dnt") == "1":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        endpoint = self.ops(scope) if self.ops is not None else None
+        if endpoint is not None:
+            await endpoint(scope, receive, send)
             return
         started = time.perf_counter()
         status = 500
@@ -95,7 +114,14 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_capturing_status)
         finally:
-            self._record(scope, status, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            if self.observe is not None:
+                try:
+                    self.observe(scope, status, elapsed)
+                except Exception:  # metrics must never cost a client its answer
+                    logging.getLogger("getnative").exception("recording request metrics failed")
+            if header(scope, b"dnt") != "1":
+                self._record(scope, status, elapsed)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         client = scope.get("client")
@@ -243,6 +269,7 @@ class RateLimitMiddleware:
         if retry_after is None:
             await self.app(scope, receive, send)
             return
+        metrics.count_rate_limited(scope["path"])
         response = self.errors.render(scope["path"], RateLimited(retry_after=retry_after), 429)
         response.headers["Retry-After"] = str(retry_after)
         await response(scope, receive, send)

@@ -109,6 +109,10 @@ class RedisRateLimiter:
             value = None
         return int(value or 0), _retry_after(window, window_seconds, now)
 
+    def ping(self) -> None:
+        """Raises when Redis does not answer (the readiness check)."""
+        self._redis.ping()
+
     def close(self) -> None:
         self._redis.close()
 

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     metrics_listen: str = ""
     media_backend: Literal["filesystem", "database"] = "filesystem"
     media_cache_seconds: int = 60 * 60 * 24 * 365  # keys are unique per upload: never stale
-    shutdown_timeout_seconds: float = 20.0
+    shutdown_timeout_seconds: int = 20
 
     oauth_clients: str = DEV_OAUTH_CLIENTS
     oauth_access_ttl_seconds: int = 3600

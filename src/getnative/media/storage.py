@@ -172,6 +172,39 @@ class DatabaseMediaStorage(_PublicUrls):
         yield from keys
 
 
+@dataclass
+class MigrationReport:
+    copied: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def migrate_media(
+    source: MediaStorage, target: MediaStorage, *, remove_source: bool = False
+) -> MigrationReport:
+    """Copy every stored file from `source` to `target`; a file already there is skipped.
+
+    Re-running after an interruption copies only what is missing. With `remove_source`, each
+    file is removed from the source once it is in the target. URLs do not change (the same
+    `GETNATIVE_MEDIA_URL_PATH` serves either backend), so no row needs rewriting.
+    """
+    report = MigrationReport()
+    for key in list(source.keys()):
+        stored = source.get(key)
+        if stored is None:  # removed meanwhile
+            continue
+        existing = target.get(key)
+        if existing is not None and existing.etag == stored.etag:
+            report.unchanged += 1
+        else:
+            target.put(key, stored.data, stored.content_type)
+            report.copied += 1
+        if remove_source:
+            source.delete(key)
+            report.removed += 1
+    return report
+
+
 def make_media_storage(backend: str, *, db: Database, root: Path, url_prefix: str) -> MediaStorage:
     if backend == "database":
         return DatabaseMediaStorage(db, url_prefix)

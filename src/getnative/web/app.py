@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from getnative import metrics
 from getnative.api.getnative.app import create_getnative_app
@@ -30,6 +31,7 @@ from getnative.web.middleware import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
+from getnative.web.openapi import DOCS_ASSETS_PATH, docs_assets_directory
 from getnative.web.ops import OpsEndpoints
 
 UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                     container.media, settings.media_url_path, settings.media_cache_seconds
                 ),
             ),
+            Mount(DOCS_ASSETS_PATH, app=StaticFiles(directory=docs_assets_directory())),
             Mount("/", app=create_getnative_app(container)),
         ],
         middleware=_middleware(container),

@@ -184,7 +184,7 @@ def _start_metrics_listener(listen: str) -> None:
     if not port.isdigit() or not host:
         raise CommandFailed(f"GETNATIVE_METRICS_LISTEN must be host:port, not {listen!r}")
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     try:
         start_http_server(int(port), addr=host.strip("[]"), registry=registry)
     except OSError as exc:

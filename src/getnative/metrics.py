@@ -98,9 +98,9 @@ def route_template(scope: MutableMapping[str, Any]) -> str:
     if path_format is None:
         return UNMATCHED  # refused before routing (rate limit, body limit) or no route at all
     if hasattr(route, "endpoint"):
-        return str(scope.get("root_path", "")) + path_format
+        return str(scope.get("root_path", "")) + str(path_format)
     if getattr(getattr(route, "app", None), "routes", None) is None:
-        return path_format  # a Mount of a plain app (the media files): "/media/{path}"
+        return str(path_format)  # a Mount of a plain app (the media files): "/media/{path}"
     return UNMATCHED  # a dialect's Mount whose own router matched nothing
 
 
@@ -164,7 +164,7 @@ def exposition() -> bytes:
     """The text format of every process's metrics (multiprocess) or of this process's."""
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return bytes(generate_latest(registry))
     return bytes(generate_latest(REGISTRY))
 
@@ -172,4 +172,5 @@ def exposition() -> bytes:
 def process_exited(pid: int | None = None) -> None:
     """Drop a stopped worker's live gauges (pool use) so they stop adding up."""
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(pid if pid is not None else os.getpid())
+        pid = pid if pid is not None else os.getpid()
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -16,8 +16,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 
 FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
-# Swagger UI 5 (OpenAPI 3.1, which FastAPI writes), from the installed `swagger-ui-py` package (no CDN: docs work offline
-# and behind a strict firewall). Mounted once by getnative.web.app for every dialect.
+# Swagger UI 5 (it reads the OpenAPI 3.1 FastAPI writes) from the installed `swagger-ui-py`
+# package: no CDN, so the docs work offline and behind a strict firewall. Mounted once by
+# getnative.web.app for every dialect.
 DOCS_ASSETS_PATH = "/docs-assets"
 
 

@@ -13,6 +13,7 @@ and locales (the file is the truth about those).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -33,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from tqdm import tqdm
 
 from getnative.catalog.models import (
@@ -222,7 +223,8 @@ def _read(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(content)
-        return yaml.safe_load(content)
+        # libyaml's loader when PyYAML was built with it: several times faster on large files
+        return yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except json.JSONDecodeError as exc:
         raise CatalogImportError(f"{path}: invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:
@@ -378,7 +380,8 @@ class _Writer:
 
     def upsert_video(self, item: VideoIn) -> None:
         video = self.session.scalar(select(Video).where(Video.key == item.key))
-        self.report.videos.count(video is None)
+        is_new = video is None
+        self.report.videos.count(is_new)
         if video is None:
             video = Video(key=item.key, source=CATALOG_SOURCE)
             self.session.add(video)
@@ -398,12 +401,19 @@ class _Writer:
         if item.created_at is not None:
             video.created_at = item.created_at
         self.session.flush()
-        self._replace_children(video, item)
+        self._replace_children(video, item, is_new=is_new)
         self._questions(item.writing_questions, video_id=video.id)
         refresh_search_document(self.session, video)
         self.session.flush()
 
-    def _replace_children(self, video: Video, item: VideoIn) -> None:
+    def _replace_children(self, video: Video, item: VideoIn, *, is_new: bool) -> None:
+        """Make the video's transcripts and locales the file's; unchanged ones are left alone,
+        so re-importing the same file rewrites no row (ids and timestamps stay)."""
+        if not is_new and self._stored_children(video.id) == _file_children(item):
+            for transcript in item.transcripts:
+                self.report.transcripts += 1
+                self.report.collocations += len(transcript.collocations)
+            return
         # The database cascades collocations and usage examples (ON DELETE CASCADE).
         self.session.execute(delete(Transcript).where(Transcript.video_id == video.id))
         self.session.execute(delete(VideoLocale).where(VideoLocale.video_id == video.id))
@@ -414,6 +424,36 @@ class _Writer:
             self.session.add(self._transcript(video.id, transcript))
             self.report.transcripts += 1
             self.report.collocations += len(transcript.collocations)
+
+    def _stored_children(self, video_id: int) -> tuple[Any, ...]:
+        locales = self.session.scalars(
+            select(VideoLocale.locale).where(VideoLocale.video_id == video_id)
+        )
+        transcripts = self.session.scalars(
+            select(Transcript)
+            .where(Transcript.video_id == video_id)
+            .order_by(Transcript.id)
+            .options(selectinload(Transcript.collocations).selectinload(Collocation.usage_examples))
+        )
+        return (
+            tuple(sorted(locales)),
+            tuple(
+                (
+                    t.lang,
+                    t.text,
+                    tuple(
+                        (
+                            c.text,
+                            c.description,
+                            c.pronunciation,
+                            tuple(u.text for u in sorted(c.usage_examples, key=_position)),
+                        )
+                        for c in sorted(t.collocations, key=_position)
+                    ),
+                )
+                for t in transcripts
+            ),
+        )
 
     @staticmethod
     def _transcript(video_id: int, item: TranscriptIn) -> Transcript:
@@ -455,6 +495,28 @@ class _Writer:
         self.report.writing_questions += len(texts)
 
 
+def _position(row: Collocation | UsageExample) -> int:
+    return row.position
+
+
+def _file_children(item: VideoIn) -> tuple[Any, ...]:
+    """The file's transcripts and locales in the shape of `_Writer._stored_children`."""
+    return (
+        tuple(sorted(item.locales)),
+        tuple(
+            (
+                t.lang,
+                t.plain_text,
+                tuple(
+                    (c.text, c.description, c.pronunciation, tuple(c.usage_examples))
+                    for c in t.collocations
+                ),
+            )
+            for t in item.transcripts
+        ),
+    )
+
+
 def import_catalog(
     db: Database, catalog: CatalogFile, *, source: str = "catalog", progress: bool = False
 ) -> ImportReport:
@@ -472,5 +534,10 @@ def import_catalog(
 
 def import_file(db: Database, path: Path, *, progress: bool) -> ImportReport:
     """Validate `path` completely, then import it atomically; CatalogImportError if unusable."""
+    if progress:
+        size = path.stat().st_size if path.is_file() else 0
+        print(f"reading and checking {path.name} ({size / 1e6:.1f} MB)", file=sys.stderr)
     catalog = load_catalog(path)
+    if progress:
+        print(f"{len(catalog.videos)} videos valid; writing", file=sys.stderr)
     return import_catalog(db, catalog, source=path.name, progress=progress)

@@ -37,3 +37,20 @@ def test_import_shows_progress_on_stderr(db: Database, tmp_path: Path, capsys: A
     import_file(db, DEMO_CATALOG, progress=True)
     err = capsys.readouterr().err
     assert "reading" in err and "videos" in err
+
+
+def test_imported_search_documents_match_the_rows(db: Database) -> None:
+    """The importer builds each document from the file; it must equal the one the rows give."""
+    from sqlalchemy import select
+
+    from getnative.catalog.models import Video
+    from getnative.catalog.search import refresh_search_document
+
+    import_file(db, DEMO_CATALOG, progress=False)
+    with db.session(write=False) as session:
+        videos = list(session.scalars(select(Video)))
+        stored = {video.id: video.search_document for video in videos}
+        for video in videos:
+            refresh_search_document(session, video)
+            assert video.search_document == stored[video.id], video.key
+        session.rollback()

@@ -48,7 +48,7 @@ from getnative.catalog.models import (
     VideoLocale,
     WritingQuestion,
 )
-from getnative.catalog.search import refresh_search_document
+from getnative.catalog.search import build_document
 from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
 from getnative.catalog.subtitles import SubtitleError, joiner_for, srt_to_text, vtt_to_text
 from getnative.db import Database
@@ -402,8 +402,15 @@ class _Writer:
             video.created_at = item.created_at
         self.session.flush()
         self._replace_children(video, item, is_new=is_new)
-        self._questions(item.writing_questions, video_id=video.id)
-        refresh_search_document(self.session, video)
+        self._questions(item.writing_questions, video_id=video.id, is_new=is_new)
+        # The document from the file itself: what refresh_search_document would read back from
+        # the rows just written, without three queries a video.
+        video.search_document = build_document(
+            description=video.description,
+            speaker=self.speakers[item.speaker].name,
+            subcategory=self.subcategories[item.subcategory].name,
+            transcripts=[transcript.plain_text for transcript in item.transcripts],
+        )
         self.session.flush()
 
     def _replace_children(self, video: Video, item: VideoIn, *, is_new: bool) -> None:
@@ -474,7 +481,12 @@ class _Writer:
         return transcript
 
     def _questions(
-        self, texts: list[str], *, video_id: int | None = None, subcategory_id: int | None = None
+        self,
+        texts: list[str],
+        *,
+        video_id: int | None = None,
+        subcategory_id: int | None = None,
+        is_new: bool = False,
     ) -> None:
         """Make the owner's questions exactly `texts`, keeping rows (and answers) that match."""
         owner = (
@@ -483,7 +495,11 @@ class _Writer:
             else (WritingQuestion.subcategory_id == subcategory_id)
             & WritingQuestion.video_id.is_(None)
         )
-        existing = {q.text: q for q in self.session.scalars(select(WritingQuestion).where(owner))}
+        existing = (
+            {}
+            if is_new  # a video created just now has no questions yet: no query
+            else {q.text: q for q in self.session.scalars(select(WritingQuestion).where(owner))}
+        )
         for text, question in existing.items():
             if text not in texts:
                 self.session.delete(question)

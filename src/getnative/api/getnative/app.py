@@ -15,6 +15,7 @@ from getnative.web.openapi import (
     document_bad_requests,
     serve_offline_docs,
 )
+from getnative.web.page_cache import AnonymousPageCache
 
 
 class AuthTokenHeadersMiddleware:
@@ -60,4 +61,6 @@ def create_getnative_app(container: Container) -> FastAPI:
     for module in (accounts, catalog, study, notifications):
         app.include_router(module.router)
     app.add_middleware(AuthTokenHeadersMiddleware)
+    # Outside the token headers: only anonymous requests (which get none) are cached.
+    app.add_middleware(AnonymousPageCache, ttl_seconds=container.settings.page_cache_seconds)
     return app

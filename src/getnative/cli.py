@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import copy
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -152,10 +155,53 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
     """
-    import uvicorn
 
     if args.workers < 1:
         raise CommandFailed("--workers must be at least 1")
+    metrics_dir = _prepare_metrics_dir()  # before anything imports prometheus-client
+    try:
+        return _serve(settings, args)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _prepare_metrics_dir() -> str | None:
+    """Point every worker at one multiprocess directory, emptied of an earlier run's values.
+
+    Returns the directory to remove at exit when we made it (an operator's own is kept)."""
+    existing = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if existing:
+        Path(existing).mkdir(parents=True, exist_ok=True)
+        for stale in Path(existing).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return None
+    made = tempfile.mkdtemp(prefix="getnative-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
+
+
+def _start_metrics_listener(listen: str) -> None:
+    """Serve /metrics of all workers on a separate address, from the supervising process."""
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit() or not host:
+        raise CommandFailed(f"GETNATIVE_METRICS_LISTEN must be host:port, not {listen!r}")
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    try:
+        start_http_server(int(port), addr=host.strip("[]"), registry=registry)
+    except OSError as exc:
+        raise CommandFailed(f"cannot listen for metrics on {listen}: {exc}") from exc
+    print(f"metrics on http://{listen}/metrics")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if settings.metrics_listen:
+        _start_metrics_listener(settings.metrics_listen)
     db = _migrate(settings)
     try:
         if args.demo and load_demo_if_empty(db, _media_url(settings)):
@@ -176,6 +222,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # A worker answers health checks only once imported; a cold start on a busy machine
         # can take longer than uvicorn's 5 s default, which kills and respawns it.
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+        # SIGTERM: stop accepting, let in-flight requests finish for at most this long, then
+        # the app's lifespan closes the pools (getnative.web.app).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     return 0
 
@@ -195,6 +244,31 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
         "propagate": False,
     }
     return config
+
+
+def cmd_media_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy stored media between backends; the operator then switches GETNATIVE_MEDIA_BACKEND."""
+    from getnative.media.storage import make_media_storage, migrate_media
+
+    if args.source == args.target:
+        raise CommandFailed("--from and --to name the same backend")
+    if "database" in (args.source, args.target) and settings.is_sqlite:
+        raise CommandFailed("the database media backend needs a PostgreSQL database")
+    db = _migrate(settings)
+    try:
+        prefix = settings.public_url(settings.media_url_path)
+        source, target = (
+            make_media_storage(name, db=db, root=settings.media_dir, url_prefix=prefix)
+            for name in (args.source, args.target)
+        )
+        report = migrate_media(source, target, remove_source=args.remove_source)
+    finally:
+        db.dispose()
+    print(
+        f"media: {report.copied} copied, {report.unchanged} already there, "
+        f"{report.removed} removed from {args.source}"
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     importer.add_argument("--quiet", action="store_true", help="no progress bar")
     importer.set_defaults(handler=cmd_import)
+
+    media = commands.add_parser("media", help="manage stored media (uploaded images)")
+    media_commands = media.add_subparsers(dest="media_command", required=True)
+    media_migrate = media_commands.add_parser(
+        "migrate", help="copy every stored image from one backend to the other"
+    )
+    backends = ["filesystem", "database"]
+    media_migrate.add_argument("--from", dest="source", required=True, choices=backends)
+    media_migrate.add_argument("--to", dest="target", required=True, choices=backends)
+    media_migrate.add_argument(
+        "--remove-source", action="store_true", help="delete each file from --from once copied"
+    )
+    media_migrate.set_defaults(handler=cmd_media_migrate)
 
     demo = commands.add_parser("demo", help="load the demo catalog into an empty database")
     demo.set_defaults(handler=cmd_demo)

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     max_image_side: int = 8000
 
+    # Operations (docs/operations.md). /metrics is off the public port unless a token is set;
+    # `metrics_listen` (host:port) serves it on a separate listener of `getnative serve` instead.
+    metrics_token: str = ""
+    metrics_listen: str = ""
+    media_backend: Literal["filesystem", "database"] = "filesystem"
+    media_cache_seconds: int = 60 * 60 * 24 * 365  # keys are unique per upload: never stale
+    shutdown_timeout_seconds: int = 20
+
     oauth_clients: str = DEV_OAUTH_CLIENTS
     # Comma-separated ids of public clients (apps that cannot keep a secret, such as the iOS app):
     # they authenticate with an empty secret and get password and refresh grants only.
@@ -95,6 +103,14 @@ class Settings(BaseSettings):
         for item in value:
             ipaddress.ip_network(item, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _database_media_needs_postgresql(self) -> Settings:
+        """SQLite serves one machine (the filesystem backend fits it), and its single writer
+        lock would make an upload wait on its own request's transaction."""
+        if self.media_backend == "database" and self.is_sqlite:
+            raise ValueError("GETNATIVE_MEDIA_BACKEND=database needs a PostgreSQL database")
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

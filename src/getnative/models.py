@@ -23,6 +23,7 @@ from getnative.channels.models import (
 )
 from getnative.db import Base
 from getnative.likes.models import Like
+from getnative.media.models import MediaFile
 from getnative.notifications.models import Notification
 from getnative.study.models import Cue, StudySession, WritingAnswer
 
@@ -46,6 +47,7 @@ __all__ = [
     "CoverArt",
     "Cue",
     "Like",
+    "MediaFile",
     "Notification",
     "RefreshToken",
     "Speaker",

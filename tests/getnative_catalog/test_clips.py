@@ -292,7 +292,7 @@ def test_cued_and_liked_are_resolved_for_the_caller(
     response = client.get("/clips", params={"q": "harold"}, headers=bearer(settings, user))
     mine = response.json()["records"][0]["video"]
 
-    # The same summary as /videos: anonymous `liked` is false, `cued` null (docs/getnative-catalog.md).
+    # The same summary as /videos: anonymous `liked` is false, `cued` null.
     assert (anonymous["liked"], anonymous["cued"]) == (False, None)
     assert (mine["liked"], mine["cued"]) == (True, False)
 

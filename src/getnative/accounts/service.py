@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from getnative import metrics
 from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
@@ -398,8 +399,15 @@ def authenticate_throttled(
     session: Session, throttle: LoginThrottle, *, login: str, password: str, client_ip: str
 ) -> User:
     """`authenticate`, refused while the account or the IP has too many recent failures."""
-    with throttle.attempt(login, client_ip):
-        return authenticate(session, login=login, password=password)
+    try:
+        with throttle.attempt(login, client_ip):
+            return authenticate(session, login=login, password=password)
+    except LoginThrottled:
+        metrics.count_failed_login("throttled")
+        raise
+    except AuthenticationFailed:
+        metrics.count_failed_login("invalid_credentials")
+        raise
 
 
 def change_password_throttled(

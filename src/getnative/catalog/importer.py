@@ -13,6 +13,7 @@ and locales (the file is the truth about those).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import ColumnElement, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from tqdm import tqdm
 
 from getnative.catalog.events import catalog_changed
@@ -51,7 +52,7 @@ from getnative.catalog.models import (
     VideoLocale,
     WritingQuestion,
 )
-from getnative.catalog.search import normalize, refresh_search_document, word_pairs
+from getnative.catalog.search import build_document, normalize, word_pairs
 from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
 from getnative.catalog.subtitles import (
     MAX_TIME_MS,
@@ -295,7 +296,8 @@ def _read(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(content)
-        return yaml.safe_load(content)
+        # libyaml's loader when PyYAML was built with it: several times faster on large files
+        return yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except json.JSONDecodeError as exc:
         raise CatalogImportError(f"{path}: invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:
@@ -454,7 +456,8 @@ class _Writer:
 
     def upsert_video(self, item: VideoIn) -> None:
         video = self.session.scalar(select(Video).where(Video.key == item.key))
-        self.report.videos.count(video is None)
+        is_new = video is None
+        self.report.videos.count(is_new)
         if video is None:
             video = Video(key=item.key, source=CATALOG_SOURCE)
             self.session.add(video)
@@ -476,9 +479,16 @@ class _Writer:
         if item.views is not None:
             video.view_count = item.views
         self.session.flush()
-        self._replace_children(video, item)
-        self._questions(item.writing_questions, video_id=video.id)
-        refresh_search_document(self.session, video)
+        self._replace_children(video, item, is_new=is_new)
+        self._questions(item.writing_questions, video_id=video.id, is_new=is_new)
+        # The document from the file itself: what refresh_search_document would read back from
+        # the rows just written, without three queries a video.
+        video.search_document = build_document(
+            description=video.description,
+            speaker=self.speakers[item.speaker].name,
+            subcategory=self.subcategories[item.subcategory].name,
+            transcripts=[transcript.plain_text for transcript in item.transcripts],
+        )
         self.session.flush()
 
     def _url(self, value: str | None) -> str | None:
@@ -511,7 +521,15 @@ class _Writer:
         if first_video is not None:
             record.created_at = first_video - ADDED_BEFORE_FIRST_VIDEO
 
-    def _replace_children(self, video: Video, item: VideoIn) -> None:
+    def _replace_children(self, video: Video, item: VideoIn, *, is_new: bool) -> None:
+        """Make the video's transcripts and locales the file's; unchanged ones are left alone,
+        so re-importing the same file rewrites no row (ids and timestamps stay)."""
+        if not is_new and self._stored_children(video.id) == _file_children(item):
+            for transcript in item.transcripts:
+                self.report.transcripts += 1
+                self.report.cues += len(transcript.timed_cues)
+                self.report.collocations += len(transcript.collocations)
+            return
         # The database cascades collocations and usage examples (ON DELETE CASCADE).
         self.session.execute(delete(Transcript).where(Transcript.video_id == video.id))
         self.session.execute(delete(VideoLocale).where(VideoLocale.video_id == video.id))
@@ -523,6 +541,40 @@ class _Writer:
             self.report.transcripts += 1
             self.report.cues += len(transcript.timed_cues)
             self.report.collocations += len(transcript.collocations)
+
+    def _stored_children(self, video_id: int) -> tuple[Any, ...]:
+        locales = self.session.scalars(
+            select(VideoLocale.locale).where(VideoLocale.video_id == video_id)
+        )
+        transcripts = self.session.scalars(
+            select(Transcript)
+            .where(Transcript.video_id == video_id)
+            .order_by(Transcript.id)
+            .options(
+                selectinload(Transcript.collocations).selectinload(Collocation.usage_examples),
+                selectinload(Transcript.cues),
+            )
+        )
+        return (
+            tuple(sorted(locales)),
+            tuple(
+                (
+                    t.lang,
+                    t.text,
+                    tuple((c.start_ms, c.end_ms, c.text) for c in sorted(t.cues, key=_cue_order)),
+                    tuple(
+                        (
+                            c.text,
+                            c.description,
+                            c.pronunciation,
+                            tuple(u.text for u in sorted(c.usage_examples, key=_position)),
+                        )
+                        for c in sorted(t.collocations, key=_position)
+                    ),
+                )
+                for t in transcripts
+            ),
+        )
 
     @staticmethod
     def _transcript(video_id: int, item: TranscriptIn) -> Transcript:
@@ -554,7 +606,12 @@ class _Writer:
         return transcript
 
     def _questions(
-        self, texts: list[str], *, video_id: int | None = None, subcategory_id: int | None = None
+        self,
+        texts: list[str],
+        *,
+        video_id: int | None = None,
+        subcategory_id: int | None = None,
+        is_new: bool = False,
     ) -> None:
         """Make the owner's questions exactly `texts`, keeping rows (and answers) that match."""
         owner = (
@@ -563,7 +620,11 @@ class _Writer:
             else (WritingQuestion.subcategory_id == subcategory_id)
             & WritingQuestion.video_id.is_(None)
         )
-        existing = {q.text: q for q in self.session.scalars(select(WritingQuestion).where(owner))}
+        existing = (
+            {}
+            if is_new  # a video created just now has no questions yet: no query
+            else {q.text: q for q in self.session.scalars(select(WritingQuestion).where(owner))}
+        )
         for text, question in existing.items():
             if text not in texts:
                 self.session.delete(question)
@@ -573,6 +634,33 @@ class _Writer:
                     WritingQuestion(video_id=video_id, subcategory_id=subcategory_id, text=text)
                 )
         self.report.writing_questions += len(texts)
+
+
+def _position(row: Collocation | UsageExample) -> int:
+    return row.position
+
+
+def _cue_order(cue: TranscriptCue) -> tuple[int, int, int]:
+    return (cue.start_ms, cue.end_ms, cue.id)
+
+
+def _file_children(item: VideoIn) -> tuple[Any, ...]:
+    """The file's transcripts and locales in the shape of `_Writer._stored_children`."""
+    return (
+        tuple(sorted(item.locales)),
+        tuple(
+            (
+                t.lang,
+                t.plain_text,
+                tuple((c.start_ms, c.end_ms, c.text) for c in t.timed_cues),
+                tuple(
+                    (c.text, c.description, c.pronunciation, tuple(c.usage_examples))
+                    for c in t.collocations
+                ),
+            )
+            for t in item.transcripts
+        ),
+    )
 
 
 def import_catalog(
@@ -600,5 +688,10 @@ def import_catalog(
 
 def import_file(db: Database, path: Path, *, progress: bool, media_url: str = "") -> ImportReport:
     """Validate `path` completely, then import it atomically; CatalogImportError if unusable."""
+    if progress:
+        size = path.stat().st_size if path.is_file() else 0
+        print(f"reading and checking {path.name} ({size / 1e6:.1f} MB)", file=sys.stderr)
     catalog = load_catalog(path)
+    if progress:
+        print(f"{len(catalog.videos)} videos valid; writing", file=sys.stderr)
     return import_catalog(db, catalog, source=path.name, progress=progress, media_url=media_url)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import anyio.to_thread
 import httpx
 
+from getnative import metrics
 from getnative.errors import InvalidInput, PermissionDenied, UpstreamUnavailable
 
 logger = logging.getLogger("getnative.recaptcha")
@@ -146,10 +149,28 @@ def require_human(
     """
     if verifier is None:
         return
-    if token is None or not token.strip():
-        raise RecaptchaMissing("Invalid request")
-    result = verifier.verify(token.strip(), remote_ip)
-    judge(result, RecaptchaExpectations(min_score))
+    with counted_outcome():
+        if token is None or not token.strip():
+            raise RecaptchaMissing("Invalid request")
+        result = verifier.verify(token.strip(), remote_ip)
+        judge(result, RecaptchaExpectations(min_score))
+
+
+@contextmanager
+def counted_outcome() -> Iterator[None]:
+    """Count each verification's outcome for the metrics: passed, missing, failed, unavailable."""
+    outcome = "unavailable"
+    try:
+        yield
+        outcome = "passed"
+    except RecaptchaMissing:
+        outcome = "missing"
+        raise
+    except RecaptchaFailed:
+        outcome = "failed"
+        raise
+    finally:
+        metrics.count_recaptcha(outcome)
 
 
 def judge(result: RecaptchaResult, expected: RecaptchaExpectations) -> None:
@@ -180,14 +201,15 @@ async def require_human_async(
     """
     if verifier is None:
         return
-    if token is None or not token.strip():
-        raise RecaptchaMissing("Invalid request")
-    verify_async = getattr(verifier, "verify_async", None)
-    if verify_async is not None:
-        result = await verify_async(token.strip(), remote_ip)
-    else:
-        result = await anyio.to_thread.run_sync(verifier.verify, token.strip(), remote_ip)
-    judge(result, expected)
+    with counted_outcome():
+        if token is None or not token.strip():
+            raise RecaptchaMissing("Invalid request")
+        verify_async = getattr(verifier, "verify_async", None)
+        if verify_async is not None:
+            result = await verify_async(token.strip(), remote_ip)
+        else:
+            result = await anyio.to_thread.run_sync(verifier.verify, token.strip(), remote_ip)
+        judge(result, expected)
 
 
 def verifier_from_settings(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from getnative import metrics
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
@@ -80,6 +81,7 @@ def like(session: Session, *, video_id: int, user_id: int) -> bool:
     created = _insert_like_row(session, video_id, user_id)
     if created:
         _move_counter(session, video_id, +1)
+        metrics.count_like_change("like")
     return created
 
 
@@ -89,6 +91,7 @@ def unlike(session: Session, *, video_id: int, user_id: int) -> bool:
     removed = _delete_like_row(session, video_id, user_id)
     if removed:
         _move_counter(session, video_id, -1)
+        metrics.count_like_change("unlike")
     return removed
 
 
@@ -97,9 +100,11 @@ def toggle(session: Session, *, video_id: int, user_id: int) -> bool:
     _require_video(session, video_id)
     if _delete_like_row(session, video_id, user_id):
         _move_counter(session, video_id, -1)
+        metrics.count_like_change("unlike")
         return False
     if _insert_like_row(session, video_id, user_id):
         _move_counter(session, video_id, +1)
+        metrics.count_like_change("like")
     # Inserting found a concurrent like of the same user already there: it is liked either way.
     return True
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from getnative import metrics
 from getnative.errors import InvalidInput
 
 
@@ -63,15 +64,29 @@ def _encode(image: Image.Image) -> EncodedImage:
     return EncodedImage(out.getvalue(), image.width, image.height, "image/jpeg", "jpg")
 
 
+def _decode(data: bytes, limits: ImageLimits) -> Image.Image:
+    """`_open_checked`, counted by outcome for the metrics."""
+    try:
+        image = _open_checked(data, limits)
+    except ImageTooLarge:
+        metrics.count_image_decode("too_large")
+        raise
+    except InvalidInput:
+        metrics.count_image_decode("invalid")
+        raise
+    metrics.count_image_decode("ok")
+    return image
+
+
 def reencode(data: bytes, limits: ImageLimits, *, max_side: int | None = None) -> EncodedImage:
     """Decode `data` under `limits` and re-encode it, optionally scaled to fit `max_side`."""
-    image = _open_checked(data, limits)
+    image = _decode(data, limits)
     if max_side is not None:
         image.thumbnail((max_side, max_side))
     return _encode(image)
 
 
 def thumbnail(data: bytes, limits: ImageLimits, size: tuple[int, int]) -> EncodedImage:
-    image = _open_checked(data, limits)
+    image = _decode(data, limits)
     image.thumbnail(size)
     return _encode(image)

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from getnative import metrics
 from getnative.api.getnative.app import create_getnative_app
 from getnative.api.getnative.errors import render_domain_error as getnative_error
 from getnative.api.likes.app import create_likes_app
@@ -24,7 +25,10 @@ from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
 from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
 from getnative.web.head import HeadAsGetMiddleware
+from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
+from getnative.web.openapi import DOCS_ASSETS_PATH, docs_assets_directory
+from getnative.web.ops import OpsEndpoints
 
 UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
 logger = logging.getLogger("getnative")
@@ -61,6 +65,8 @@ def _middleware(container: Container) -> list[Middleware]:
             upload_limit=s.max_image_bytes * 4 // 3 + 4096,  # base64 inflates by a third
             upload_suffixes=UPLOAD_PATH_SUFFIXES,
             ipv6_prefix=s.ipv6_client_prefix,
+            ops=OpsEndpoints(container).match,
+            observe=metrics.record_request,
         ),
         # Innermost: a HEAD runs as its GET below the edge, which still sees (and logs) a HEAD.
         Middleware(HeadAsGetMiddleware),
@@ -77,12 +83,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """Build the whole server. Migrations are applied by the CLI before serving, not here."""
     settings = settings or get_settings()
     container = container or Container.from_settings(settings)
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    if settings.media_backend == "filesystem":
+        settings.media_dir.mkdir(parents=True, exist_ok=True)
+    metrics.watch_pool(container.db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        container.db.dispose()
+        # uvicorn has stopped accepting and finished (or timed out) in-flight requests.
+        container.close()
+        metrics.process_exited()
 
     app = Starlette(
         routes=[
@@ -96,7 +106,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 f"{settings.media_url_path}/{DEMO_URL_PREFIX}",
                 app=StaticFiles(directory=DEMO_MEDIA),
             ),
-            Mount(settings.media_url_path, app=StaticFiles(directory=settings.media_dir)),
+            Mount(
+                settings.media_url_path,
+                app=MediaEndpoint(
+                    container.media, settings.media_url_path, settings.media_cache_seconds
+                ),
+            ),
+            Mount(DOCS_ASSETS_PATH, app=StaticFiles(directory=docs_assets_directory())),
             Mount("/", app=create_getnative_app(container)),
         ],
         middleware=_middleware(container),

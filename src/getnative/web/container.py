@@ -11,7 +11,7 @@ from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
 from getnative.mail import LogMailer, Mailer
 from getnative.media.images import ImageLimits
-from getnative.media.storage import LocalMediaStorage, MediaStorage
+from getnative.media.storage import MediaStorage, make_media_storage
 from getnative.web.client_ip import IPNetwork, client_key_from_scope, parse_networks
 from getnative.web.ratelimit import RateLimiter, make_rate_limiter
 
@@ -41,6 +41,13 @@ class Container:
         s = self.settings
         return ImageLimits(s.max_image_bytes, s.max_image_pixels, s.max_image_side)
 
+    def close(self) -> None:
+        """Release pools at shutdown: database connections and the Redis client."""
+        self.db.dispose()
+        close = getattr(self.rate_limiter, "close", None)
+        if close is not None:
+            close()
+
     def login_throttle(self, purpose: str = "login") -> LoginThrottle:
         """The failed-password budget `purpose` (`login`, `password-change`), shared by every
         dialect so alternating APIs does not double an attacker's guesses."""
@@ -53,11 +60,16 @@ class Container:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Container:
-        media_prefix = settings.public_url(settings.media_url_path)
+        db = Database(settings.database_url)
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
-            media=LocalMediaStorage(settings.media_dir, media_prefix),
+            db=db,
+            media=make_media_storage(
+                settings.media_backend,
+                db=db,
+                root=settings.media_dir,
+                url_prefix=settings.public_url(settings.media_url_path),
+            ),
             rate_limiter=make_rate_limiter(settings.redis_url),
             trusted_proxies=parse_networks(settings.trusted_proxies),
         )

@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from getnative import metrics
 from getnative.errors import DomainError, InvalidInput, RateLimited
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.ratelimit import RateLimiter
@@ -203,8 +204,14 @@ class EdgeMiddleware:
         upload_suffixes: Sequence[str],
         hooks: list[AnalyticsHook] | None = None,
         ipv6_prefix: int = 64,
+        ops: Callable[[Scope], ASGIApp | None] | None = None,
+        observe: Callable[[Scope, int, float], None] | None = None,
     ) -> None:
         self.app = app
+        # `ops` answers /healthz, /readyz, /metrics before everything (no log, no limits);
+        # `observe` is the per-request metrics hook (getnative.metrics.record_request).
+        self.ops = ops
+        self.observe = observe
         self.ipv6_prefix = ipv6_prefix
         self.errors = errors
         self.hooks = hooks if hooks is not None else []
@@ -238,6 +245,10 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        endpoint = self.ops(scope) if self.ops is not None else None
+        if endpoint is not None:
+            await endpoint(scope, receive, send)
+            return
         dnt = origin = declared = None
         for key, value in scope["headers"]:  # one scan for every header the edge looks at
             if key == b"dnt" and dnt is None:
@@ -266,8 +277,14 @@ class EdgeMiddleware:
             else:
                 await self.cors(scope, receive, send_at_edge)
         finally:
+            elapsed = time.perf_counter() - started
+            if self.observe is not None:
+                try:
+                    self.observe(scope, status, elapsed)
+                except Exception:  # metrics must never cost a client its answer
+                    logging.getLogger("getnative").exception("recording request metrics failed")
             if dnt != b"1":
-                self._record(scope, status, time.perf_counter() - started)
+                self._record(scope, status, elapsed)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         client = scope.get("client")
@@ -287,6 +304,7 @@ class EdgeMiddleware:
         if self.default_per_minute > 0:
             retry_after = await self._hit(scope)
             if retry_after is not None:
+                metrics.count_rate_limited(scope["path"])
                 error = RateLimited(retry_after=retry_after)
                 response = self.errors.render(scope["path"], error, 429)
                 response.headers["Retry-After"] = str(retry_after)

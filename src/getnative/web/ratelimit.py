@@ -130,6 +130,9 @@ class RedisRateLimiter:
             value = None
         return int(value or 0), _retry_after(window, window_seconds, now)
 
+    def ping(self) -> None:
+        """Raises when Redis does not answer (the readiness check)."""
+        self._redis.ping()
     def release(self, key: str, *, window_seconds: int) -> None:
         window = int(time.time() // window_seconds)
         try:

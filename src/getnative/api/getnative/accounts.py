@@ -11,7 +11,7 @@ import binascii
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy.orm import Session
 
 from getnative.accounts import service
@@ -156,10 +156,18 @@ def decode_base64_image(text: str) -> bytes:
 
 @router.post("/account/profile_image", status_code=204)
 def upload_profile_image(
-    body: ProfileImage, user: CurrentUser, session: DbSession, container: AppContainer
+    body: ProfileImage,
+    user: CurrentUser,
+    session: DbSession,
+    container: AppContainer,
+    background: BackgroundTasks,
 ) -> Response:
+    """The previous picture, if we stored it, is deleted once the new URL is committed."""
     data = decode_base64_image(body.image)
+    previous = container.media.key_for_url(user.picture_url)
     service.replace_profile_image(
         session, user, data, media=container.media, limits=container.image_limits
     )
+    if previous is not None:
+        background.add_task(container.media.delete, previous)
     return _no_content()

@@ -10,7 +10,11 @@ from getnative.api.getnative import accounts, catalog, clips, notifications, stu
 from getnative.api.getnative.deps import AUTH_TOKEN_STATE, SLIDING_SESSION
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
-from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA, document_bad_requests
+from getnative.web.openapi import (
+    GETNATIVE_ERROR_SCHEMA,
+    document_bad_requests,
+    serve_offline_docs,
+)
 from getnative.web.page_cache import AnonymousPageCache
 
 
@@ -47,13 +51,14 @@ def create_getnative_app(container: Container) -> FastAPI:
         title="Get Native API",
         version="1.0",
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",
-        docs_url="/docs",
+        docs_url=None,  # served offline by serve_offline_docs
         redoc_url=None,
         dependencies=[SLIDING_SESSION],
     )
     app.state.container = container
     install_error_handlers(app)
     document_bad_requests(app, GETNATIVE_ERROR_SCHEMA)
+    serve_offline_docs(app)
     for module in (accounts, catalog, clips, study, notifications):
         app.include_router(module.router)
     app.add_middleware(AuthTokenHeadersMiddleware)

@@ -8,18 +8,23 @@ from getnative.api.likes import routes
 from getnative.api.likes.errors import install_error_handlers
 from getnative.api.likes.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
-from getnative.web.openapi import LIKES_ERROR_SCHEMA, document_bad_requests
+from getnative.web.openapi import (
+    LIKES_ERROR_SCHEMA,
+    document_bad_requests,
+    serve_offline_docs,
+)
 
 
 def create_likes_app(container: Container) -> FastAPI:
     app = FastAPI(
         title="likes",
         description="Likes identified by client IP, guarded by reCAPTCHA v3.",
-        docs_url="/docs",
+        docs_url=None,  # served offline by serve_offline_docs
         redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
     document_bad_requests(app, LIKES_ERROR_SCHEMA)
+    serve_offline_docs(app)
     app.include_router(routes.router)
     return app

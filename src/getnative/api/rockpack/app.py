@@ -18,7 +18,11 @@ from getnative.api.rockpack import (
 from getnative.api.rockpack.errors import install_error_handlers
 from getnative.api.rockpack.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
-from getnative.web.openapi import ROCKPACK_ERROR_SCHEMA, document_bad_requests
+from getnative.web.openapi import (
+    ROCKPACK_ERROR_SCHEMA,
+    document_bad_requests,
+    serve_offline_docs,
+)
 
 
 def create_rockpack_app(container: Container) -> FastAPI:
@@ -26,12 +30,13 @@ def create_rockpack_app(container: Container) -> FastAPI:
         title="Rockpack web services",
         version="1.0",
         description="OAuth2, users, channels, cover art, subscriptions, feed, activity.",
-        docs_url="/docs",
+        docs_url=None,  # served offline by serve_offline_docs
         redoc_url=None,
     )
     app.state.container = container
     install_error_handlers(app)
     document_bad_requests(app, ROCKPACK_ERROR_SCHEMA)
+    serve_offline_docs(app)
     # oauth and discovery first: their fixed paths (/login/, /register/, /token/, /categories/,
     # /channels/, /videos/) must win over /{userid}/ routes.
     for module in (

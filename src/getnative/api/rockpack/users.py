@@ -22,7 +22,6 @@ from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
-from getnative.web.container import Container
 
 router = APIRouter()
 
@@ -134,20 +133,12 @@ def update_avatar(
         raise invalid_request(exc.message) from exc
     key = f"avatars/{ids.encode(ids.USER, user.id)}/{secrets.token_hex(8)}.{image.extension}"
     container.media.put(key, image.data, image.content_type)
-    previous = _media_key(container, user.picture_url)
+    previous = container.media.key_for_url(user.picture_url)
     user.picture_url = container.media.url(key)
     session.flush()
     if previous is not None:
         background.add_task(container.media.delete, previous)
     return Response(status_code=204, headers={"Location": user.picture_url})
-
-
-def _media_key(container: Container, url: str | None) -> str | None:
-    """The storage key of a URL we stored ourselves, else None (external picture URLs)."""
-    prefix = container.media.url("")
-    if not url or not url.startswith(prefix) or len(url) == len(prefix):
-        return None
-    return url[len(prefix) :]
 
 
 def _attribute_route(attribute: str) -> Callable[..., Response]:

@@ -1,0 +1,26 @@
+"""/docs of each dialect renders its operations in a real headless chromium, with no CDN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import render, require_chromium
+from tests.tooling.helpers import clean_env, serve
+
+pytestmark = pytest.mark.slow
+
+# A path each dialect's document certainly has, as Swagger UI prints it in an operation.
+DOCS = {"/docs": "/videos", "/ws/docs": "/login/", "/api/docs": "/videos/{video_id}/like"}
+
+
+def test_each_dialect_docs_page_renders_its_operations_offline(tmp_path: Path) -> None:
+    require_chromium()
+    env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with serve([], env, tmp_path) as server:
+        for page, operation in DOCS.items():
+            dom = render(server.base_url + page)
+            assert "opblock-summary-path" in dom, f"{page} rendered no operation:\n{dom[:2000]}"
+            assert operation in dom, page
+            assert dom.count('class="opblock-summary-path"') >= 2, page

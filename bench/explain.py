@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 
 from sqlalchemy import Select, select, text
+from sqlalchemy.orm import Session
 
+from getnative.catalog import clips
 from getnative.catalog.models import Video
 from getnative.catalog.search import apply_search
 from getnative.channels.models import VideoInstance
@@ -34,6 +36,21 @@ def statements(feed_user: int) -> dict[str, Select]:  # type: ignore[type-arg]
     }
 
 
+CLIP_QUERIES = {
+    "GET /clips?q=business (common word)": "business",
+    "GET /clips?q=kabo (rare word)": "kabo",
+    'GET /clips?q="business meeting" (phrase)': '"business meeting"',
+}
+
+
+def _explain(session: Session, db: Database, name: str, statement: Select) -> None:  # type: ignore[type-arg]
+    sql = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = session.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"))
+    print(f"### {name}\n```")
+    print("\n".join(row[0] for row in plan))
+    print("```\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", required=True)
@@ -47,11 +64,11 @@ def main() -> None:
             if "?q=" in name:
                 statement = apply_search(session, statement, name.split("q=")[1].split()[0])
                 statement = statement.limit(9)
-            sql = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-            plan = session.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"))
-            print(f"### {name}\n```")
-            print("\n".join(row[0] for row in plan))
-            print("```\n")
+            _explain(session, db, name, statement)
+        for name, q in CLIP_QUERIES.items():
+            clip_statement = clips.clips_statement(session, clips.ClipQuery.parse(q=q))
+            assert clip_statement is not None
+            _explain(session, db, name, clip_statement)
     db.dispose()
 
 

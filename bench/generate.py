@@ -1,9 +1,10 @@
 """Generate a large, realistic data set straight into PostgreSQL with COPY.
 
-Defaults match the benchmark issue: 1,000,000 videos with transcripts, 100,000 users, 20,000
-channels, subscriptions (one designated user with 500) and likes, with every denormalised
-counter (videos.like_count, channels.subscriber_count) equal to its rows. Indexes that would slow
-the load (the GIN search index) are dropped first and rebuilt at the end.
+Defaults match the benchmark issue: 1,000,000 videos with transcripts, each transcript timed as
+10 cues (10,000,000 cue rows), 100,000 users, 20,000 channels, subscriptions (one designated user
+with 500) and likes, with every denormalised counter (videos.like_count,
+channels.subscriber_count) equal to its rows. Indexes that would slow the load (the GIN search
+indexes) are dropped first and rebuilt at the end.
 
     uv run python -m bench.generate --database-url postgresql://postgres@127.0.0.1/getnative_bench
 """
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine
 from tqdm import tqdm
 
 from getnative.accounts.passwords import hash_password
-from getnative.catalog.search import build_document
+from getnative.catalog.search import build_document, normalize, word_pairs
 from getnative.migrate import upgrade
 
 BENCH_USER_EMAIL = "bench@example.com"
@@ -100,6 +101,7 @@ class Scale:
     subscriptions_per_user: int
     heavy_user_subscriptions: int
     likes: int
+    cues_per_video: int = 10
 
 
 def _vocabulary(size: int = 20_000) -> list[str]:
@@ -194,7 +196,8 @@ def _truncate(connection: psycopg.Connection[Any]) -> None:
     connection.execute(
         "TRUNCATE likes, cues, writing_answers, study_sessions, notifications, video_views, "
         "content_reports, subscriptions, video_instances, channels, cover_art, refresh_tokens, "
-        "users, usage_examples, collocations, transcripts, writing_questions, video_locales, "
+        "users, usage_examples, collocations, transcript_cues, transcripts, writing_questions, "
+        "video_locales, "
         "videos, speakers, subcategories, categories RESTART IDENTITY CASCADE"
     )
 
@@ -205,6 +208,32 @@ def _reset_sequences(connection: psycopg.Connection[Any], tables: Sequence[str])
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
         )
+
+
+CUE_WORDS = 4
+CUE_MS = 4_000
+
+
+def _cue_rows(transcripts: dict[int, str], cues_per_video: int) -> Iterator[Sequence[Any]]:
+    """Each transcript cut into `cues_per_video` timed cues of CUE_WORDS words (its first words),
+    one every CUE_MS milliseconds; the transcript id is the video id (see `generate`)."""
+    cue_id = 0
+    for video_id, transcript in transcripts.items():
+        words = transcript.split()
+        for index in range(cues_per_video):
+            cue_id += 1
+            text = " ".join(words[index * CUE_WORDS : (index + 1) * CUE_WORDS]) or "silence"
+            start = index * CUE_MS
+            yield (
+                cue_id,
+                video_id,
+                video_id,
+                start,
+                start + CUE_MS,
+                text,
+                normalize(text),
+                word_pairs(text),
+            )
 
 
 def _video_rows(
@@ -261,6 +290,8 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
     with psycopg.connect(dsn, autocommit=False) as connection:
         _truncate(connection)
         connection.execute("DROP INDEX IF EXISTS ix_videos_search_vector")
+        connection.execute("DROP INDEX IF EXISTS ix_transcript_cues_search_vector")
+        connection.execute("DROP INDEX IF EXISTS ix_transcript_cues_search_pairs")
         subcategories = _categories(connection)
         speakers = [f"Speaker {i}" for i in range(1, scale.speakers + 1)]
         _copy(
@@ -310,6 +341,23 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
                 for vid, text in transcripts.items()
             ),
             scale.videos,
+            progress,
+        )
+        _copy(
+            connection,
+            "transcript_cues",
+            [
+                "id",
+                "transcript_id",
+                "video_id",
+                "start_ms",
+                "end_ms",
+                "text",
+                "search_text",
+                "search_pairs",
+            ],
+            _cue_rows(transcripts, scale.cues_per_video),
+            scale.videos * scale.cues_per_video,
             progress,
         )
         transcripts.clear()
@@ -440,6 +488,7 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
                 "speakers",
                 "videos",
                 "transcripts",
+                "transcript_cues",
                 "users",
                 "channels",
                 "video_instances",
@@ -447,11 +496,28 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
                 "likes",
             ],
         )
+        connection.execute("SET maintenance_work_mem = '512MB'")  # this session's index builds
         _step(
             "rebuilding the search index",
             progress,
             lambda: connection.execute(
                 "CREATE INDEX ix_videos_search_vector ON videos USING gin (search_vector)"
+            ),
+        )
+        _step(
+            "rebuilding the cue search index",
+            progress,
+            lambda: connection.execute(
+                "CREATE INDEX ix_transcript_cues_search_vector ON transcript_cues "
+                "USING gin (search_vector)"
+            ),
+        )
+        _step(
+            "rebuilding the cue phrase index",
+            progress,
+            lambda: connection.execute(
+                "CREATE INDEX ix_transcript_cues_search_pairs ON transcript_cues "
+                "USING gin (string_to_array(search_pairs, ' '))"
             ),
         )
         connection.commit()
@@ -500,12 +566,12 @@ def main() -> None:
     parser.add_argument("--users", type=int)
     parser.add_argument("--channels", type=int)
     parser.add_argument("--likes", type=int)
+    parser.add_argument("--cues-per-video", type=int)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
     base = TINY if args.tiny else FULL
-    overrides = {
-        k: v for k, v in vars(args).items() if k in ("videos", "users", "channels", "likes") and v
-    }
+    scalable = ("videos", "users", "channels", "likes", "cues_per_video")
+    overrides = {k: v for k, v in vars(args).items() if k in scalable and v}
     generate(args.database_url, Scale(**{**base.__dict__, **overrides}), progress=not args.quiet)
 
 

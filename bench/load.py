@@ -61,6 +61,8 @@ TARGETS: dict[str, Target] = {
     "GET /videos (token)": Target(ANCHOR_VIDEOS, 0.7),
     "GET /videos/:id": Target(ANCHOR_VIDEOS, 1.0),
     "GET /videos?q=": Target(ANCHOR_VIDEOS, 0.5),
+    "GET /clips?q= (words)": Target(ANCHOR_VIDEOS, 0.5),
+    'GET /clips?q="two words"': Target(ANCHOR_VIDEOS, 0.5),
     "POST /api/videos/:id/like": Target(ANCHOR_LIKE, 0.8),
     "GET feed (500 subs)": Target(ANCHOR_VIDEOS, 0.5),
 }
@@ -75,6 +77,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    timeouts: int = 0  # requests wrk gave up on after its 2 s timeout (no answer at all)
     max_worker_rss_mb: float | None = None
     ratio: float | None = None
     target: float | None = None
@@ -227,12 +230,14 @@ def parse_wrk(scenario: str, output: str) -> Result:
         m.group(1): float(m.group(2)) * _UNITS[m.group(3)] for m in _LATENCY.finditer(output)
     }
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", output)
     return Result(
         scenario,
         rps,
         latencies.get("50", 0.0),
         latencies.get("99", 0.0),
         int(non_2xx.group(1)) if non_2xx else 0,
+        int(timeouts.group(1)) if timeouts else 0,
     )
 
 
@@ -269,7 +274,7 @@ def run_wrk(
     result.max_worker_rss_mb = round(peak[0], 1) if peak[0] else None
     print(
         f"{scenario:<28} {result.requests_per_second:>9.0f} req/s  p50 {result.p50_ms:>7.2f} ms  "
-        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}  "
+        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}  timeouts {result.timeouts}  "
         f"RSS/worker {result.max_worker_rss_mb or 0:.0f} MB",
         flush=True,
     )
@@ -371,6 +376,8 @@ def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
             ),
             wrk("GET /videos/:id", "", script="random_video.lua", env=lua_env),
             wrk("GET /videos?q=", "/videos", script="search.lua"),
+            wrk("GET /clips?q= (words)", "", script="clips.lua"),
+            wrk('GET /clips?q="two words"', "", script="clips_phrase.lua"),
             wrk("POST /api/videos/:id/like", "", script="like_toggle.lua", env=lua_env),
             wrk("GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}),
         ]

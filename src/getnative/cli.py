@@ -58,13 +58,18 @@ def _migrate(settings: Settings) -> Database:
     return db
 
 
-def _import(db: Database, path: Path, *, progress: bool) -> str:
+def _media_url(settings: Settings) -> str:
+    """Where the catalog's relative media paths (the demo's pictures) are served."""
+    return settings.public_url(settings.media_url_path)
+
+
+def _import(db: Database, path: Path, *, progress: bool, media_url: str = "") -> str:
     """Run the catalog importer; a bad file is a `CommandFailed`, not a traceback."""
     from getnative.catalog.importer import CatalogImportError, import_file
     from getnative.errors import DomainError
 
     try:
-        report = import_file(db, path, progress=progress)
+        report = import_file(db, path, progress=progress, media_url=media_url)
     except CatalogImportError as exc:  # its message names the file and every problem
         raise CommandFailed(str(exc)) from exc
     except (OSError, ValueError, DomainError) as exc:  # anything the importer did not wrap
@@ -84,7 +89,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed(f"cannot read {path}: no such file")
     db = _migrate(settings)
     try:
-        print(_import(db, path, progress=not args.quiet))
+        print(_import(db, path, progress=not args.quiet, media_url=_media_url(settings)))
     finally:
         db.dispose()
     return 0
@@ -119,7 +124,7 @@ def cmd_db_check(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def load_demo_if_empty(db: Database) -> bool:
+def load_demo_if_empty(db: Database, media_url: str = "") -> bool:
     """Load the shipped demo catalog into an empty catalog; True when it loaded."""
     from sqlalchemy import func, select
 
@@ -128,14 +133,14 @@ def load_demo_if_empty(db: Database) -> bool:
     with db.session(write=False) as session:
         if (session.scalar(select(func.count()).select_from(Video)) or 0) > 0:
             return False
-    _import(db, DEMO_CATALOG, progress=False)
+    _import(db, DEMO_CATALOG, progress=False, media_url=media_url)
     return True
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
     db = _migrate(settings)
     try:
-        loaded = load_demo_if_empty(db)
+        loaded = load_demo_if_empty(db, _media_url(settings))
     finally:
         db.dispose()
     print("demo catalog loaded" if loaded else "catalog not empty; demo not loaded")
@@ -153,7 +158,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed("--workers must be at least 1")
     db = _migrate(settings)
     try:
-        if args.demo and load_demo_if_empty(db):
+        if args.demo and load_demo_if_empty(db, _media_url(settings)):
             print("demo catalog loaded")
     finally:
         db.dispose()

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     max_image_side: int = 8000
 
     oauth_clients: str = DEV_OAUTH_CLIENTS
+    # Comma-separated ids of public clients (apps that cannot keep a secret, such as the iOS app):
+    # they authenticate with an empty secret and get password and refresh grants only.
+    oauth_public_clients: str = ""
     oauth_access_ttl_seconds: int = 3600
     oauth_refresh_ttl_seconds: int = 60 * 60 * 24 * 30
 
@@ -119,6 +122,9 @@ class Settings(BaseSettings):
         """Parse `id:secret,id2:secret2` into a mapping of the configured Rockpack clients."""
         pairs = (item.split(":", 1) for item in self.oauth_clients.split(",") if ":" in item)
         return {client.strip(): secret.strip() for client, secret in pairs}
+
+    def oauth_public_client_ids(self) -> frozenset[str]:
+        return frozenset(i.strip() for i in self.oauth_public_clients.split(",") if i.strip())
 
     def public_url(self, path: str) -> str:
         """An absolute URL for `path` under the public base URL (Rockpack wants absolute URLs)."""

@@ -9,6 +9,8 @@ commit.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +18,26 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Connection, Engine, MetaData, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing the database.
 PG_MIGRATION_LOCK_KEY = 724_061_001
 
-# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
-# autogenerate must not propose dropping them.
+# Objects created by hand-written revisions (0002, 0003, 0004) that the ORM metadata does not
+# describe; autogenerate must not propose dropping them.
 MANUAL_OBJECTS = frozenset(
-    {"video_search", "uq_users_active_username", "search_vector", "ix_videos_search_vector"}
+    {
+        "video_search",
+        "uq_users_active_username",
+        "search_vector",
+        "ix_videos_search_vector",
+        "cue_search",
+        "ix_transcript_cues_search_vector",
+        "ix_transcript_cues_search_pairs",
+    }
 )
-MANUAL_PREFIXES = ("video_search_",)
+MANUAL_PREFIXES = ("video_search_", "cue_search_")
 
 
 def include_object(
@@ -50,13 +60,40 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     on several machines apply it once and the others wait and find it done.
     """
     config = alembic_config()
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        _sqlite_foreign_key_actions_off(connection),
+        connection.begin(),
+    ):
         if connection.dialect.name == "postgresql":
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK_KEY}
             )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _sqlite_foreign_key_actions_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrating, checked and back on afterwards.
+
+    Rebuilding a table (the only way SQLite changes some definitions, see revision 0004) drops
+    the old table, and with foreign keys on that drop would cascade into every child table. The
+    pragma is a no-op inside a transaction, so it is set on the raw connection before `BEGIN`.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
 
 
 def next_revision_id() -> str:

@@ -7,6 +7,7 @@ from getnative.catalog.models import (
     Speaker,
     Subcategory,
     Transcript,
+    TranscriptCue,
     UsageExample,
     Video,
     VideoLocale,
@@ -25,6 +26,17 @@ from getnative.likes.models import Like
 from getnative.notifications.models import Notification
 from getnative.study.models import Cue, StudySession, WritingAnswer
 
+
+def _never_reuse_ids() -> None:
+    """AUTOINCREMENT on SQLite for every table keyed by an integer `id` (migration 0004), so the
+    metadata describes the same tables the migrations build."""
+    for table in Base.metadata.tables.values():
+        if [column.name for column in table.primary_key] == ["id"]:
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+_never_reuse_ids()
+
 __all__ = [
     "Base",
     "Category",
@@ -41,6 +53,7 @@ __all__ = [
     "Subcategory",
     "Subscription",
     "Transcript",
+    "TranscriptCue",
     "UsageExample",
     "User",
     "Video",

@@ -49,9 +49,16 @@ def test_generator_keeps_counters_equal_to_rows(bench_database_url: str) -> None
             "SELECT count(*) FROM channels c WHERE subscriber_count <> "
             "(SELECT count(*) FROM subscriptions s WHERE s.channel_id = c.id)"
         ).scalar_one()
+        cues = connection.exec_driver_sql("SELECT count(*) FROM transcript_cues").scalar_one()
+        cues_unlike_transcript = connection.exec_driver_sql(
+            "SELECT count(*) FROM transcripts t WHERE t.text <> (SELECT string_agg(c.text, ' ' "
+            "ORDER BY c.start_ms) FROM transcript_cues c WHERE c.transcript_id = t.id)"
+        ).scalar_one()
     engine.dispose()
     assert videos == generate.TINY.videos
     assert like_mismatch == 0 and subscriber_mismatch == 0
+    assert cues == generate.TINY.videos * generate.TINY.cues_per_video
+    assert cues_unlike_transcript == 0  # the cues are the transcript, timed
 
 
 def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
@@ -79,6 +86,8 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
         "GET /videos (token)",
         "GET /videos/:id",
         "GET /videos?q=",
+        "GET /clips?q= (words)",
+        'GET /clips?q="two words"',
         "POST /api/videos/:id/like",
         "GET feed (500 subs)",
     ]

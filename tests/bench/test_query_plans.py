@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
+from getnative.catalog import clips
 from getnative.catalog import service as catalog
 from getnative.catalog.models import Video
 from getnative.catalog.search import apply_search
@@ -50,9 +51,15 @@ def pg(db: Database) -> Database:
     return db
 
 
+def _clips_page(session: Session, q: str) -> Select:  # type: ignore[type-arg]
+    statement = clips.clips_statement(session, clips.ClipQuery.parse(q=q, max_id="500000"))
+    assert statement is not None
+    return statement
+
+
 @pytest.mark.parametrize(
     "name",
-    ["video_page", "search_page", "feed", "like_lookup", "video_detail"],
+    ["video_page", "search_page", "feed", "like_lookup", "video_detail", "clips", "clips_phrase"],
 )
 def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
     with pg.session(write=False) as session:
@@ -66,7 +73,9 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             ),
             "like_lookup": lambda: select(Like.id).where(Like.video_id == 1, Like.user_id == 1),
             "video_detail": lambda: select(Video).where(Video.id == 42),
+            "clips": lambda: _clips_page(session, "business"),
+            "clips_phrase": lambda: _clips_page(session, '"business card"'),
         }
         plan = _plan(session, statements[name]())
-    for table in ("videos", "likes", "video_instances", "subscriptions"):
+    for table in ("videos", "likes", "video_instances", "subscriptions", "transcript_cues"):
         assert f"Seq Scan on {table}" not in plan, plan

@@ -1,10 +1,19 @@
-"""SRT and WebVTT to plain transcript text."""
+"""SRT and WebVTT to timed cues and plain transcript text; the search query's terms."""
 
 from __future__ import annotations
 
 import pytest
 
-from getnative.catalog.subtitles import SubtitleError, srt_to_text, vtt_to_text
+from getnative.catalog.search import parse_query, phrase_pairs, word_pairs
+from getnative.catalog.subtitles import (
+    SubtitleError,
+    TimedText,
+    parse_srt,
+    parse_timing,
+    parse_vtt,
+    srt_to_text,
+    vtt_to_text,
+)
 
 SRT = """1
 00:00:00,000 --> 00:00:05,200
@@ -94,3 +103,76 @@ def test_srt_without_cues_is_rejected(source: str) -> None:
 def test_vtt_without_header_or_cues_is_rejected(source: str) -> None:
     with pytest.raises(SubtitleError):
         vtt_to_text(source)
+
+
+def test_cues_keep_their_timing_in_milliseconds() -> None:
+    cues = parse_srt(SRT)
+
+    assert [(cue.start_ms, cue.end_ms) for cue in cues] == [
+        (0, 5200),
+        (5200, 12800),
+        (12800, 20500),
+    ]
+    assert cues[1] == TimedText(5200, 12800, "Back home & at work.")
+
+
+def test_vtt_timestamps_may_leave_out_the_hours() -> None:
+    cues = parse_vtt(VTT)
+
+    assert [(cue.start_ms, cue.end_ms) for cue in cues] == [(0, 4000), (4000, 12500)]
+    assert cues[0].text == "Hi everyone, I'm Sarah."
+
+
+def test_japanese_cue_lines_are_joined_without_spaces() -> None:
+    source = "1\n00:00:01,000 --> 00:00:02,500\n名刺を\n両手で\n"
+
+    assert parse_srt(source, lang="ja") == [TimedText(1000, 2500, "名刺を両手で")]
+
+
+def test_a_cue_ending_before_it_starts_has_no_length() -> None:
+    assert parse_timing("00:00:05,000 --> 00:00:04,000") == (5000, 5000)
+    assert parse_timing("01:02:03.4 --> 01:02:03.45 line:0") == (3_723_400, 3_723_450)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1 --> 2",
+        "00:00:01,000 -> 00:00:02,000",
+        "00:61:00,000 --> 00:62:00,000",
+        "99:00:00.000 --> 99:00:01.000",
+    ],
+)
+def test_unreadable_or_out_of_range_timings_are_rejected(line: str) -> None:
+    with pytest.raises(SubtitleError):
+        parse_srt(f"1\n{line}\nText\n")
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("Business cards", [("business",), ("cards",)]),
+        ('"business cards"', [("business", "cards")]),
+        ('see "Business, cards!" now', [("see",), ("business", "cards"), ("now",)]),
+        ('"unpaired quote', [("unpaired",), ("quote",)]),
+        ('""', []),
+        ("名刺を", [("名", "刺", "を")]),
+        ('"名刺 交換"', [("名", "刺", "交", "換")]),
+    ],
+)
+def test_queries_split_into_words_and_quoted_phrases(
+    query: str, terms: list[tuple[str, ...]]
+) -> None:
+    assert [term.tokens for term in parse_query(query)] == terms
+
+
+def test_word_pairs_follow_the_query_tokens() -> None:
+    assert word_pairs("We exchange Business-Cards.") == (
+        "we_exchange exchange_business business_cards"
+    )
+    assert word_pairs("名刺です") == "名_刺 刺_で で_す"
+    assert word_pairs("One") == ""
+    assert phrase_pairs(parse_query('"exchange business cards" now')) == [
+        "business_cards",
+        "exchange_business",
+    ]

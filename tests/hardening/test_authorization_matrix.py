@@ -58,6 +58,7 @@ GETNATIVE_PUBLIC: set[Route] = {
     ("GET", "/speakers/{speaker_id}"),
     ("GET", "/videos"),
     ("GET", "/videos/{video_id}"),
+    ("GET", "/clips"),
 }
 GETNATIVE_PRIVATE: dict[Route, Call] = {
     ("GET", "/account"): Call(),
@@ -72,6 +73,8 @@ GETNATIVE_PRIVATE: dict[Route, Call] = {
     ("POST", "/videos/{video_id}/unlike"): Call(),
     ("POST", "/videos/{video_id}/cue"): Call(json={"time": 1}),
     ("POST", "/videos/{video_id}/uncue"): Call(),
+    ("POST", "/videos/{video_id}/queue"): Call(),
+    ("POST", "/videos/{video_id}/dequeue"): Call(),
     ("POST", "/study"): Call(json={"video_id": 1, "time": 30}),
     ("GET", "/study/stats/{lang}"): Call(),
     ("POST", "/study/writing_answers"): Call(json={"answer": "Hello"}),

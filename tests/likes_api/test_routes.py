@@ -228,3 +228,19 @@ def test_unexpected_errors_answer_in_this_dialect(
     assert response.status_code == 500
     assert response.json() == {"error": "Internal server error"}
     assert "boom" not in response.text
+
+
+def test_a_video_id_beyond_32_bits_is_liked_like_any_other(
+    db: Database, make_client: ClientFactory
+) -> None:
+    """Ids are 64-bit in every dialect (issue 12): 2^31 and above are ordinary ids here too."""
+    big = make_video(db, id=2**33 + 7).id
+    client = make_client()
+
+    assert client.get(f"/api/videos/{big}/like").json() == {"userLike": None}
+    assert client.post(f"/api/videos/{big}/like").json() == {"userLike": True}
+    assert client.get(f"/api/videos/{big}/like").json() == {"userLike": True}
+    assert like_count(db, big) == 1
+    assert str(big) in {video["id"] for video in client.get("/api/videos").json()}
+    unknown = client.post(f"/api/videos/{2**33 + 8}/like")
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "Not found"})

@@ -285,7 +285,7 @@ def test_total_of_a_page_past_the_end_is_counted(
     _subscribe(db, fan.id, channel)
     response = client.get(
         f"/ws/{uid(fan)}/subscriptions/recent_videos/",
-        params={"start": 10, "size": 0},
+        params={"start": 10, "size": 1},  # size 0 is a 400 since issue 12 (one paging rule)
         headers=_auth(settings, fan),
     )
     assert response.json() == {"videos": {"total": 2, "items": []}}

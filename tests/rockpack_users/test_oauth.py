@@ -192,11 +192,10 @@ def test_register_lists_every_bad_field_at_once(client: TestClient) -> None:
     assert empty.status_code == 400
     body = empty.json()
     assert body["error"] == "invalid_request"
+    # first_name and last_name are optional since issue 12 (the document does not require them).
     assert set(body["form_errors"]) == {
         "username",
         "password",
-        "first_name",
-        "last_name",
         "date_of_birth",
         "locale",
         "email",
@@ -214,7 +213,7 @@ def test_register_lists_every_bad_field_at_once(client: TestClient) -> None:
     response = client.post("/ws/register/", data=bad, headers=basic())
     assert response.status_code == 400
     errors = response.json()["form_errors"]
-    assert set(errors) == set(bad)
+    assert set(errors) == set(bad) - {"last_name"}  # a blank optional name is no name
     assert errors["password"] == ["Field must be at least 6 characters long."]
     assert all(isinstance(messages, list) and messages for messages in errors.values())
 

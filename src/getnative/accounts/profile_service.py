@@ -174,15 +174,9 @@ def check_username_free(
 
 # --- registration -------------------------------------------------------------------------------
 
-REQUIRED_REGISTRATION_FIELDS = (
-    "username",
-    "password",
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "locale",
-    "email",
-)
+REQUIRED_REGISTRATION_FIELDS = ("username", "password", "date_of_birth", "locale", "email")
+# The oauth document does not require names, and the iOS app sends neither.
+OPTIONAL_REGISTRATION_FIELDS = ("first_name", "last_name", "gender")
 
 _FIELD_RULES: dict[str, Callable[[str], Any]] = {
     "username": validate_username,
@@ -225,13 +219,13 @@ def register(session: Session, form: Mapping[str, str]) -> User:
     values, problem = _validate_form(session, form)
     if problem.errors:
         raise problem
-    first, last = values["first_name"], values["last_name"]
+    names = (values.get("first_name"), values.get("last_name"))
     try:
         return register_member(
             session,
             email=values.pop("email"),
             password=values.pop("password"),
-            name=f"{first} {last}",
+            name=" ".join(part for part in names if part),
             **values,
         )
     except Conflict as exc:

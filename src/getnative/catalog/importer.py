@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,26 +33,40 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from getnative.catalog.events import catalog_changed
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import (
     Category,
     Collocation,
     Speaker,
     Subcategory,
     Transcript,
+    TranscriptCue,
     UsageExample,
     Video,
     VideoLocale,
     WritingQuestion,
 )
-from getnative.catalog.search import refresh_search_document
+from getnative.catalog.search import normalize, refresh_search_document, word_pairs
 from getnative.catalog.service import CATALOG_SOURCE, LANG_PATTERN
-from getnative.catalog.subtitles import SubtitleError, joiner_for, srt_to_text, vtt_to_text
+from getnative.catalog.subtitles import (
+    MAX_TIME_MS,
+    SubtitleError,
+    TimedText,
+    cues_to_text,
+    joiner_for,
+    parse_srt,
+    parse_timing,
+    parse_vtt,
+)
 from getnative.db import Database
+
+# A speaker or subcategory appears on the site this long before its first video.
+ADDED_BEFORE_FIRST_VIDEO = timedelta(days=30)
 
 
 class CatalogImportError(Exception):
@@ -65,7 +80,12 @@ Key = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.-]+$"),
 ]
-Lang = Annotated[str, StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern)]
+# Stored as `GET /videos?lang=` looks it up: by language, region dropped (see `languages`).
+Lang = Annotated[
+    str,
+    StringConstraints(max_length=35, pattern=LANG_PATTERN.pattern),
+    AfterValidator(catalog_lang),
+]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
@@ -104,6 +124,7 @@ def _no_duplicates(values: Iterable[str], what: str) -> None:
 class SubcategoryIn(_Strict):
     name: Name
     writing_questions: list[Text] = Field(default_factory=list)
+    created_at: Timestamp | None = None  # default: before its earliest video (`_Writer`)
 
 
 def _subcategory_from_name(value: Any) -> Any:
@@ -125,6 +146,7 @@ class SpeakerIn(_Strict):
     lang: Lang = "en"
     gender: Annotated[str, StringConstraints(max_length=16)] | None = None
     picture_url: Url | None = None
+    created_at: Timestamp | None = None  # default: before their earliest video (`_Writer`)
 
 
 class CollocationIn(_Strict):
@@ -134,41 +156,90 @@ class CollocationIn(_Strict):
     usage_examples: list[Text] = Field(default_factory=list)
 
 
+def _time_to_ms(value: Any) -> Any:
+    """A cue time: seconds as a number (`5.2`), or a subtitle timestamp (`00:00:05.200`)."""
+    if isinstance(value, bool):
+        raise ValueError("a cue time is a number of seconds or a timestamp, not true/false")
+    if isinstance(value, int | float):
+        return round(value * 1000)
+    if isinstance(value, str):
+        try:
+            return parse_timing(f"{value.strip()} --> {value.strip()}")[0]
+        except SubtitleError:
+            raise ValueError(f"{value!r} is not a time such as 5.2 or '00:00:05.200'") from None
+    return value
+
+
+CueTime = Annotated[int, BeforeValidator(_time_to_ms), Field(ge=0, le=MAX_TIME_MS)]
+
+
+class CueIn(_Strict):
+    """One cue of the timed form of a transcript."""
+
+    start: CueTime
+    end: CueTime
+    text: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError("a cue cannot end before it starts")
+        return self
+
+
 class TranscriptIn(_Strict):
-    """Exactly one of `srt`, `vtt` or `text`; `plain_text` is what gets stored."""
+    """Exactly one of `srt`, `vtt`, `cues` or `text`; `plain_text` is what gets shown.
+
+    `srt`, `vtt` and `cues` are timed: their cues are kept (`timed_cues`) for GET /clips.
+    """
 
     _plain_text: str = PrivateAttr(default="")
+    _cues: list[TimedText] = PrivateAttr(default_factory=list)
 
     lang: Lang
     srt: str | None = None
     vtt: str | None = None
+    cues: list[CueIn] | None = None
     text: str | None = None
     collocations: list[CollocationIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        given = [name for name in ("srt", "vtt", "text") if getattr(self, name) is not None]
+        sources = ("srt", "vtt", "cues", "text")
+        given = [name for name in sources if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError("a transcript needs exactly one of 'srt', 'vtt' or 'text'")
+            raise ValueError("a transcript needs exactly one of 'srt', 'vtt', 'cues' or 'text'")
         try:
-            self._plain_text = self._convert()
+            self._cues = self._timed()
         except SubtitleError as exc:
             raise ValueError(f"{given[0]}: {exc}") from None
+        self._plain_text = self._convert()
         if not self._plain_text:
             raise ValueError("the transcript is empty")
         return self
 
-    def _convert(self) -> str:
+    def _timed(self) -> list[TimedText]:
         if self.srt is not None:
-            return srt_to_text(self.srt, lang=self.lang)
+            return parse_srt(self.srt, lang=self.lang)
         if self.vtt is not None:
-            return vtt_to_text(self.vtt, lang=self.lang)
-        lines = (line.strip() for line in (self.text or "").splitlines())
+            return parse_vtt(self.vtt, lang=self.lang)
+        cues = self.cues or []
+        return [TimedText(cue.start, cue.end, cue.text) for cue in cues]
+
+    def _convert(self) -> str:
+        if self.text is None:
+            return cues_to_text(self._cues, lang=self.lang)
+        lines = (line.strip() for line in self.text.splitlines())
         return joiner_for(self.lang).join(line for line in lines if line)
 
     @property
     def plain_text(self) -> str:
         return self._plain_text
+
+    @property
+    def timed_cues(self) -> list[TimedText]:
+        """The cues in time order (empty for an untimed `text`)."""
+        return sorted(self._cues, key=lambda cue: (cue.start_ms, cue.end_ms))
 
 
 class VideoIn(_Strict):
@@ -181,6 +252,7 @@ class VideoIn(_Strict):
     length: int = Field(default=0, ge=0, le=86_400)
     loop_count: int = Field(default=0, ge=0, le=2**31 - 1)
     loop_velocity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    views: int | None = Field(default=None, ge=0, le=2**31 - 1)  # the view count; kept if absent
     video_url: Url = ""
     thumbnail_image_url: Url = ""
     created_at: Timestamp | None = None
@@ -293,6 +365,7 @@ class ImportReport:
     speakers: Tally = field(default_factory=Tally)
     videos: Tally = field(default_factory=Tally)
     transcripts: int = 0
+    cues: int = 0
     collocations: int = 0
     writing_questions: int = 0
 
@@ -300,7 +373,7 @@ class ImportReport:
         return (
             f"imported {self.source}: categories {self.categories}, "
             f"subcategories {self.subcategories}, speakers {self.speakers}, "
-            f"videos {self.videos}, transcripts {self.transcripts}, "
+            f"videos {self.videos}, transcripts {self.transcripts}, cues {self.cues}, "
             f"collocations {self.collocations}, writing questions {self.writing_questions}"
         )
 
@@ -308,9 +381,10 @@ class ImportReport:
 class _Writer:
     """Upserts one validated file into one session."""
 
-    def __init__(self, session: Session, report: ImportReport) -> None:
+    def __init__(self, session: Session, report: ImportReport, media_url: str = "") -> None:
         self.session = session
         self.report = report
+        self.media_url = media_url
         self.subcategories: dict[str, Subcategory] = {}
         self.speakers: dict[str, Speaker] = {}
 
@@ -345,8 +419,9 @@ class _Writer:
             if speaker is None:
                 speaker = Speaker(key=item.key)
                 self.session.add(speaker)
-            for name in ("name", "description", "location", "lang", "gender", "picture_url"):
+            for name in ("name", "description", "location", "lang", "gender"):
                 setattr(speaker, name, getattr(item, name))
+            speaker.picture_url = self._url(item.picture_url)
             self.speakers[item.key] = speaker
         self.session.flush()
 
@@ -392,17 +467,49 @@ class _Writer:
             "length",
             "loop_count",
             "loop_velocity",
-            "video_url",
-            "thumbnail_image_url",
         ):
             setattr(video, name, getattr(item, name))
+        video.video_url = self._url(item.video_url) or ""
+        video.thumbnail_image_url = self._url(item.thumbnail_image_url) or ""
         if item.created_at is not None:
             video.created_at = item.created_at
+        if item.views is not None:
+            video.view_count = item.views
         self.session.flush()
         self._replace_children(video, item)
         self._questions(item.writing_questions, video_id=video.id)
         refresh_search_document(self.session, video)
         self.session.flush()
+
+    def _url(self, value: str | None) -> str | None:
+        """A media URL as stored: absolute URLs as given; a relative path names a file under the
+        media path (the demo's pictures, `demo/...`) and becomes `<media URL>/<path>`."""
+        if not value or "://" in value or value.startswith("/") or not self.media_url:
+            return value
+        return f"{self.media_url.rstrip('/')}/{value}"
+
+    def date_speakers_and_subcategories(self, catalog: CatalogFile) -> None:
+        """Date each speaker and subcategory of the file: its `created_at` if given, else
+        `ADDED_BEFORE_FIRST_VIDEO` before its earliest video. Being dated at import time made a
+        2016 video's speaker look newer than the video."""
+        for speaker_in in catalog.speakers:
+            speaker = self.speakers[speaker_in.key]
+            self._date(speaker, speaker_in.created_at, Video.speaker_id == speaker.id)
+        for category_in in catalog.categories:
+            for sub_in in category_in.subcategories:
+                subcategory = self.subcategories[sub_in.name]
+                self._date(subcategory, sub_in.created_at, Video.subcategory_id == subcategory.id)
+        self.session.flush()
+
+    def _date(
+        self, record: Speaker | Subcategory, given: datetime | None, videos: ColumnElement[bool]
+    ) -> None:
+        if given is not None:
+            record.created_at = given
+            return
+        first_video = self.session.scalar(select(func.min(Video.created_at)).where(videos))
+        if first_video is not None:
+            record.created_at = first_video - ADDED_BEFORE_FIRST_VIDEO
 
     def _replace_children(self, video: Video, item: VideoIn) -> None:
         # The database cascades collocations and usage examples (ON DELETE CASCADE).
@@ -414,11 +521,23 @@ class _Writer:
         for transcript in item.transcripts:
             self.session.add(self._transcript(video.id, transcript))
             self.report.transcripts += 1
+            self.report.cues += len(transcript.timed_cues)
             self.report.collocations += len(transcript.collocations)
 
     @staticmethod
     def _transcript(video_id: int, item: TranscriptIn) -> Transcript:
         transcript = Transcript(video_id=video_id, lang=item.lang, text=item.plain_text)
+        transcript.cues = [
+            TranscriptCue(
+                video_id=video_id,
+                start_ms=cue.start_ms,
+                end_ms=cue.end_ms,
+                text=cue.text,
+                search_text=normalize(cue.text),
+                search_pairs=word_pairs(cue.text),
+            )
+            for cue in item.timed_cues
+        ]
         for position, collocation in enumerate(item.collocations):
             transcript.collocations.append(
                 Collocation(
@@ -457,22 +576,29 @@ class _Writer:
 
 
 def import_catalog(
-    db: Database, catalog: CatalogFile, *, source: str = "catalog", progress: bool = False
+    db: Database,
+    catalog: CatalogFile,
+    *,
+    source: str = "catalog",
+    progress: bool = False,
+    media_url: str = "",
 ) -> ImportReport:
-    """Write an already validated catalog in one transaction."""
+    """Write an already validated catalog in one transaction. `media_url` (the public URL of the
+    media path) turns relative media paths of the file into URLs."""
     report = ImportReport(source=source)
     with db.session() as session:
-        writer = _Writer(session, report)
+        writer = _Writer(session, report, media_url)
         writer.upsert_categories(catalog.categories)
         writer.upsert_speakers(catalog.speakers)
         writer.resolve_references(catalog.videos)
         for item in tqdm(catalog.videos, desc="videos", unit="video", disable=not progress):
             writer.upsert_video(item)
+        writer.date_speakers_and_subcategories(catalog)
     catalog_changed()  # committed: pages rendered before it are stale
     return report
 
 
-def import_file(db: Database, path: Path, *, progress: bool) -> ImportReport:
+def import_file(db: Database, path: Path, *, progress: bool, media_url: str = "") -> ImportReport:
     """Validate `path` completely, then import it atomically; CatalogImportError if unusable."""
     catalog = load_catalog(path)
-    return import_catalog(db, catalog, source=path.name, progress=progress)
+    return import_catalog(db, catalog, source=path.name, progress=progress, media_url=media_url)

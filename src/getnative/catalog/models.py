@@ -122,6 +122,39 @@ class Transcript(Base):
     collocations: Mapped[list[Collocation]] = relationship(
         order_by="Collocation.position", cascade="all, delete-orphan"
     )
+    cues: Mapped[list[TranscriptCue]] = relationship(
+        order_by="[TranscriptCue.start_ms, TranscriptCue.id]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class TranscriptCue(Base):
+    """One timed line of a transcript (an SRT/WebVTT cue): the moment a speaker says `text`.
+
+    `video_id` repeats the transcript's video so that a search over cues reaches the video (its
+    language, its catalog membership) without a join through transcripts. `search_text` is
+    `text` in the normalised form of `getnative.catalog.search.normalize`, which is what the
+    full-text indexes (FTS5 table `cue_search` on SQLite, `search_vector` on PostgreSQL) read.
+    `search_pairs` (`search.word_pairs`) lets PostgreSQL find quoted phrases by index.
+    """
+
+    __tablename__ = "transcript_cues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    search_pairs: Mapped[str] = mapped_column(Text, default="")
+
+    video: Mapped[Video] = relationship()
+
+    __table_args__ = (Index("ix_transcript_cues_video_id_start_ms", "video_id", "start_ms"),)
 
 
 class Collocation(Base):

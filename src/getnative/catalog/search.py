@@ -4,7 +4,9 @@ Each video has a `search_document`: its description, speaker name, subcategory n
 transcript texts, normalised by `normalize`. Languages written without spaces (Japanese, Chinese)
 have every CJK character spaced out, so that both word-based indexes see them as one-character
 tokens; a CJK query becomes a phrase of its characters, which matches exactly the substring.
-Latin words are lower-cased and matched as whole words, every query term required (AND).
+Latin words are lower-cased and matched as whole words, every query term required (AND); a
+double-quoted part of the query is matched as an exact phrase. Timed cues
+(`getnative.catalog.clips`) are indexed the same way, from their own `search_text`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, Subquery, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from getnative.catalog.models import Video
@@ -48,16 +51,59 @@ class QueryTerm:
     tokens: tuple[str, ...]
 
 
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+def _tokens(text: str) -> list[tuple[str, ...]]:
+    """Each word alone, each CJK run as the phrase of its characters."""
+    return [
+        tuple(token) if _CJK_CHAR.match(token) else (token,)
+        for token in (match.group(0) for match in _TOKEN.finditer(text))
+    ]
+
+
 def parse_query(query: str) -> list[QueryTerm]:
-    """Split a user query into terms; punctuation and operators are dropped, never interpreted."""
+    """Split a user query into terms; punctuation and operators are dropped, never interpreted.
+
+    A double-quoted part is one term: the exact phrase of its words, in order. An unpaired quote
+    is ignored.
+    """
     terms: list[QueryTerm] = []
-    for match in _TOKEN.finditer(_fold(query)):
-        token = match.group(0)
-        if _CJK_CHAR.match(token):
-            terms.append(QueryTerm(tuple(token)))
-        else:
-            terms.append(QueryTerm((token,)))
+    folded = _fold(query)
+    position = 0
+    for quoted in _QUOTED.finditer(folded):
+        terms.extend(QueryTerm(tokens) for tokens in _tokens(folded[position : quoted.start()]))
+        phrase = tuple(token for tokens in _tokens(quoted.group(1)) for token in tokens)
+        if phrase:
+            terms.append(QueryTerm(phrase))
+        position = quoted.end()
+    terms.extend(QueryTerm(tokens) for tokens in _tokens(folded[position:]))
     return terms[:MAX_QUERY_TERMS]
+
+
+PAIR_JOINER = "_"
+"""Joins the two words of a pair; query tokens never contain it (see _TOKEN)."""
+
+
+def word_pairs(value: str) -> str:
+    """Every two adjacent words (or CJK characters) of `value`, as `a_b` tokens joined by spaces.
+
+    PostgreSQL's GIN index over tsvectors keeps no positions, so a phrase of two common words
+    must recheck every row holding both; an index over these pairs finds the phrase directly.
+    """
+    tokens = [token for tokens in _tokens(_fold(value)) for token in tokens]
+    return " ".join(f"{a}{PAIR_JOINER}{b}" for a, b in pairwise(tokens))
+
+
+def phrase_pairs(terms: list[QueryTerm]) -> list[str]:
+    """The word pairs that a cue must hold to contain every phrase of `terms`."""
+    return sorted(
+        {
+            f"{a}{PAIR_JOINER}{b}"
+            for term in terms
+            for a, b in pairwise(term.tokens)
+        }
+    )
 
 
 def build_document(
@@ -78,12 +124,12 @@ def refresh_search_document(session: Session, video: Video) -> None:
     )
 
 
-def _fts5_query(terms: list[QueryTerm]) -> str:
+def fts5_query(terms: list[QueryTerm]) -> str:
     # Tokens are letters/digits only (see _TOKEN), so quoting them is enough to be inert.
     return " AND ".join('"' + " ".join(term.tokens) + '"' for term in terms)
 
 
-def _tsquery(terms: list[QueryTerm]) -> str:
+def tsquery_text(terms: list[QueryTerm]) -> str:
     return " & ".join(
         "(" + " <-> ".join(f"'{token}'" for token in term.tokens) + ")" for term in terms
     )
@@ -112,16 +158,30 @@ def apply_search(session: Session, query: Select[Any], q: str) -> Select[Any]:
     return _apply_tsvector(query, terms)
 
 
-def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
-    matches = (
-        select(literal_column("rowid").label("video_id"), literal_column("rank").label("rank"))
-        .select_from(text("video_search"))
-        .where(text("video_search MATCH :fts_query").bindparams(fts_query=_fts5_query(terms)))
+def fts5_matches(table: str, terms: list[QueryTerm]) -> Subquery:
+    """`(rowid, rank)` of the rows of FTS5 table `table` matching `terms` (lower rank: better)."""
+    return (
+        select(literal_column("rowid").label("rowid"), literal_column("rank").label("rank"))
+        .select_from(text(table))
+        .where(
+            text(f"{table} MATCH :{table}_query").bindparams(
+                **{f"{table}_query": fts5_query(terms)}
+            )
+        )
         .subquery()
     )
+
+
+def tsquery(terms: list[QueryTerm]) -> ColumnElement[Any]:
+    """The PostgreSQL tsquery of `terms` over documents indexed with the 'simple' configuration."""
+    return func.to_tsquery(literal_column("'simple'"), tsquery_text(terms))
+
+
+def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
+    matches = fts5_matches("video_search", terms)
     candidates = (
         query.with_only_columns(Video.id.label("video_id"), matches.c.rank)
-        .join(matches, matches.c.video_id == Video.id)
+        .join(matches, matches.c.rowid == Video.id)
         .order_by(Video.id.desc())
         .limit(SEARCH_CANDIDATES)
         .subquery()
@@ -134,8 +194,7 @@ def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
 
 def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
     vector: ColumnElement[Any] = literal_column("videos.search_vector")
-    tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
-    matching = vector.op("@@")(tsquery)
+    matching = vector.op("@@")(tsquery(terms))
     # Ids only, newest first: the planner can walk an id index and stop at the limit, or use
     # the GIN index for rare terms; ranking happens below on at most SEARCH_CANDIDATES rows.
     candidate_ids = (
@@ -146,5 +205,5 @@ def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
         .scalar_subquery()
     )
     return query.where(Video.id.in_(candidate_ids)).order_by(
-        func.ts_rank(vector, tsquery).desc(), Video.id.desc()
+        func.ts_rank(vector, tsquery(terms)).desc(), Video.id.desc()
     )

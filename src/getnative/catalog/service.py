@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
 from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
 from getnative.db import MAX_ID, conflict_tolerant_insert, utcnow
@@ -63,13 +64,8 @@ def parse_bool(value: str, *, name: str) -> bool:
 
 
 def validate_lang(value: str) -> str:
-    if not LANG_PATTERN.fullmatch(value):
-        raise InvalidInput(
-            "The parameter 'lang' must be a language code such as 'en' or 'ja'.",
-            code="lang_invalid",
-            field="lang",
-        )
-    return value
+    """The language asked for, normalised (`EN` -> `en`, `ja-JP` -> `ja`); see `languages`."""
+    return catalog_lang(value)
 
 
 @dataclass(frozen=True)
@@ -97,28 +93,38 @@ class VideoQuery:
         cued_only: str | None = None,
     ) -> VideoQuery:
         """Validate raw query-string values; every problem is an InvalidInput (a 400)."""
-        parsed_count = DEFAULT_COUNT if count is None else parse_int(count, name="count")
-        if not 1 <= parsed_count <= MAX_COUNT:
-            raise InvalidInput(
-                f"The parameter 'count' must be between 1 and {MAX_COUNT}.",
-                code="count_out_of_range",
-                field="count",
-            )
-        if q is not None and len(q) > MAX_QUERY_LENGTH:
-            raise InvalidInput(
-                f"The search query is longer than {MAX_QUERY_LENGTH} characters.",
-                code="query_too_long",
-                field="q",
-            )
         return cls(
             lang=validate_lang(DEFAULT_LANG if lang is None else lang),
-            count=parsed_count,
-            max_id=None if max_id is None else _clamp_id(parse_int(max_id, name="max_id")),
-            subcategory_id=_optional_id(subcategory_id, "subcategory_id"),
-            category_id=_optional_id(category_id, "category_id"),
-            q=q if q is not None and q.strip() else None,
+            count=parse_count(count, default=DEFAULT_COUNT),
+            max_id=parse_optional_id(max_id, "max_id"),
+            subcategory_id=parse_optional_id(subcategory_id, "subcategory_id"),
+            category_id=parse_optional_id(category_id, "category_id"),
+            q=parse_search_text(q),
             cued_only=False if cued_only is None else parse_bool(cued_only, name="cued_only"),
         )
+
+
+def parse_count(value: str | None, *, default: int) -> int:
+    """A page size: an integer 1-MAX_COUNT, `default` when absent."""
+    count = default if value is None else parse_int(value, name="count")
+    if not 1 <= count <= MAX_COUNT:
+        raise InvalidInput(
+            f"The parameter 'count' must be between 1 and {MAX_COUNT}.",
+            code="count_out_of_range",
+            field="count",
+        )
+    return count
+
+
+def parse_search_text(q: str | None) -> str | None:
+    """A search query of at most MAX_QUERY_LENGTH characters; blank is no query (None)."""
+    if q is not None and len(q) > MAX_QUERY_LENGTH:
+        raise InvalidInput(
+            f"The search query is longer than {MAX_QUERY_LENGTH} characters.",
+            code="query_too_long",
+            field="q",
+        )
+    return q if q is not None and q.strip() else None
 
 
 def _clamp_id(value: int) -> int:
@@ -127,7 +133,7 @@ def _clamp_id(value: int) -> int:
     return max(min(value, MAX_ID), -MAX_ID)
 
 
-def _optional_id(value: str | None, name: str) -> int | None:
+def parse_optional_id(value: str | None, name: str) -> int | None:
     return None if value is None else _clamp_id(parse_int(value, name=name))
 
 

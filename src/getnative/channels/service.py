@@ -170,6 +170,7 @@ def list_subscribers(
 # --- creating and editing channels ----------------------------------------------------------
 
 CHANNEL_FIELDS = ("title", "description", "category", "cover", "public")
+KEEP_COVER = "KEEP"
 TITLE_MAX = 200
 DESCRIPTION_MAX = 200
 REQUIRED_MESSAGE = "This field is required, but can be an empty string."
@@ -196,13 +197,16 @@ class ChannelForm:
     category_id: int | None
     cover_art_id: int | None
     public: bool
+    keep_cover: bool = False
 
 
 def parse_channel_form(session: Session, owner_id: int, payload: object) -> ChannelForm:
     """Check every field of a create/update body, reporting all bad fields together.
 
-    Every field must be present; each may be an empty string meaning "unset" (`public`
-    then defaults to true).
+    Every field must be present; each may be an empty string meaning "unset". An empty
+    `public` defaults to true, but to false when every other field is unset too, as the document
+    says. `"cover": "KEEP"` (what the iOS app sends when the cover did not change) keeps the
+    channel's cover.
     """
     if not isinstance(payload, dict):
         raise ChannelFormInvalid({field: [REQUIRED_MESSAGE] for field in CHANNEL_FIELDS})
@@ -212,7 +216,9 @@ def parse_channel_form(session: Session, owner_id: int, payload: object) -> Chan
         "title": _parse_title,
         "description": _parse_description,
         "category": lambda value: _parse_category(session, value),
-        "cover": lambda value: _parse_cover(session, owner_id, value),
+        "cover": lambda value: (
+            None if value == KEEP_COVER else _parse_cover(session, owner_id, value)
+        ),
         "public": _parse_public,
     }
     for field, parse in parsers.items():
@@ -230,8 +236,15 @@ def parse_channel_form(session: Session, owner_id: int, payload: object) -> Chan
         description=values["description"],
         category_id=values["category"],
         cover_art_id=values["cover"],
-        public=values["public"],
+        public=_default_public(payload) if values["public"] is None else values["public"],
+        keep_cover=payload["cover"] == KEEP_COVER,
     )
+
+
+def _default_public(payload: dict[str, Any]) -> bool:
+    """An empty `public`: true, unless every other field is unset as well."""
+    others = (payload[field] for field in CHANNEL_FIELDS if field != "public")
+    return any(value not in ("", None) for value in others)
 
 
 def _parse_title(value: object) -> str | None:
@@ -280,9 +293,9 @@ def _parse_cover(session: Session, owner_id: int, cover_ref: object) -> int | No
     return cover_id
 
 
-def _parse_public(value: object) -> bool:
+def _parse_public(value: object) -> bool | None:
     if value == "":
-        return True
+        return None  # resolved against the other fields by `_default_public`
     if not isinstance(value, bool):
         raise InvalidInput("Value should be 'true' or 'false'")
     return value
@@ -324,7 +337,8 @@ def _apply_form(session: Session, channel: Channel, form: ChannelForm) -> None:
             channel.title = title
             channel.description = form.description
             channel.category_id = form.category_id
-            channel.cover_art_id = form.cover_art_id
+            if not form.keep_cover:
+                channel.cover_art_id = form.cover_art_id
             channel.public = form.public
             session.add(channel)
             session.flush()

@@ -223,13 +223,23 @@ def _subscription(session: Session, subscription_id: int) -> Subscription:
 
 def unsubscribe(session: Session, *, user_id: int, subscription_id: int | None) -> None:
     """Delete one of the user's subscriptions; another user's is as unknown as a missing one."""
-    channel_id = None
-    if subscription_id is not None:
-        channel_id = session.execute(
-            delete(Subscription)
-            .where(Subscription.id == subscription_id, Subscription.user_id == user_id)
-            .returning(Subscription.channel_id)
-        ).scalar()
+    if subscription_id is None:
+        raise NotFound("Subscription not found.", code="subscription_not_found")
+    _delete_subscription(session, user_id, Subscription.id == subscription_id)
+
+
+def unsubscribe_from_channel(session: Session, *, user_id: int, channel_id: int) -> None:
+    """Delete the user's subscription to a channel (the iOS app names the channel, not the
+    subscription); not subscribed is NotFound, as an unknown subscription is."""
+    _delete_subscription(session, user_id, Subscription.channel_id == channel_id)
+
+
+def _delete_subscription(session: Session, user_id: int, which: ColumnElement[bool]) -> None:
+    channel_id = session.execute(
+        delete(Subscription)
+        .where(which, Subscription.user_id == user_id)
+        .returning(Subscription.channel_id)
+    ).scalar()
     if channel_id is None:
         raise NotFound("Subscription not found.", code="subscription_not_found")
     _move_subscriber_count(session, channel_id, -1)

@@ -7,7 +7,6 @@ unknown). See docs/study.md for the rules in prose.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,6 +16,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from getnative.accounts.models import User
+from getnative.catalog.languages import canonical_lang as canonical_lang  # re-exported
+from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import Video, WritingQuestion
 from getnative.db import MAX_ID, utcnow
 from getnative.errors import InvalidInput
@@ -31,35 +32,9 @@ DEFAULT_ANSWER_PAGE = 10
 MAX_ANSWER_PAGE = 100
 # Real offsets lie within -12h..+14h; anything stored beyond +-18h is clamped, never trusted.
 MAX_UTC_OFFSET_SECONDS = 18 * 3600
-MAX_LANG_LENGTH = 35
-_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
 # ---------------------------------------------------------------- languages and ids
-
-
-def canonical_lang(lang: str) -> str:
-    """A BCP 47 tag in its conventional casing (`ZH-hant-tw` -> `zh-Hant-TW`), or InvalidInput.
-
-    Tags are case-insensitive; canonical casing lets the stored `lang` columns be compared
-    exactly (and by index).
-    """
-    if len(lang) > MAX_LANG_LENGTH or not _LANG_TAG.fullmatch(lang):
-        raise InvalidInput(
-            "The language must be a BCP 47 code such as 'en' or 'zh-Hant'.",
-            code="lang_invalid",
-            field="lang",
-        )
-    first, *rest = lang.split("-")
-    return "-".join([first.lower(), *(_canonical_subtag(subtag) for subtag in rest)])
-
-
-def _canonical_subtag(subtag: str) -> str:
-    if len(subtag) == 4 and subtag.isalpha():
-        return subtag.title()  # script: Hant
-    if len(subtag) == 2 and subtag.isalpha():
-        return subtag.upper()  # region: TW
-    return subtag.lower()
 
 
 def is_db_id(value: int) -> bool:
@@ -120,7 +95,7 @@ def study_stats(
 ) -> StudyStats:
     """The user's statistics in one language. Aggregates run in SQL; the streaks are computed
     from the distinct local days (at most one row per day studied)."""
-    lang = canonical_lang(lang)
+    lang = catalog_lang(lang)
     offset = utc_offset_of(user)
     own_sessions = (StudySession.user_id == user.id, StudySession.lang == lang)
     total_time, total_sessions = session.execute(
@@ -313,7 +288,7 @@ def list_writing_answers(
     `max_id` is inclusive (the id cursor of the next page); `since` keeps answers created at
     or after it.
     """
-    lang = canonical_lang(lang)
+    lang = catalog_lang(lang)
     if not 1 <= count <= MAX_ANSWER_PAGE:
         raise InvalidInput(
             f"count must be from 1 to {MAX_ANSWER_PAGE}.", code="field_invalid", field="count"

@@ -20,6 +20,8 @@ from getnative.api.likes.app import render_domain_error as likes_error
 from getnative.api.rockpack.app import create_rockpack_app
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.config import Settings, get_settings
+from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
+from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
 from getnative.web.head import HeadAsGetMiddleware
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
@@ -89,6 +91,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Route("/api", _to_mount_root),
             Mount("/ws", app=create_rockpack_app(container)),
             Mount("/api", app=create_likes_app(container)),
+            # The demo catalog's pictures ship with the package (getnative.demo.images).
+            Mount(
+                f"{settings.media_url_path}/{DEMO_URL_PREFIX}",
+                app=StaticFiles(directory=DEMO_MEDIA),
+            ),
             Mount(settings.media_url_path, app=StaticFiles(directory=settings.media_dir)),
             Mount("/", app=create_getnative_app(container)),
         ],

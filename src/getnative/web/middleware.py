@@ -53,6 +53,18 @@ class DialectErrors:
 
 
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+EXPOSED_HEADER = (b"access-control-expose-headers", b"X-GN-Auth-Token, X-GN-Auth-Expire")
+
+
+def with_exposed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`Access-Control-Expose-Headers` on every response, as the document lists it.
+
+    CORS sets it only for an allowed `Origin`; the document lists it among the headers "found in
+    all API responses", so it is added here unless CORS already did.
+    """
+    if any(key == EXPOSED_HEADER[0] for key, _ in headers):
+        return headers
+    return [*headers, EXPOSED_HEADER]
 
 
 class BodyTooLarge(InvalidInput):
@@ -244,7 +256,8 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = message.get("headers", [])
-                message["headers"] = [item for item in headers if item[0] != b"server"] + fixed
+                kept = [item for item in headers if item[0] != b"server"]
+                message["headers"] = with_exposed_headers(kept + fixed)
             await send(message)
 
         try:

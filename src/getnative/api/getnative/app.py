@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.accounts.tokens import IssuedToken
-from getnative.api.getnative import accounts, catalog, notifications, study
-from getnative.api.getnative.deps import AUTH_TOKEN_STATE
+from getnative.api.getnative import accounts, catalog, clips, notifications, study
+from getnative.api.getnative.deps import AUTH_TOKEN_STATE, SLIDING_SESSION
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
 from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA, document_bad_requests
@@ -49,11 +49,12 @@ def create_getnative_app(container: Container) -> FastAPI:
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",
         docs_url="/docs",
         redoc_url=None,
+        dependencies=[SLIDING_SESSION],
     )
     app.state.container = container
     install_error_handlers(app)
     document_bad_requests(app, GETNATIVE_ERROR_SCHEMA)
-    for module in (accounts, catalog, study, notifications):
+    for module in (accounts, catalog, clips, study, notifications):
         app.include_router(module.router)
     app.add_middleware(AuthTokenHeadersMiddleware)
     # Outside the token headers: only anonymous requests (which get none) are cached.

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from getnative.api.getnative.deps import CurrentUser, DbSession, optional_user
 from getnative.api.getnative.render import (
+    add_matches,
     load_video_for_detail,
     record_list,
     render_speaker,
@@ -20,7 +21,7 @@ from getnative.api.getnative.render import (
     render_video_summaries,
 )
 from getnative.api.getnative.schemas_catalog import VideoDetail, VideoList
-from getnative.catalog import service
+from getnative.catalog import clips, service
 from getnative.catalog.models import Category
 from getnative.errors import NotFound
 from getnative.likes import service as likes
@@ -76,7 +77,11 @@ async def list_videos(
             user = optional_user(request, session)  # auth errors before parameter errors
             query = service.VideoQuery.parse(**raw)
             videos = service.list_videos(session, query, user_id=user.id if user else None)
-            return record_list(render_video_summaries(session, videos, user))
+            records = render_video_summaries(session, videos, user)
+            if query.q is not None:
+                matches = clips.matching_cues(session, [v.id for v in videos], query.q)
+                add_matches(records, matches)
+            return record_list(records)
 
     return FastJSONResponse(await run_in_threadpool(page))
 
@@ -118,12 +123,14 @@ def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Respon
 
 
 @router.post("/videos/{video_id}/cue", status_code=204)
+@router.post("/videos/{video_id}/queue", status_code=204)  # the published client's name
 def cue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     service.cue(session, video_id=service.parse_id(video_id), user_id=user.id)
     return _no_content()
 
 
 @router.post("/videos/{video_id}/uncue", status_code=204)
+@router.post("/videos/{video_id}/dequeue", status_code=204)  # the published client's name
 def uncue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
     service.uncue(session, video_id=service.parse_id(video_id), user_id=user.id)
     return _no_content()

@@ -67,4 +67,9 @@ def _required_user(user: Annotated[User | None, Depends(_optional_user)]) -> Use
 
 
 OptionalUser = Annotated[User | None, Depends(_optional_user)]
+# Applied to every Get Native route: one token rule everywhere. A valid token slides (fresh
+# `X-GN-Auth-*` headers) even on public routes; an invalid one is a 401 on every route, as the
+# client then logs out. FastAPI caches the dependency, so routes that also ask for the user
+# decode the token once.
+SLIDING_SESSION = Depends(_optional_user)
 CurrentUser = Annotated[User, Depends(_required_user)]

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.accounts.models import User
-from getnative.catalog.models import Collocation, Speaker, Subcategory, Transcript, Video
+from getnative.catalog.models import (
+    Collocation,
+    Speaker,
+    Subcategory,
+    Transcript,
+    TranscriptCue,
+    Video,
+)
 from getnative.catalog.models import WritingQuestion as WritingQuestionModel
 from getnative.likes.models import Like
 from getnative.likes.service import liked_video_ids
@@ -97,7 +104,9 @@ def render_video_summaries(
 ) -> list[dict[str, Any]]:
     """Summaries with `cued`/`liked` resolved in two queries for the whole list.
 
-    Anonymous callers get `null` for both (the document marks `cued` nullable).
+    Anonymous callers get `cued: null` (the document marks `cued` nullable: there is no cue
+    without a user) and `liked: false` (a plain Boolean in the document, and the client tests it
+    for truthiness), the same in lists and on the detail page.
     """
     ids = [video.id for video in videos]
     user_id = user.id if user else None
@@ -107,10 +116,18 @@ def render_video_summaries(
         render_video_summary(
             video,
             cued=(video.id in cued) if user else None,
-            liked=(video.id in liked) if user else None,
+            liked=video.id in liked,
         )
         for video in videos
     ]
+
+
+def add_matches(
+    records: list[dict[str, Any]], matches: dict[int, list[TranscriptCue]]
+) -> None:
+    """`matches` of each searched video summary: its matching cues (empty: none matched)."""
+    for record in records:
+        record["matches"] = [render_cue(cue) for cue in matches.get(record["id"], [])]
 
 
 def render_collocation(collocation: Collocation) -> dict[str, Any]:
@@ -125,6 +142,11 @@ def render_collocation(collocation: Collocation) -> dict[str, Any]:
     }
 
 
+def render_cue(cue: TranscriptCue) -> dict[str, Any]:
+    """A timed cue: `cues` of a transcript, `matches` of a searched video."""
+    return {"start_ms": cue.start_ms, "end_ms": cue.end_ms, "text": cue.text}
+
+
 def render_transcript(transcript: Transcript) -> dict[str, Any]:
     return {
         "id": transcript.id,
@@ -132,6 +154,7 @@ def render_transcript(transcript: Transcript) -> dict[str, Any]:
         "lang": transcript.lang,
         "language_code": transcript.lang,
         "collocations": record_list([render_collocation(c) for c in transcript.collocations]),
+        "cues": [render_cue(cue) for cue in transcript.cues],
     }
 
 
@@ -199,6 +222,7 @@ def load_video_for_detail(session: Session, video_id: int) -> Video | None:
             selectinload(Video.transcripts)
             .selectinload(Transcript.collocations)
             .selectinload(Collocation.usage_examples),
+            selectinload(Video.transcripts).selectinload(Transcript.cues),
         )
     )
 

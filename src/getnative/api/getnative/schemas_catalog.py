@@ -7,6 +7,8 @@ only to document the bodies in the served OpenAPI document.
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
 
 
@@ -30,6 +32,14 @@ class SubcategoryBody(TypedDict):
     created_at: str
 
 
+class CueBody(TypedDict):
+    """A timed cue: milliseconds from the start of the video, and what is said."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
 class VideoSummary(TypedDict):
     id: int
     created_at: str
@@ -46,6 +56,7 @@ class VideoSummary(TypedDict):
     like_count: int
     cued: bool | None
     liked: bool | None
+    matches: NotRequired[list[CueBody]]  # only on a search: up to 3 matching cues, time order
 
 
 class VideoList(TypedDict):
@@ -82,6 +93,7 @@ class TranscriptBody(TypedDict):
     lang: str
     language_code: str
     collocations: CollocationList
+    cues: list[CueBody]
 
 
 class TranscriptList(TypedDict):

@@ -18,18 +18,20 @@ from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession, OptionalUser, Owner, path_user_id
 from getnative.api.rockpack.errors import form_errors, invalid_request
 from getnative.api.rockpack.json_body import parse_json
+from getnative.api.rockpack.social_http import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PageSize,
+    PageStart,
+)
 from getnative.channels import service, social_service
 from getnative.channels.models import Channel
 
 router = APIRouter()
 
-MAX_PAGE_SIZE = 1000
-DEFAULT_PAGE_SIZE = 100
 PUBLIC_CACHE = "public, max-age=60"
 PRIVATE_CACHE = "private"
 
-PageStart = Annotated[int, Query(ge=0, le=2**31 - 1)]
-PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Locale = Annotated[str | None, Query(max_length=35)]
 
 

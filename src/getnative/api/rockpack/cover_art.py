@@ -15,10 +15,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from getnative.api.rockpack import render
-from getnative.api.rockpack.channels import DEFAULT_PAGE_SIZE, PageSize, PageStart
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import from_domain, invalid_request, not_found
 from getnative.api.rockpack.json_body import parse_json
+from getnative.api.rockpack.social_http import DEFAULT_PAGE_SIZE, PageSize, PageStart
 from getnative.channels import cover_art_service as covers
 
 router = APIRouter()

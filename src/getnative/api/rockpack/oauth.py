@@ -3,12 +3,20 @@ the discovery document at `/ws/`.
 
 Every route but discovery authenticates the calling application with HTTP Basic
 `client_id:secret` (a configured client). Responses carrying credentials are never cached.
+
+Public clients (`GETNATIVE_OAUTH_PUBLIC_CLIENTS`, e.g. the iOS app, which cannot keep a secret)
+authenticate as `client_id:` with an empty secret. Their tokens come only from the password
+grant (`/login/`, and `/register/`, which logs the new user in) and the refresh grant
+(`/token/`, bound to the client that got the refresh token); they may also call the
+availability and reset-password routes the app uses before anyone is logged in.
+Request bodies are form-encoded (or multipart); registration also takes a flat JSON object.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -33,14 +41,19 @@ logger = logging.getLogger("getnative.api.rockpack.oauth")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="rockpack"'}
 MAX_FIELD_LENGTH = 1000
+MAX_FIELDS = 50
 
 
-def form_body(*required: str, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+def form_body(
+    *required: str, optional: tuple[str, ...] = (), json_too: bool = False
+) -> dict[str, Any]:
     """OpenAPI description of a form-encoded body (the fields are read by the `Form` dependency,
     so FastAPI cannot describe them itself)."""
     properties = {name: {"type": "string"} for name in (*required, *optional)}
     schema = {"type": "object", "required": list(required), "properties": properties}
     content = {"application/x-www-form-urlencoded": {"schema": schema}}
+    if json_too:
+        content["application/json"] = {"schema": schema}
     return {"requestBody": {"required": True, "content": content}}
 
 
@@ -60,8 +73,12 @@ def _client_id(request: Request, container: AppContainer) -> str:
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise oauth_error("invalid_request", 401, "Malformed client credentials.") from exc
     client_id, separator, secret = decoded.partition(":")
-    clients = container.settings.oauth_client_secrets()
-    if not separator or not oauth_service.verify_client(clients, client_id, secret):
+    settings = container.settings
+    if separator and secret == "" and client_id in settings.oauth_public_client_ids():
+        return client_id  # a public client: no secret to check, grants limited (module doc)
+    if not separator or not oauth_service.verify_client(
+        settings.oauth_client_secrets(), client_id, secret
+    ):
         raise oauth_error("unauthorized_client", 401)
     return client_id
 
@@ -72,12 +89,35 @@ ClientId = Annotated[str, Depends(_client_id)]
 async def _form(request: Request) -> dict[str, str]:
     """The form-encoded (or multipart) fields as strings; files and repeats are ignored."""
     try:
-        form = await request.form(max_files=0, max_fields=50)
+        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
     except Exception as exc:  # malformed multipart bodies raise parser-specific errors
         raise invalid_request("The request body is not a valid form.") from exc
+    pairs = [(k, v) for k, v in form.multi_items() if not isinstance(v, UploadFile)]
+    return _checked_fields(pairs)
+
+
+def _json_fields(body: bytes) -> list[tuple[str, str]]:
+    """A flat JSON object as form fields: strings as they are, numbers and booleans written out,
+    nulls left out; nested values are not form fields."""
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid_request("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict) or len(data) > MAX_FIELDS:
+        raise invalid_request("The request body must be a JSON object of fields.")
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            raise invalid_request(f"{key}: must be a string.")
+        if value is not None:
+            pairs.append((key, json.dumps(value) if isinstance(value, bool) else str(value)))
+    return pairs
+
+
+def _checked_fields(pairs: list[tuple[str, str]]) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile) or key in fields:
+    for key, value in pairs:
+        if key in fields:
             continue
         if len(value) > MAX_FIELD_LENGTH or "\x00" in value:
             raise invalid_request(f"{key}: the value is too long or contains NUL characters.")
@@ -86,6 +126,17 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 Form = Annotated[dict[str, str], Depends(_form)]
+
+
+async def _form_or_json(request: Request) -> dict[str, str]:
+    """Registration also takes a flat JSON object: the oauth document shows one and the iOS app
+    sends it. (The token routes stay form-encoded, as OAuth 2 wants.)"""
+    if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+        return _checked_fields(_json_fields(await request.body()))
+    return await _form(request)
+
+
+FormOrJson = Annotated[dict[str, str], Depends(_form_or_json)]
 
 
 def credentials_body(container: Container, credentials: oauth_service.Credentials) -> JSONResponse:
@@ -149,10 +200,14 @@ def login(
 
 @router.post(
     "/register/",
-    openapi_extra=form_body(*profile_service.REQUIRED_REGISTRATION_FIELDS, optional=("gender",)),
+    openapi_extra=form_body(
+        *profile_service.REQUIRED_REGISTRATION_FIELDS,
+        optional=profile_service.OPTIONAL_REGISTRATION_FIELDS,
+        json_too=True,
+    ),
 )
 def register(
-    client_id: ClientId, form: Form, session: DbSession, container: AppContainer
+    client_id: ClientId, form: FormOrJson, session: DbSession, container: AppContainer
 ) -> JSONResponse:
     try:
         user = profile_service.register(session, form)

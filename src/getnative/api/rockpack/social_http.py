@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from pydantic import AfterValidator
 
 from getnative.api.rockpack.errors import form_errors, invalid_request
 from getnative.api.rockpack.json_body import parse_json
@@ -35,18 +36,27 @@ async def _json_body(request: Request) -> Any:
 JsonBody = Annotated[Any, Depends(_json_body)]
 
 
+def _clamp_page_size(size: int) -> int:
+    return min(size, MAX_PAGE_SIZE)
+
+
+# One paging rule for every Rockpack list (the document: "at most 1000"): `start` is an integer
+# from 0, `size` an integer from 1, default 100; a larger size is clamped to 1000, while a size
+# of 0 or less, a number beyond any plausible page (over 10^9) or a non-integer is a 400
+# `invalid_request`, as a client bug should be visible rather than silently answered.
+PageStart = Annotated[int, Query(ge=0, le=MAX_START)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_START), AfterValidator(_clamp_page_size)]
+
+
 @dataclass(frozen=True)
 class Page:
     start: int
     size: int
 
 
-def _page(
-    start: Annotated[int, Query(ge=0, le=MAX_START)] = 0,
-    size: Annotated[int, Query(ge=0, le=MAX_START)] = DEFAULT_PAGE_SIZE,
-) -> Page:
-    """`start`/`size` paging: size 100 by default, at most 1000 (larger sizes are clamped)."""
-    return Page(start=start, size=min(size, MAX_PAGE_SIZE))
+def _page(start: PageStart = 0, size: PageSize = DEFAULT_PAGE_SIZE) -> Page:
+    """`start`/`size` paging by the rule above."""
+    return Page(start=start, size=size)
 
 
 Paging = Annotated[Page, Depends(_page)]

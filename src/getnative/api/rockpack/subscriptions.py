@@ -4,6 +4,9 @@
   (`{public base}/ws/USERID/channels/CHANNELID/`); the path alone is accepted too. A new
   subscription answers 201; subscribing again answers 200 with the existing subscription (same
   body and Location), so clients can retry safely.
+- Unsubscribe: `DELETE /ws/USERID/subscriptions/<subscription id>/` (the subscription's resource
+  URL) or `.../subscriptions/<channel id>/`, as the iOS app sends it; both answer 204, and 404
+  when there is no such subscription.
 - The list is newest subscription first; channels that became private (and are not the user's)
   are left out of the list, the feed and the total, while the subscription row itself stays (the
   user can still delete it, and it reappears if the channel becomes public again).
@@ -127,6 +130,11 @@ def subscribe(
 
 @router.delete("/{userid}/subscriptions/{subscription}/", status_code=204)
 def unsubscribe(user: Owner, session: DbSession, subscription: str) -> Response:
+    """By the subscription's id, or by the channel's id as the iOS app sends it."""
+    channel_key = ids.decode(ids.CHANNEL, subscription)
+    if channel_key is not None:
+        social_service.unsubscribe_from_channel(session, user_id=user.id, channel_id=channel_key)
+        return Response(status_code=204)
     key = ids.decode(ids.SUBSCRIPTION, subscription)
     if key is None:
         raise not_found()

@@ -32,7 +32,7 @@ FAKE_ANSWERS: dict[str, tuple[int, str, float]] = {
     "http500": (500, json.dumps({"success": True, "score": 0.9}), 0),
     "slow": (200, json.dumps({"success": True, "score": 0.9}), 1.5),
     # Refused after 5 s: the slow-verifier test then needs no database connection per like.
-    "very-slow": (200, json.dumps({"success": False}), 5.0),
+    "very-slow": (200, json.dumps({"success": False}), 12.0),
     "hosted": (
         200,
         json.dumps({"success": True, "score": 0.9, "action": "like", "hostname": "likes.example"}),

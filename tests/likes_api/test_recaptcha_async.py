@@ -66,7 +66,7 @@ def test_action_and_hostname_are_checked_when_configured(
 def test_a_slow_verifier_does_not_starve_other_requests(
     tmp_path, db: Database, fake_server
 ) -> None:
-    """45 likes wait 5 s each on the verifier (more than the 40 threads of the pool); a
+    """45 likes wait 12 s each on the verifier (more than the 40 threads of the pool); a
     `/ws/categories/` sent meanwhile answers before any of them (it used to queue behind them).
     Ordering, not a time limit, so a loaded machine cannot make it flaky."""
     video = make_video(db)

@@ -77,6 +77,7 @@ ERROR_CODES: dict[str, int] = {
     "image_base64_invalid": 132,
     "utc_offset_invalid": 141,
     "name_invalid": 142,
+    "reset_token_invalid": 114,
 }
 
 STATUS_BY_ERROR_TYPE: list[tuple[type[DomainError], int]] = [

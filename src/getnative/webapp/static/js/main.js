@@ -90,6 +90,11 @@ function setupHeader() {
     const query = params.toString();
     navigate(`#${path}${query ? `?${query}` : ""}`);
   });
+  // The skip link must not change the hash (the router owns it): it only moves the focus.
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    view.focus();
+  });
   const form = document.getElementById("search-form");
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -50,7 +50,7 @@ export function makePlayer(video, title) {
     element: frame,
     onTime(fn) {
       listeners.push(fn);
-      if (element) element.addEventListener("timeupdate", () => fn(element.currentTime * 1000));
+      if (element) element.addEventListener("timeupdate", (event) => fn(event.target.currentTime * 1000));
     },
     seek(ms) {
       listeners.forEach((fn) => fn(ms)); // highlight at once, even when the media cannot play

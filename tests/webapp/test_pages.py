@@ -191,3 +191,20 @@ def test_phone_width_japanese_and_keyboard(phone: Any, live_server: LiveServer) 
         raise AssertionError("no video card is reachable with Tab")
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(re.compile(r"#/videos/\d+$"))
+
+
+def test_infinite_scroll_pages_by_max_id(phone: Any, live_server: LiveServer) -> None:
+    page = phone  # one card a row: the end of the first page is far below the fold
+    from tests.factories import make_video
+
+    lang = "de"  # no demo video is German: exactly these videos
+    made = [make_video(live_server.db, lang=lang) for _ in range(15)]
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/videos?" in r.url else None)
+
+    page.goto(app_url(live_server, f"/?lang={lang}"))
+    expect(page.locator(".grid .card")).to_have_count(12)
+    page.mouse.wheel(0, 20_000)
+    expect(page.locator(".grid .card")).to_have_count(15)
+    expect(page.locator(".end")).to_have_text("That's all for now.")
+    assert f"max_id={made[3].id - 1}" in requests[-1]  # lowest id shown, minus one (inclusive)

@@ -73,6 +73,12 @@ export function videoList(container, query, { signal, empty = "No videos yet." }
     } else {
       button.disabled = false;
       button.textContent = "Load more videos";
+      if (observer) {
+        // Observing anew reports the current state: still in view (a short page, a tall
+        // screen) loads the next page at once instead of waiting for a change that never comes.
+        observer.unobserve(more);
+        observer.observe(more);
+      }
     }
   }
 

@@ -90,6 +90,35 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    """Autogenerate a revision from the models; the file is then reviewed and committed."""
+    from getnative.migrate import write_revision
+
+    db = _migrate(settings)
+    try:
+        path = write_revision(db.engine, args.message, autogenerate=not args.empty)
+    finally:
+        db.dispose()
+    print(f"wrote {path} - review it before committing (autogenerate misses some changes)")
+    return 0
+
+
+def cmd_db_check(settings: Settings, _args: argparse.Namespace) -> int:
+    """Exit 1 when the models and the migrations disagree (a revision is missing)."""
+    from getnative.migrate import schema_differences
+
+    db = _migrate(settings)
+    try:
+        differences = schema_differences(db.engine)
+    finally:
+        db.dispose()
+    if differences:
+        listed = "; ".join(str(difference) for difference in differences)
+        raise CommandFailed(f"the models differ from the migrations: {listed}")
+    print("the models and the migrations agree")
+    return 0
+
+
 def load_demo_if_empty(db: Database) -> bool:
     """Load the shipped demo catalog into an empty catalog; True when it loaded."""
     from sqlalchemy import func, select
@@ -188,7 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="load the demo catalog into an empty database")
     demo.set_defaults(handler=cmd_demo)
+    _add_db_commands(commands)
     return parser
+
+
+def _add_db_commands(commands: Any) -> None:
+    database = commands.add_parser("db", help="write and check database migrations")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    revision = db_commands.add_parser(
+        "revision", help="autogenerate a migration from the models (then review it)"
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the revision changes")
+    revision.add_argument("--empty", action="store_true", help="an empty revision to fill in")
+    revision.set_defaults(handler=cmd_db_revision)
+    check = db_commands.add_parser("check", help="fail when the models and migrations disagree")
+    check.set_defaults(handler=cmd_db_check)
 
 
 def _load_settings() -> Settings:

@@ -1,16 +1,40 @@
-"""Apply Alembic migrations, safely even when several server processes start at once."""
+"""Apply and write Alembic migrations.
+
+Applying is safe even when several server processes start at once (an advisory lock on
+PostgreSQL). Writing a revision autogenerates it from the difference between the models and a
+database migrated to head, the documented Alembic workflow (CONTRIBUTING.md): generate, review,
+commit.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, MetaData, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing the database.
 PG_MIGRATION_LOCK_KEY = 724_061_001
+
+# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
+# autogenerate must not propose dropping them.
+MANUAL_OBJECTS = frozenset(
+    {"video_search", "uq_users_active_username", "search_vector", "ix_videos_search_vector"}
+)
+MANUAL_PREFIXES = ("video_search_",)
+
+
+def include_object(
+    _obj: object, name: str | None, _type: str, _reflected: bool, _other: object
+) -> bool:
+    """Leave the hand-made objects (SQLite's FTS tables, expression indexes) out of comparisons."""
+    return name not in MANUAL_OBJECTS and not (name or "").startswith(MANUAL_PREFIXES)
 
 
 def alembic_config() -> Config:
@@ -33,3 +57,44 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def next_revision_id() -> str:
+    """Revisions are numbered `0001`, `0002`, ... so that their files sort in order."""
+    numbers = [
+        int(path.name[:4])
+        for path in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    ]
+    return f"{max(numbers, default=0) + 1:04d}"
+
+
+def write_revision(engine: Engine, message: str, *, autogenerate: bool = True) -> Path:
+    """Write a new revision file comparing the models with `engine`'s database, migrated first.
+
+    The database is upgraded to head first so that the new revision holds only the change the
+    models make. Returns the path of the written file, which is then reviewed by hand.
+    """
+    upgrade(engine)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        script = command.revision(
+            config, message=message, autogenerate=autogenerate, rev_id=next_revision_id()
+        )
+    if script is None or isinstance(script, list):  # only with several heads, which we never have
+        raise RuntimeError("alembic wrote no single revision")
+    return Path(script.path)
+
+
+def schema_differences(engine: Engine, metadata: MetaData | None = None) -> list[Any]:
+    """What autogenerate would change in `engine`'s database to match `metadata` (the models by
+    default): empty when the migrations and the models agree."""
+    from getnative.models import Base
+
+    with engine.connect() as connection, warnings.catch_warnings():
+        # The expression index of 0002 cannot be reflected; it is a MANUAL_OBJECT anyway.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include_object, "compare_type": True}
+        )
+        return list(compare_metadata(context, metadata or Base.metadata))

@@ -226,3 +226,16 @@ def test_import_and_demo_commands_load_the_demo_catalog_once(tmp_path: Path) -> 
     assert reimport.returncode == 0, reimport.stderr
     assert reimport.stdout.strip()  # the importer's summary
     assert "Traceback" not in reimport.stderr
+
+
+def test_db_check_says_the_models_and_migrations_agree(tmp_path: Path) -> None:
+    result = run_cli(["db", "check"], sqlite_env(tmp_path), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "the models and the migrations agree"
+
+
+def test_db_revision_needs_a_message(tmp_path: Path) -> None:
+    result = run_cli(["db", "revision"], sqlite_env(tmp_path), tmp_path)
+    assert result.returncode == 2
+    assert "-m/--message" in result.stderr
+    assert "Traceback" not in result.stderr

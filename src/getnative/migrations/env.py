@@ -1,31 +1,42 @@
-"""Alembic environment: runs against the connection handed over by `getnative.migrate`."""
+"""Alembic environment.
+
+`getnative migrate` and `getnative db ...` hand over a connection (`getnative.migrate`); the plain
+`alembic` command (alembic.ini at the repository root) connects to `GETNATIVE_DATABASE_URL`.
+"""
 
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
+from getnative.migrate import include_object
 from getnative.models import Base
 
 target_metadata = Base.metadata
 
-# Objects created by hand-written revisions (0002, 0003) that the ORM metadata does not describe;
-# autogenerate must not propose dropping them.
-MANUAL_OBJECTS = {
-    "video_search",
-    "uq_users_active_username",
-    "search_vector",
-    "ix_videos_search_vector",
-}
-
-
-def include_object(
-    _obj: object, name: str | None, _type: str, _reflected: bool, _other: object
-) -> bool:
-    return name not in MANUAL_OBJECTS and not (name or "").startswith("video_search_")
-
 
 def run_migrations_online() -> None:
-    connection = context.config.attributes["connection"]
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        _run_on_configured_database()
+        return
+    _run_on(connection)
+
+
+def _run_on_configured_database() -> None:
+    from sqlalchemy import create_engine
+
+    from getnative.config import get_settings
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        with engine.begin() as connection:
+            _run_on(connection)
+    finally:
+        engine.dispose()
+
+
+def _run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

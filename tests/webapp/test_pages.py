@@ -208,3 +208,26 @@ def test_infinite_scroll_pages_by_max_id(phone: Any, live_server: LiveServer) ->
     expect(page.locator(".grid .card")).to_have_count(15)
     expect(page.locator(".end")).to_have_text("That's all for now.")
     assert f"max_id={made[3].id - 1}" in requests[-1]  # lowest id shown, minus one (inclusive)
+
+
+def test_account_notifications_and_log_out(page: Any, live_server: LiveServer) -> None:
+    email = register(page, live_server)
+    page.get_by_role("link", name="Account").click()
+    expect(page.get_by_text(email)).to_be_visible()
+    welcome = page.locator(".notifications li")
+    expect(welcome).to_have_count(1)
+    screenshot(page, "account-desktop")
+    welcome.get_by_role("button", name=re.compile("Dismiss")).click()
+    expect(page.locator(".notifications li")).to_have_count(0)
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('gn.token')") is None
+    page.goto(app_url(live_server, "/account"))
+    expect(page).to_have_url(re.compile(r"#/login\?next=%2Faccount$"))
+    page.reload()  # the dismissed notification is gone on the server too
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("s3cret-words")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_text("No notifications.")).to_be_visible()

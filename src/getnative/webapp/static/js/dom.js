@@ -65,14 +65,21 @@ function hash(text) {
   return value;
 }
 
-/** An <img> that turns into a placeholder when the URL is missing or fails to load. */
+/**
+ * A picture over its placeholder: the placeholder shows while the image loads (or waits, lazily,
+ * below the fold) and stays when the URL is missing or fails to load.
+ */
 export function picture(url, { alt = "", seed = 0, label = "", caption = "" } = {}) {
-  if (!url) return placeholder(seed, label || alt, caption);
+  const fallback = placeholder(seed, label || alt, caption);
+  if (!url) return fallback;
+  fallback.setAttribute("aria-hidden", "true");
   const img = h("img", { src: url, alt, loading: "lazy", decoding: "async" });
-  img.addEventListener("error", () => img.replaceWith(placeholder(seed, label || alt, caption)), {
-    once: true,
-  });
-  return img;
+  img.addEventListener("error", () => {
+    img.remove();
+    fallback.removeAttribute("aria-hidden");
+  }, { once: true });
+  img.addEventListener("load", () => fallback.remove(), { once: true });
+  return [fallback, img];
 }
 
 export function clear(el) {

@@ -21,7 +21,8 @@ export function videoCard(video) {
     alt: "", seed: video.id, label: title, caption: speaker.name,
   });
   const matches = records(video.matches).slice(0, 3);
-  return h("li", { class: "card", lang: video.lang || null },
+  // No `lang` on the card: titles and descriptions are in the site's language; matches are not.
+  return h("li", { class: "card" },
     h("a", { href: `#/videos/${video.id}`, "aria-label": `${title}, ${speaker.name || ""}, ${clock(video.length || 0)}` },
       h("div", { class: "thumb" }, thumb, h("span", { class: "len", "aria-hidden": "true" }, clock(video.length || 0))),
       h("div", { class: "body" },
@@ -29,7 +30,7 @@ export function videoCard(video) {
         h("p", { class: "meta" }, [speaker.name, speaker.location].filter(Boolean).join(" · ")),
         video.description ? h("p", { class: "desc" }, video.description) : null)),
     matches.length
-      ? h("ul", { class: "matches", "aria-label": "Moments in this video" },
+      ? h("ul", { class: "matches", lang: video.lang || null, "aria-label": "Moments in this video" },
           matches.map((moment) => h("li", {}, momentLink(video.id, moment))))
       : null);
 }

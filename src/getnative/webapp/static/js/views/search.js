@@ -52,8 +52,8 @@ async function loadMoments(section, q, lang, signal) {
 function momentItem(clip) {
   const video = clip.video && typeof clip.video === "object" ? clip.video : { id: clip.video ?? clip.video_id };
   const speaker = (video.speaker && video.speaker.name) || "";
-  return h("li", { lang: video.lang || null },
+  return h("li", {},
     h("div", {},
-      h("h3", {}, h("a", { href: `#/videos/${video.id}?t=${Math.round(clip.start_ms)}` }, clip.text)),
+      h("h3", { lang: video.lang || null }, h("a", { href: `#/videos/${video.id}?t=${Math.round(clip.start_ms)}` }, clip.text)),
       h("p", { class: "muted" }, [videoTitle(video), speaker, `at ${clock(clip.start_ms / 1000)}`].filter(Boolean).join(" · "))));
 }

@@ -19,7 +19,7 @@ export async function studyView(view, { match, signal }) {
   if (!requireLogin(`/study/${match[1]}`)) return;
   const video = await api(`/videos/${match[1]}`, { signal });
   const title = videoTitle(video);
-  view.append(h("h1", {}, "Study: ", h("span", { lang: video.lang }, title)));
+  view.append(h("h1", {}, `Study: ${title}`));
   const choices = h("fieldset", { class: "row" }, h("legend", {}, "How long will you study?"),
     DURATIONS.map((minutes) => h("label", { class: "button" },
       h("input", { type: "radio", name: "minutes", value: minutes, checked: minutes === 10 }), `${minutes} min`)));

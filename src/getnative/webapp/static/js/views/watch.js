@@ -15,7 +15,7 @@ export async function watchView(view, { match, params, signal }) {
 
   const main = h("div", { class: "main-col" },
     player.element,
-    h("h1", { lang: video.lang || null }, title),
+    h("h1", {}, title),
     speakerLine(video.speaker),
     video.description ? h("p", {}, video.description) : null,
     actions(video),

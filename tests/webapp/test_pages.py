@@ -48,7 +48,6 @@ def test_learner_registers_searches_watches_likes_studies_and_sees_stats(
     expect(page).to_have_url(re.compile(r"#/search\?q=business"))
     result = page.locator(".grid .card").first
     expect(result).to_contain_text("Business Cards")
-    expect(page.get_by_role("heading", name="Moments")).to_have_count(0)  # no /clips here
     screenshot(page, "search-desktop")
 
     result.get_by_role("link").first.click()
@@ -124,6 +123,7 @@ def test_moments_and_timed_cues_light_up_when_the_server_has_them(
 
     page.goto(app_url(live_server, "/search?q=wallet"))
     expect(page.get_by_role("heading", name="Moments")).to_be_visible()
+    screenshot(page, "search-moments")
     page.get_by_role("link", name="in my wallet").click()
     expect(page).to_have_url(re.compile(rf"#/videos/{video['id']}\?t=10000$"))
     current = page.locator(".cues li[aria-current=true]")
@@ -231,3 +231,12 @@ def test_account_notifications_and_log_out(page: Any, live_server: LiveServer) -
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     expect(page.get_by_text("No notifications.")).to_be_visible()
+
+
+def test_search_without_clips_shows_the_videos_alone(page: Any, live_server: LiveServer) -> None:
+    missing = {"errors": [{"message": "The requested resource does not exist.", "code": 304}]}
+    page.route(re.compile(r"/clips\?"), lambda route: route.fulfill(status=404, json=missing))
+    page.goto(app_url(live_server, "/search?q=wallet"))
+    expect(page.locator(".grid .card").first).to_contain_text("Business Cards")
+    expect(page.get_by_role("heading", name="Moments")).to_have_count(0)
+    expect(page.locator(".error")).to_have_count(0)

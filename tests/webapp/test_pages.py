@@ -124,7 +124,7 @@ def test_moments_and_timed_cues_light_up_when_the_server_has_them(
     page.goto(app_url(live_server, "/search?q=wallet"))
     expect(page.get_by_role("heading", name="Moments")).to_be_visible()
     screenshot(page, "search-moments")
-    page.get_by_role("link", name="in my wallet").click()
+    page.get_by_role("link", name="in my wallet", exact=True).click()
     expect(page).to_have_url(re.compile(rf"#/videos/{video['id']}\?t=10000$"))
     current = page.locator(".cues li[aria-current=true]")
     expect(current).to_contain_text("I keep a little stack of them in my wallet")

@@ -157,6 +157,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print("demo catalog loaded")
     finally:
         db.dispose()
+    print(f"learner's page: http://{args.host}:{args.port}/app/", flush=True)
     uvicorn.run(
         APP_FACTORY,
         factory=True,

@@ -1,6 +1,6 @@
 """EXPLAIN ANALYZE of the hot queries on a generated data set (PostgreSQL), for bench/RESULTS.md.
 
-    uv run python -m bench.explain --database-url postgresql://postgres@127.0.0.1/getnative_bench
+uv run python -m bench.explain --database-url postgresql://postgres@127.0.0.1/getnative_bench
 """
 
 from __future__ import annotations

@@ -1,26 +1,34 @@
-"""Load run: wrk on loopback against the hot endpoints and against the ceiling app.
+"""Load run: wrk on loopback against the hot endpoints, each measured as a ratio to the anchor.
 
-Starts the ceiling app and the real server the same way (uvicorn, same worker count, same
-middleware), runs each scenario with wrk, and prints/writes req/s, p50, p99 and the ratio to
-the ceiling. Rate limits are switched off for the run (they would be the thing measured).
+The anchor (`bench/anchor.py`, a copy of the project's yardstick: raw ASGI + asyncpg + orjson
+under Granian) does the same work the plainest fast way. This runner starts it and the real
+server side by side on the same database, runs the anchor's three paths and every scenario of
+ours with wrk in the same run, and reports each scenario as a ratio to its anchor figure, with
+p99, non-2xx and the peak RSS of each server worker under load. Only same-run ratios count: the
+machine is shared and absolute figures move. Rate limits are switched off for the run.
 
     uv run python -m bench.load --database-url postgresql://postgres@127.0.0.1/getnative_bench
+
+With a SQLite URL there is no anchor (it speaks PostgreSQL only): absolute figures are reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
@@ -29,8 +37,35 @@ import sqlalchemy as sa
 from getnative.accounts.tokens import issue_token
 from getnative.api.rockpack import ids
 
-LUA = Path(__file__).parent / "lua"
+BENCH = Path(__file__).parent
+LUA = BENCH / "lua"
 BENCH_SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
+
+ANCHOR_CEILING = "anchor /ceiling"
+ANCHOR_VIDEOS = "anchor /videos"
+ANCHOR_LIKE = "anchor /like"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`scenario` should reach `ratio` of the anchor's `reference` scenario, same run."""
+
+    reference: str
+    ratio: float
+
+
+# The issue's targets (ratios to the anchor in the same run).
+TARGETS: dict[str, Target] = {
+    "ceiling (full stack)": Target(ANCHOR_CEILING, 0.6),
+    "GET /videos (anonymous)": Target(ANCHOR_VIDEOS, 2.0),
+    "GET /videos (token)": Target(ANCHOR_VIDEOS, 0.7),
+    "GET /videos/:id": Target(ANCHOR_VIDEOS, 1.0),
+    "GET /videos?q=": Target(ANCHOR_VIDEOS, 0.5),
+    "POST /api/videos/:id/like": Target(ANCHOR_LIKE, 0.8),
+    "GET feed (500 subs)": Target(ANCHOR_VIDEOS, 0.5),
+}
+P99_FACTOR = 2.0  # every scenario's p99 <= 2x the anchor's /videos p99
+RSS_LIMIT_MB = 200.0
 
 
 @dataclass
@@ -40,7 +75,19 @@ class Result:
     p50_ms: float
     p99_ms: float
     non_2xx: int
-    ratio_to_ceiling: float | None = None
+    max_worker_rss_mb: float | None = None
+    ratio: float | None = None
+    target: float | None = None
+    met: bool | None = None
+    p99_ok: bool | None = None
+
+
+@dataclass
+class Run:
+    results: list[Result] = field(default_factory=list)
+    server: str = "uvicorn"
+    like_count_mismatches: int | None = None
+    errors_in_log: list[str] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -62,46 +109,112 @@ def _server_env(database_url: str) -> dict[str, str]:
     }
 
 
+def server_command(server: str, target: str, port: int, workers: int) -> list[str]:
+    """The command line that serves ASGI factory `target` with `server` (uvicorn or granian)."""
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--loop", "uvloop", "--no-access-log", "--log-level", "warning", target,
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "uvicorn", target, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--no-access-log",
+        "--log-level", "warning", "--loop", "uvloop", "--http", "httptools",
+    ]  # fmt: skip
+
+
 @contextmanager
-def serve(factory: str, port: int, workers: int, env: dict[str, str]) -> Iterator[str]:
-    """Run `uvicorn <factory> --factory` until the block ends; yields the base URL."""
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, env=env)
+def serve(
+    command: list[str], port: int, env: dict[str, str], probe: str, log: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run `command` until the block ends; yields the base URL and the process."""
+    output = log.open("ab") if log else None
+    process = subprocess.Popen(command, env=env, stdout=output, stderr=output, cwd=BENCH.parent)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
-        yield base
+        _wait_until_up(base + probe, process)
+        yield base, process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        _stop(process)
+        if output:
+            output.close()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """SIGTERM, and SIGKILL for the server and its workers if it is not gone after `grace`."""
+    workers = _descendants(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        print(f"server {process.pid} ignored SIGTERM for {grace:.0f} s; killed", flush=True)
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            httpx.get(base + "/videos", timeout=2)
+            httpx.get(url, timeout=2)
             return
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError("server did not come up")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (the server's workers), from /proc (Linux)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        found.extend(int(child) for child in children)
+        pending.extend(int(child) for child in children)
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@contextmanager
+def peak_worker_rss(pid: int | None) -> Iterator[list[float]]:
+    """Samples the RSS of every worker below `pid` while the block runs; yields [peak MB]."""
+    peak = [0.0]
+    if pid is None or not Path("/proc").is_dir():
+        yield peak
+        return
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            workers = _descendants(pid) or [pid]
+            peak[0] = max([peak[0], *(_rss_mb(worker) for worker in workers)])
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        thread.join()
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
@@ -131,6 +244,7 @@ def run_wrk(
     script: str | None = None,
     headers: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
+    server_pid: int | None = None,
 ) -> Result:
     command = [
         "wrk",
@@ -143,25 +257,32 @@ def run_wrk(
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(LUA / script)]
-    output = subprocess.run(
-        [*command, url],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **(env or {})},
-    ).stdout
+    with peak_worker_rss(server_pid) as peak:
+        output = subprocess.run(
+            [*command, url],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **(env or {})},
+        ).stdout
     result = parse_wrk(scenario, output)
+    result.max_worker_rss_mb = round(peak[0], 1) if peak[0] else None
     print(
-        f"{scenario:<28} {result.requests_per_second:>10.0f} req/s  p50 {result.p50_ms:>7.2f} ms  "
-        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}",
+        f"{scenario:<28} {result.requests_per_second:>9.0f} req/s  p50 {result.p50_ms:>7.2f} ms  "
+        f"p99 {result.p99_ms:>7.2f} ms  non-2xx {result.non_2xx}  "
+        f"RSS/worker {result.max_worker_rss_mb or 0:.0f} MB",
         flush=True,
     )
     return result
 
 
-def _bench_user(database_url: str) -> tuple[int, int]:
-    """The generator's designated user (most subscriptions) and the highest video id."""
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+def _sync_url(database_url: str) -> str:
+    return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _bench_user(database_url: str) -> tuple[int, int, int]:
+    """The generator's designated user (most subscriptions), the highest video and user ids."""
+    engine = sa.create_engine(_sync_url(database_url))
     with engine.connect() as connection:
         user_id = connection.execute(
             sa.text(
@@ -169,44 +290,152 @@ def _bench_user(database_url: str) -> tuple[int, int]:
             )
         ).scalar_one()
         max_video = connection.execute(sa.text("SELECT max(id) FROM videos")).scalar_one()
+        max_user = connection.execute(  # members only: IP users' ids have gaps (rollbacks)
+            sa.text("SELECT max(id) FROM users WHERE kind = 'member'")
+        ).scalar_one()
     engine.dispose()
-    return int(user_id), int(max_video)
+    return int(user_id), int(max_video), int(max_user)
 
 
-def run(args: argparse.Namespace) -> list[Result]:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    env = _server_env(args.database_url)
-    results: list[Result] = []
-    with serve("bench.ceiling:create_ceiling_app", _free_port(), args.workers, env) as base:
-        ceiling = run_wrk("ceiling (fixed JSON)", base + "/videos", args)
-    results.append(ceiling)
-    user_id, max_video = _bench_user(args.database_url)
-    token = issue_token(
+def like_count_mismatches(database_url: str) -> int:
+    """Videos whose like_count differs from their like rows (0 after a correct run)."""
+    engine = sa.create_engine(_sync_url(database_url))
+    with engine.connect() as connection:
+        mismatches = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM videos v LEFT JOIN "
+                "(SELECT video_id, count(*) AS n FROM likes GROUP BY video_id) l "
+                "ON l.video_id = v.id WHERE v.like_count <> coalesce(l.n, 0)"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return int(mismatches)
+
+
+def _anchor_scenarios(args: argparse.Namespace, env: dict[str, str]) -> list[Result]:
+    port = _free_port()
+    anchor_env = {**env, "DATABASE_URL": args.database_url.replace("+psycopg", "")}
+    command = server_command("granian", "anchor:app", port, args.workers)
+    command.remove("--factory")
+    command[command.index("anchor:app") : command.index("anchor:app")] = [
+        "--working-dir",
+        str(BENCH),
+    ]
+    _, max_video, max_user = _bench_user(args.database_url)
+    lua_env = {"BENCH_MAX_ID": str(max_video), "BENCH_MAX_USER": str(max_user)}
+    anchor_log = _log_path("anchor")
+    with serve(command, port, anchor_env, "/ceiling", anchor_log) as (base, process):
+        return [
+            run_wrk(ANCHOR_CEILING, base + "/ceiling", args, server_pid=process.pid),
+            run_wrk(ANCHOR_VIDEOS, base + "/videos", args, server_pid=process.pid),
+            run_wrk(
+                ANCHOR_LIKE,
+                base,
+                args,
+                script="anchor_like.lua",
+                env=lua_env,
+                server_pid=process.pid,
+            ),
+        ]
+
+
+def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+    user_id, max_video, _ = _bench_user(args.database_url)
+    rockpack_token = issue_token(
         user_id=user_id, token_version=0, secret=BENCH_SECRET, ttl_seconds=3600, audience="rockpack"
+    ).token
+    getnative_token = issue_token(
+        user_id=user_id,
+        token_version=0,
+        secret=BENCH_SECRET,
+        ttl_seconds=3600,
+        audience="getnative",
     ).token
     lua_env = {"BENCH_MAX_ID": str(max_video)}
     feed = f"/ws/{ids.encode(ids.USER, user_id)}/subscriptions/recent_videos/?locale=en&size=20"
-    with serve("getnative.web.app:create_app", _free_port(), args.workers, env) as base:
-        results.append(run_wrk("GET /videos", base + "/videos?lang=en", args))
-        results.append(run_wrk("GET /videos?q=", base + "/videos", args, script="search.lua"))
-        results.append(
-            run_wrk("GET /videos/:id", base, args, script="random_video.lua", env=lua_env)
-        )
-        results.append(
-            run_wrk("POST /api/videos/:id/like", base, args, script="like_toggle.lua", env=lua_env)
-        )
-        results.append(
-            run_wrk(
-                "GET feed (500 subs)",
-                base + feed,
-                args,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        )
+    port = _free_port()
+    command = server_command(args.server, "bench.ceiling:create_ceiling_app", port, args.workers)
+    with serve(command, port, env, "/videos", log) as (base, process):
+        pid = process.pid
+
+        def wrk(scenario: str, path: str, **options: object) -> Result:
+            return run_wrk(scenario, base + path, args, server_pid=pid, **options)  # type: ignore[arg-type]
+
+        return [
+            wrk("ceiling (full stack)", "/bench/ceiling"),
+            wrk("GET /videos (anonymous)", "/videos?lang=en"),
+            wrk(
+                "GET /videos (token)",
+                "/videos?lang=en",
+                headers={"Authorization": f"Bearer {getnative_token}"},
+            ),
+            wrk("GET /videos/:id", "", script="random_video.lua", env=lua_env),
+            wrk("GET /videos?q=", "/videos", script="search.lua"),
+            wrk("POST /api/videos/:id/like", "", script="like_toggle.lua", env=lua_env),
+            wrk("GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}),
+        ]
+
+
+def _judge(results: list[Result]) -> None:
+    """Ratio, target and p99 verdict of every scenario, against the same run's anchor."""
+    anchors = {r.scenario: r for r in results if r.scenario.startswith("anchor ")}
+    videos_p99 = anchors[ANCHOR_VIDEOS].p99_ms if ANCHOR_VIDEOS in anchors else None
     for result in results:
-        result.ratio_to_ceiling = round(result.requests_per_second / ceiling.requests_per_second, 3)
-    return results
+        target = TARGETS.get(result.scenario)
+        reference = anchors.get(target.reference) if target else None
+        if target is None or reference is None:
+            continue
+        result.ratio = round(result.requests_per_second / reference.requests_per_second, 3)
+        result.target = target.ratio
+        result.met = result.ratio >= target.ratio
+        if videos_p99:
+            result.p99_ok = result.p99_ms <= P99_FACTOR * videos_p99
+
+
+_LOG_PROBLEMS = re.compile(r"Traceback|database is locked|Internal Server Error", re.IGNORECASE)
+
+
+def _log_path(name: str) -> Path:
+    """Where a server's stderr goes for the run (the anchor's is kept apart from ours)."""
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"getnative-bench-{name}-{os.getpid()}.log"
+
+
+def run(args: argparse.Namespace) -> Run:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    env = _server_env(args.database_url)
+    outcome = Run(server=args.server)
+    is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
+    if is_postgres and not args.no_anchor:
+        outcome.results += _anchor_scenarios(args, env)
+    log = _log_path("server")
+    outcome.results += _our_scenarios(args, env, log)
+    outcome.like_count_mismatches = like_count_mismatches(args.database_url)
+    if log.exists():
+        lines = log.read_text(errors="replace").splitlines()
+        outcome.errors_in_log = [line for line in lines if _LOG_PROBLEMS.search(line)][:20]
+        if outcome.errors_in_log:
+            print(f"server log: {log}")
+        else:
+            log.unlink()
+    _judge(outcome.results)
+    _print_summary(outcome)
+    return outcome
+
+
+def _print_summary(outcome: Run) -> None:
+    print(f"\nserver: {outcome.server}")
+    print("| scenario | req/s | p99 ms | ratio | target | met? | p99 <= 2x anchor | RSS MB |")
+    for r in outcome.results:
+        verdict = "" if r.met is None else ("yes" if r.met else "no")
+        p99 = "" if r.p99_ok is None else ("yes" if r.p99_ok else "no")
+        print(
+            f"| {r.scenario} | {r.requests_per_second:.0f} | {r.p99_ms:.1f} | {r.ratio or ''} | "
+            f"{r.target or ''} | {verdict} | {p99} | {r.max_worker_rss_mb or ''} |"
+        )
+    print(f"like_count rows that differ from their likes: {outcome.like_count_mismatches}")
+    if outcome.errors_in_log:
+        print("server log problems:", *outcome.errors_in_log, sep="\n  ")
 
 
 def main() -> None:
@@ -218,11 +447,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+    parser.add_argument("--no-anchor", action="store_true", help="skip the anchor's scenarios")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    results = run(args)
+    outcome = run(args)
     if args.output:
-        args.output.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+        args.output.write_text(json.dumps(asdict(outcome), indent=2) + "\n")
 
 
 if __name__ == "__main__":

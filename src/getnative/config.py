@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     likes_rate_limit_per_minute: int = 120
     login_attempts_per_15_minutes: int = 10
+    # IPv6 clients are one client per network of this prefix length (likes-API user, rate-limit
+    # and login-throttle buckets): one subscriber usually holds a whole /64.
+    ipv6_client_prefix: int = Field(default=64, ge=1, le=128)
+
+    # Anonymous GET /videos and /videos/:id pages are kept this long (0 turns it off); see
+    # getnative.web.page_cache. At most 1 s: only like_count may lag, and by no more than that.
+    page_cache_seconds: float = Field(default=1.0, ge=0, le=1)
 
     max_body_bytes: int = 1024 * 1024
     max_image_bytes: int = 8 * 1024 * 1024

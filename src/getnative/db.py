@@ -30,6 +30,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from getnative.text import parameters_hold_unstorable_text, text_invalid
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -125,16 +127,46 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _refuse_unstorable_text(engine: Engine) -> None:
+    """Every statement's string parameters must be storable (`getnative.text`).
+
+    One guard in front of both drivers catches every text field of every dialect, including
+    fields added later: a lone surrogate or a NUL becomes `InvalidInput` (a 400 in the dialect's
+    format) before the driver sees it, instead of a UnicodeEncodeError or psycopg's NUL error.
+    """
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(
+        _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        if parameters and parameters_hold_unstorable_text(parameters, many):
+            raise text_invalid()
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create the engine for `url`; SQLite files get their folder created."""
+    """Create the engine for `url`; SQLite files get their folder created.
+
+    Logged database errors never carry bound parameters (`hide_parameters`): they hold emails,
+    password hashes and user text.
+    """
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         _configure_sqlite(engine)
-        return engine
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    else:
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size * 2,
+            pool_pre_ping=True,
+            hide_parameters=True,
+        )
+    _refuse_unstorable_text(engine)
+    return engine
 
 
 class Database:

@@ -61,18 +61,31 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
         pytest.skip("wrk is not installed")
     generate.generate(bench_database_url, generate.TINY, progress=False)
     args = argparse.Namespace(
-        database_url=bench_database_url, duration=1, connections=4, threads=1, workers=1
+        database_url=bench_database_url,
+        duration=1,
+        connections=4,
+        threads=1,
+        workers=1,
+        server="uvicorn",
+        no_anchor=False,
     )
-    results = load.run(args)
-    assert [r.scenario for r in results] == [
-        "ceiling (fixed JSON)",
-        "GET /videos",
-        "GET /videos?q=",
+    outcome = load.run(args)
+    assert [r.scenario for r in outcome.results] == [
+        "anchor /ceiling",
+        "anchor /videos",
+        "anchor /like",
+        "ceiling (full stack)",
+        "GET /videos (anonymous)",
+        "GET /videos (token)",
         "GET /videos/:id",
+        "GET /videos?q=",
         "POST /api/videos/:id/like",
         "GET feed (500 subs)",
     ]
-    for result in results:
+    for result in outcome.results:
         assert result.requests_per_second > 0, result
         assert result.non_2xx == 0, result
-        assert result.ratio_to_ceiling is not None
+        if not result.scenario.startswith("anchor "):
+            assert result.ratio is not None, result
+    assert outcome.like_count_mismatches == 0
+    assert outcome.errors_in_log == []

@@ -28,7 +28,12 @@ def _plan(session: Session, statement: Select) -> str:  # type: ignore[type-arg]
 
 def _video_page(session: Session, q: str | None = None) -> Select:  # type: ignore[type-arg]
     query = catalog.VideoQuery.parse(
-        lang="en", count=None, max_id="500000", subcategory_id=None, category_id=None, q=q,
+        lang="en",
+        count=None,
+        max_id="500000",
+        subcategory_id=None,
+        category_id=None,
+        q=q,
         cued_only=None,
     )
     statement = select(Video).where(Video.source == "getnative", Video.lang == query.lang)
@@ -54,9 +59,11 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
         statements = {
             "video_page": lambda: _video_page(session),
             "search_page": lambda: _video_page(session, "business"),
-            "feed": lambda: _feed_query(1, "en")
-            .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-            .limit(20),
+            "feed": lambda: (
+                _feed_query(1, "en")
+                .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
+                .limit(20)
+            ),
             "like_lookup": lambda: select(Like.id).where(Like.video_id == 1, Like.user_id == 1),
             "video_detail": lambda: select(Video).where(Video.id == 42),
         }

@@ -227,7 +227,7 @@ def _with_new_token_version(db: Database, user: User, *, deactivate: bool = Fals
         if deactivate:
             service.deactivate(session, row)
         else:
-            service.revoke_tokens(row)
+            service.revoke_tokens(session, row)
         session.flush()
         session.expunge(row)
         return row

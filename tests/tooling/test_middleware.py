@@ -21,7 +21,7 @@ from getnative.api.getnative.errors import render_domain_error as getnative_erro
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.db import Database
 from getnative.web.app import create_app
-from getnative.web.middleware import AccessLogMiddleware, BodyLimitMiddleware, DialectErrors
+from getnative.web.middleware import BodyLimitMiddleware, DialectErrors, EdgeMiddleware
 from tests.conftest import build_container, make_settings
 
 # One path per mounted app: Get Native, Rockpack, likes, media.
@@ -79,11 +79,11 @@ def test_dnt_other_than_1_is_logged(client: TestClient, caplog: pytest.LogCaptur
 
 
 def test_dnt_request_runs_no_analytics_hook(client: TestClient) -> None:
-    """The hooks wired into the real app's AccessLogMiddleware run only without `DNT: 1`."""
+    """The hooks wired into the real app's edge middleware run only without `DNT: 1`."""
     seen: list[tuple[str, int]] = []
     app = client.app
     assert isinstance(app, Starlette)
-    access = next(m for m in app.user_middleware if m.cls is AccessLogMiddleware)
+    access = next(m for m in app.user_middleware if m.cls is EdgeMiddleware)
     access.kwargs["hooks"] = [lambda scope, status: seen.append((scope["path"], status))]
 
     client.get("/tracked", headers={"DNT": "1"})

@@ -22,7 +22,11 @@ from sqlalchemy.orm import Session
 
 from getnative.accounts.models import RefreshToken, User
 from getnative.accounts.passwords import hash_password
-from getnative.accounts.service import get_user_for_token, revoke_tokens, validate_password
+from getnative.accounts.service import (
+    get_user_for_token,
+    revoke_tokens,
+    validate_password,
+)
 from getnative.accounts.tokens import decode_token, issue_token
 from getnative.config import Settings
 from getnative.db import utcnow
@@ -79,6 +83,8 @@ def check_login_budget(
     read-only look at the counter, or a correct guess would still get through once over the
     limit. Real clients log in rarely (refresh tokens do the rest), so the budget is ample.
     """
+    if limit <= 0:  # throttling switched off (GETNATIVE_LOGIN_ATTEMPTS_PER_15_MINUTES=0)
+        return
     # Hashed, as in LoginThrottle: logins (often emails) never sit in the limiter's store in clear.
     login_key = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
     keys = (f"{purpose}:user:{login_key}", f"{purpose}:ip:{client_ip}")
@@ -111,21 +117,6 @@ def issue_refresh_token(session: Session, *, user_id: int, client_id: str, ttl_s
     return raw
 
 
-def revoke_refresh_tokens(session: Session, user_id: int) -> int:
-    """Revoke every refresh token of the user (password change or reset, reuse detected).
-
-    The rows are deleted, not marked: a token revoked this way is then simply unknown when it
-    comes back, so a stale device (or a replaying thief) gets `invalid_grant` without setting off
-    reuse detection again and revoking the tokens of the user's next login.
-    """
-    result = session.execute(
-        delete(RefreshToken)
-        .where(RefreshToken.user_id == user_id)
-        .execution_options(synchronize_session=False)
-    )
-    return cast(CursorResult[Any], result).rowcount
-
-
 def redeem_refresh_token(session: Session, raw: str, *, client_id: str) -> User:
     """Revoke the presented refresh token and return its user, for a new pair to be issued.
 
@@ -140,6 +131,11 @@ def redeem_refresh_token(session: Session, raw: str, *, client_id: str) -> User:
         raise RefreshTokenReused(row.user_id)
     if row.expires_at <= now:
         raise InvalidGrant("The refresh token has expired.")
+    # The user row is locked before the token is claimed, as a revocation (which updates the
+    # user row first, then deletes the refresh tokens) does: a refresh racing a password change
+    # either finishes before it, and its new token is deleted with the others, or waits for it
+    # and finds its token gone. The same lock order on both sides cannot deadlock.
+    user = session.get(User, row.user_id, with_for_update=True, populate_existing=True)
     claimed = session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == row.id, RefreshToken.revoked_at.is_(None))
@@ -148,7 +144,6 @@ def redeem_refresh_token(session: Session, raw: str, *, client_id: str) -> User:
     )
     if cast(CursorResult[Any], claimed).rowcount != 1:
         raise RefreshTokenReused(row.user_id)
-    user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise InvalidGrant("The account is no longer active.")
     return user
@@ -214,7 +209,6 @@ def reset_password(session: Session, token: str, new_password: str, settings: Se
         raise InvalidGrant("The reset token is invalid or has expired.") from exc
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
-    revoke_tokens(user)
-    revoke_refresh_tokens(session, user.id)
+    revoke_tokens(session, user)
     session.flush()
     return user

@@ -18,7 +18,10 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; always spends one argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        # Bytes, with lone surrogates passed through: such a password cannot match (none could be
+        # set), but must cost the same check and answer "wrong", never a UnicodeEncodeError.
+        secret = password.encode("utf-8", "surrogatepass")
+        return _hasher.verify(password_hash or _DUMMY_HASH, secret) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

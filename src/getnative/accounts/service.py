@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from getnative.accounts.models import USER_KIND_MEMBER, User
+from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
@@ -21,6 +23,7 @@ from getnative.likes.service import remove_all_likes_of_user
 from getnative.media.images import ImageLimits, reencode
 from getnative.media.storage import MediaStorage
 from getnative.notifications.service import create_welcome
+from getnative.text import require_storable_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 # Control characters (NUL above all: PostgreSQL text cannot hold it) never belong in a login,
@@ -43,7 +46,7 @@ def normalize_email(email: str) -> str:
     normalized = email.strip().lower()
     if (
         len(normalized) > 254
-        or not EMAIL_PATTERN.match(normalized)
+        or not EMAIL_PATTERN.fullmatch(normalized)
         or CONTROL_CHARACTERS.search(normalized)
     ):
         raise InvalidInput("The email address is invalid.", code="email_invalid", field="email")
@@ -51,6 +54,7 @@ def normalize_email(email: str) -> str:
 
 
 def validate_password(password: str, *, field: str = "password") -> str:
+    require_storable_text(password, field=field)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"Field must be at least {MIN_PASSWORD_LENGTH} characters long.",
@@ -130,9 +134,31 @@ def get_user_for_token(session: Session, *, user_id: int, token_version: int) ->
     return user
 
 
-def revoke_tokens(user: User) -> None:
-    """Invalidate every token issued so far (they carry the old version)."""
+def revoke_refresh_tokens(session: Session, user_id: int) -> int:
+    """Delete every Rockpack refresh token of the user.
+
+    The rows are deleted, not marked: a token revoked this way is then simply unknown when it
+    comes back, so a stale device (or a replaying thief) gets `invalid_grant` without setting off
+    reuse detection again and revoking the tokens of the user's next login.
+    """
+    result = session.execute(
+        delete(RefreshToken)
+        .where(RefreshToken.user_id == user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount
+
+
+def revoke_tokens(session: Session, user: User) -> None:
+    """Invalidate every token of the user in every dialect: the one revocation rule.
+
+    Access tokens (Get Native and Rockpack JWTs, reset tokens) carry the user's `token_version`
+    and `get_user_for_token` refuses an old one; Rockpack refresh tokens are rows, deleted here.
+    Password changes, password resets and deactivations of either dialect all come through here.
+    """
     user.token_version += 1
+    session.flush()
+    revoke_refresh_tokens(session, user.id)
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
@@ -142,7 +168,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
         )
     validate_password(new, field="new_password")
     user.password_hash = hash_password(new)
-    revoke_tokens(user)
+    revoke_tokens(session, user)
     session.flush()
 
 
@@ -173,7 +199,7 @@ def deactivate(session: Session, user: User) -> None:
     leave_all_channels(session, user.id)
     user.is_active = False
     user.deactivated_at = utcnow()
-    revoke_tokens(user)
+    revoke_tokens(session, user)
     session.flush()
 
 
@@ -182,7 +208,7 @@ def deactivate(session: Session, user: User) -> None:
 
 def normalize_language_tag(value: str, *, field: str) -> str:
     """Validate a BCP 47 tag and write it canonically (`en-us` -> `en-US`)."""
-    match = LANGUAGE_TAG_PATTERN.match(value.strip())
+    match = LANGUAGE_TAG_PATTERN.fullmatch(value.strip())
     if match is None:
         raise InvalidInput(
             f"'{field}' must be a BCP 47 language code such as en, ja or en-US.",
@@ -293,6 +319,8 @@ class AttemptCounter(Protocol):
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]: ...
 
+    def release(self, key: str, *, window_seconds: int) -> None: ...
+
 
 class LoginThrottled(RateLimited):
     code = "login_throttled"
@@ -300,22 +328,34 @@ class LoginThrottled(RateLimited):
 
 @dataclass(frozen=True)
 class LoginThrottle:
-    """Slows password guessing: at most `limit` failed logins per account and per client IP in a
-    15-minute window; beyond that, logins are refused before the password is even checked.
+    """Slows password guessing: at most `limit` failed attempts per account and per client IP in
+    a 15-minute window; beyond that, attempts are refused before the password is even checked.
 
-    Only failures count, so a member logging in often is never throttled. Checking and counting
-    are two steps, so a burst of concurrent guesses can overshoot the limit by the burst size;
-    the counter is shared across processes when the limiter is Redis-backed.
+    `purpose` names the budget: logins of both dialects share `login`, the current-password
+    checks of both dialects' password changes share `password-change` (keyed by user id).
+    A limit of 0 or less switches throttling off.
+
+    `attempt` reserves a slot atomically (an increment, in process memory or Redis) *before*
+    the password is checked and gives it back if the attempt succeeds, so only failures count
+    and a burst of parallel guesses cannot overshoot the limit: of N concurrent guesses at most
+    `limit` reach the password check. `check` and `record_failure` are the read-only look and the
+    plain count, for callers that do not check a password themselves.
     """
 
     counter: AttemptCounter
     limit: int
     window_seconds: int = LOGIN_WINDOW_SECONDS
+    purpose: str = "login"
 
     def _keys(self, login: str, client_ip: str) -> tuple[str, str]:
         # The account key is hashed so emails never sit in the limiter's store (Redis) in clear.
         account = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
-        return f"login-fail:account:{account}", f"login-fail:ip:{client_ip}"
+        return f"{self.purpose}-fail:account:{account}", f"{self.purpose}-fail:ip:{client_ip}"
+
+    def _refused(self, retry_after: int) -> LoginThrottled:
+        return LoginThrottled(
+            "Too many failed login attempts. Try again later.", retry_after=retry_after
+        )
 
     def check(self, login: str, client_ip: str) -> None:
         if self.limit <= 0:  # throttling switched off
@@ -323,22 +363,53 @@ class LoginThrottle:
         for key in self._keys(login, client_ip):
             count, retry_after = self.counter.peek(key, window_seconds=self.window_seconds)
             if count >= self.limit:
-                raise LoginThrottled(
-                    "Too many failed login attempts. Try again later.", retry_after=retry_after
-                )
+                raise self._refused(retry_after)
 
     def record_failure(self, login: str, client_ip: str) -> None:
         for key in self._keys(login, client_ip):
             self.counter.hit(key, limit=self.limit, window_seconds=self.window_seconds)
+
+    def _release(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.counter.release(key, window_seconds=self.window_seconds)
+
+    @contextmanager
+    def attempt(self, login: str, client_ip: str) -> Iterator[None]:
+        """Reserve one attempt on every key; kept if the block raises, given back otherwise."""
+        if self.limit <= 0:
+            yield
+            return
+        keys = self._keys(login, client_ip)
+        waits = [
+            self.counter.hit(key, limit=self.limit, window_seconds=self.window_seconds)
+            for key in keys
+        ]
+        refused = [wait for wait in waits if wait is not None]
+        if refused:
+            self._release(keys)  # a refused attempt is no failure of its own
+            raise self._refused(max(refused))
+        yield
+        self._release(keys)
 
 
 def authenticate_throttled(
     session: Session, throttle: LoginThrottle, *, login: str, password: str, client_ip: str
 ) -> User:
     """`authenticate`, refused while the account or the IP has too many recent failures."""
-    throttle.check(login, client_ip)
-    try:
+    with throttle.attempt(login, client_ip):
         return authenticate(session, login=login, password=password)
-    except AuthenticationFailed:
-        throttle.record_failure(login, client_ip)
-        raise
+
+
+def change_password_throttled(
+    session: Session,
+    throttle: LoginThrottle,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    client_ip: str,
+) -> None:
+    """`change_password` under the `password-change` budget of the user and the client IP, so a
+    stolen access token cannot be used to guess the current password at speed."""
+    with throttle.attempt(str(user.id), client_ip):
+        change_password(session, user, current=current, new=new)

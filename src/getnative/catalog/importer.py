@@ -36,6 +36,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from getnative.catalog.events import catalog_changed
 from getnative.catalog.models import (
     Category,
     Collocation,
@@ -467,6 +468,7 @@ def import_catalog(
         writer.resolve_references(catalog.videos)
         for item in tqdm(catalog.videos, desc="videos", unit="video", disable=not progress):
             writer.upsert_video(item)
+    catalog_changed()  # committed: pages rendered before it are stale
     return report
 
 

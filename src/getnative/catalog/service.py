@@ -34,7 +34,7 @@ _INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
 
 def parse_int(value: str, *, name: str) -> int:
     """A decimal integer, or InvalidInput naming the parameter (never a 422/500)."""
-    if not _INTEGER.match(value.strip()):
+    if not _INTEGER.fullmatch(value.strip()):
         raise InvalidInput(
             f"The parameter '{name}' must be an integer.", code="parameter_not_integer", field=name
         )
@@ -43,7 +43,7 @@ def parse_int(value: str, *, name: str) -> int:
 
 def parse_id(value: str, *, name: str = "id") -> int:
     """A record id from a path; malformed is InvalidInput, out of range is simply unknown."""
-    if not _INTEGER.match(value.strip()):
+    if not _INTEGER.fullmatch(value.strip()):
         raise InvalidInput(f"The {name} must be an integer.", code="id_malformed", field=name)
     number = int(value.strip())
     return number if 0 < number <= MAX_ID else 0
@@ -63,7 +63,7 @@ def parse_bool(value: str, *, name: str) -> bool:
 
 
 def validate_lang(value: str) -> str:
-    if not LANG_PATTERN.match(value):
+    if not LANG_PATTERN.fullmatch(value):
         raise InvalidInput(
             "The parameter 'lang' must be a language code such as 'en' or 'ja'.",
             code="lang_invalid",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.catalog.models import Category, Video, VideoLocale
+from getnative.catalog.service import CATALOG_SOURCE
 from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
 from getnative.db import MAX_ID
 from getnative.errors import InvalidInput, NotFound, PermissionDenied
@@ -27,6 +28,30 @@ def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
     if viewer_id is None:
         return Channel.public.is_(True)
     return or_(Channel.public.is_(True), Channel.owner_id == viewer_id)
+
+
+def video_visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
+    """SQL condition on `Video`: the viewer may see the video at all.
+
+    Catalog videos are public. An external video (added to Rockpack channels) is visible only
+    through a channel the viewer may see: one that exists only in private channels is its owner's
+    business and must not show up, be liked or be reported by anyone else (`viewer_id=None` is
+    a stranger, e.g. the likes API's IP users).
+    """
+    in_visible_channel = (
+        select(VideoInstance.id)
+        .join(Channel, VideoInstance.channel_id == Channel.id)
+        .where(VideoInstance.video_id == Video.id, visible_channels_filter(viewer_id))
+        .exists()
+    )
+    return or_(Video.source == CATALOG_SOURCE, in_visible_channel)
+
+
+def require_visible_video(session: Session, video_id: int, viewer_id: int | None) -> None:
+    """NotFound (`video_not_found`) unless the video exists and the viewer may see it."""
+    query = select(Video.id).where(Video.id == video_id, video_visible_filter(viewer_id))
+    if session.scalar(query) is None:
+        raise NotFound("Video not found.", code="video_not_found")
 
 
 def video_visible_in_locale(
@@ -528,7 +553,7 @@ def _visible_instances(
 
 
 def _valid_source_ref(ref: SourceRef) -> bool:
-    return ref.source == YOUTUBE and _YOUTUBE_ID.match(ref.source_id) is not None
+    return ref.source == YOUTUBE and _YOUTUBE_ID.fullmatch(ref.source_id) is not None
 
 
 def external_video(session: Session, ref: SourceRef, metadata: VideoMetadataSource) -> Video:

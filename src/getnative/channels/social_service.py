@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.channels.models import Channel, ContentReport, Subscription, VideoInstance, VideoView
-from getnative.channels.service import video_visible_in_locale, visible_channels_filter
+from getnative.channels.service import (
+    video_visible_filter,
+    video_visible_in_locale,
+    visible_channels_filter,
+)
 from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
 from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
@@ -415,7 +419,8 @@ def resolve_report_target(
     if object_type == "channel":
         found = _visible_channel_or_none(session, object_id, reporter_id) is not None
     elif object_type == "video":
-        found = session.scalar(select(Video.id).where(Video.id == object_id)) is not None
+        visible = video_visible_filter(reporter_id)
+        found = session.scalar(select(Video.id).where(Video.id == object_id, visible)) is not None
     elif object_type == "user":
         found = (
             session.scalar(select(User.id).where(User.id == object_id, User.is_active.is_(True)))

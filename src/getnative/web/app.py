@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
@@ -22,13 +21,8 @@ from getnative.api.rockpack.app import create_rockpack_app
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.config import Settings, get_settings
 from getnative.web.container import Container
-from getnative.web.middleware import (
-    AccessLogMiddleware,
-    BodyLimitMiddleware,
-    DialectErrors,
-    RateLimitMiddleware,
-    SecurityHeadersMiddleware,
-)
+from getnative.web.head import HeadAsGetMiddleware
+from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
 from getnative.webapp import MOUNT_PATH as WEBAPP_PATH
 from getnative.webapp import WebApp
 
@@ -45,36 +39,31 @@ def _dialect_errors() -> DialectErrors:
 
 
 def _middleware(container: Container) -> list[Middleware]:
-    """Outermost first: log everything, then headers, CORS, limits, then routing."""
+    """The one edge middleware (see getnative.web.middleware), configured once at start-up."""
     s = container.settings
-    errors = _dialect_errors()
-    upload_limit = s.max_image_bytes * 4 // 3 + 4096  # base64 inflates by a third
     return [
-        Middleware(AccessLogMiddleware),
-        Middleware(SecurityHeadersMiddleware, server_name=s.server_header),
         Middleware(
-            CORSMiddleware,
-            allow_origins=s.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Recaptcha-Token", "DNT"],
-            expose_headers=["X-GN-Auth-Token", "X-GN-Auth-Expire"],
-            max_age=600,
-        ),
-        Middleware(
-            RateLimitMiddleware,
-            errors=errors,
+            EdgeMiddleware,
+            errors=_dialect_errors(),
+            server_name=s.server_header,
+            cors=CorsPolicy(
+                allow_origins=s.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-Recaptcha-Token", "DNT"],
+                expose_headers=["X-GN-Auth-Token", "X-GN-Auth-Expire"],
+                max_age=600,
+            ),
             limiter=container.rate_limiter,
             trusted=container.trusted_proxies,
             default_per_minute=s.rate_limit_per_minute,
             per_prefix={"/api/": s.likes_rate_limit_per_minute},
-        ),
-        Middleware(
-            BodyLimitMiddleware,
-            errors=errors,
-            default_limit=s.max_body_bytes,
-            upload_limit=upload_limit,
+            body_limit=s.max_body_bytes,
+            upload_limit=s.max_image_bytes * 4 // 3 + 4096,  # base64 inflates by a third
             upload_suffixes=UPLOAD_PATH_SUFFIXES,
+            ipv6_prefix=s.ipv6_client_prefix,
         ),
+        # Innermost: a HEAD runs as its GET below the edge, which still sees (and logs) a HEAD.
+        Middleware(HeadAsGetMiddleware),
     ]
 
 

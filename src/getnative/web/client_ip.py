@@ -75,6 +75,16 @@ def resolve_client_ip(
     return candidate.compressed
 
 
+def client_key(ip: str, ipv6_prefix: int) -> str:
+    """The identity a client is counted and remembered by: its IPv4 address, or its IPv6 network
+    of `ipv6_prefix` bits (`2001:db8:1:2::/64`). An ISP hands one subscriber a whole /64, so
+    keying by address would let one client rotate through 2^64 identities and budgets."""
+    address = parse_address(ip)
+    if not isinstance(address, ipaddress.IPv6Address) or ipv6_prefix >= 128:
+        return ip
+    return ipaddress.IPv6Network((address, ipv6_prefix), strict=False).compressed
+
+
 def forwarded_for_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     """All `X-Forwarded-For` headers joined in order (a repeated header is one list, RFC 9110)."""
     values = [value.decode("latin-1") for key, value in headers if key == b"x-forwarded-for"]
@@ -87,3 +97,8 @@ def client_ip_from_scope(scope: Any, trusted: Sequence[IPNetwork]) -> str:
     return resolve_client_ip(
         peer[0] if peer else None, forwarded_for_header(scope.get("headers", ())), trusted
     )
+
+
+def client_key_from_scope(scope: Any, trusted: Sequence[IPNetwork], ipv6_prefix: int) -> str:
+    """`client_key` of the client IP of an ASGI HTTP scope."""
+    return client_key(client_ip_from_scope(scope, trusted), ipv6_prefix)

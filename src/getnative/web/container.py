@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from getnative.accounts.service import LoginThrottle
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
 from getnative.mail import LogMailer, Mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import LocalMediaStorage, MediaStorage
-from getnative.web.client_ip import IPNetwork, parse_networks
+from getnative.web.client_ip import IPNetwork, client_key_from_scope, parse_networks
 from getnative.web.ratelimit import RateLimiter, make_rate_limiter
 
 
@@ -38,6 +40,16 @@ class Container:
     def image_limits(self) -> ImageLimits:
         s = self.settings
         return ImageLimits(s.max_image_bytes, s.max_image_pixels, s.max_image_side)
+
+    def login_throttle(self, purpose: str = "login") -> LoginThrottle:
+        """The failed-password budget `purpose` (`login`, `password-change`), shared by every
+        dialect so alternating APIs does not double an attacker's guesses."""
+        limit = self.settings.login_attempts_per_15_minutes
+        return LoginThrottle(self.rate_limiter, limit, purpose=purpose)
+
+    def client_key(self, scope: Any) -> str:
+        """The client's identity for budgets and likes-API users (`web.client_ip.client_key`)."""
+        return client_key_from_scope(scope, self.trusted_proxies, self.settings.ipv6_client_prefix)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Container:

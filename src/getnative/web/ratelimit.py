@@ -30,6 +30,11 @@ class RateLimiter(Protocol):
         """Read without counting: (hits so far in this window, seconds until it resets)."""
         ...
 
+    def release(self, key: str, *, window_seconds: int) -> None:
+        """Take back one hit of the current window (never below zero): an attempt reserved with
+        `hit` that turned out not to count (see accounts.service.LoginThrottle)."""
+        ...
+
 
 def _retry_after(window: int, window_seconds: int, now: float) -> int:
     return max(1, int((window + 1) * window_seconds - now))
@@ -65,6 +70,22 @@ class MemoryRateLimiter:
         with self._lock:
             count = self._counts.get((key, window), 0)
         return count, _retry_after(window, window_seconds, now)
+
+    def release(self, key: str, *, window_seconds: int) -> None:
+        window = int(self._clock() // window_seconds)
+        with self._lock:
+            count = self._counts.get((key, window), 0)
+            if count > 0:
+                self._counts[(key, window)] = count - 1
+
+
+# Decrement only an existing, positive counter, atomically (a plain DECR could go below zero or
+# create a key without an expiry).
+_RELEASE_SCRIPT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
 
 
 class RedisRateLimiter:
@@ -108,6 +129,13 @@ class RedisRateLimiter:
             logger.warning("rate limiter: Redis unavailable, treating count as 0: %s", exc)
             value = None
         return int(value or 0), _retry_after(window, window_seconds, now)
+
+    def release(self, key: str, *, window_seconds: int) -> None:
+        window = int(time.time() // window_seconds)
+        try:
+            self._redis.eval(_RELEASE_SCRIPT, 1, f"{self._prefix}{key}:{window}")
+        except self._errors as exc:
+            logger.warning("rate limiter: Redis unavailable, attempt not released: %s", exc)
 
     def close(self) -> None:
         self._redis.close()

@@ -34,7 +34,6 @@ from getnative.api.getnative.schemas_accounts import (
     ProfileImage,
 )
 from getnative.errors import InvalidInput
-from getnative.web.client_ip import client_ip_from_scope
 
 router = APIRouter()
 
@@ -81,15 +80,12 @@ def register(body: Credentials, request: Request, session: DbSession) -> dict[st
 def login(
     body: Credentials, request: Request, session: DbSession, container: AppContainer
 ) -> dict[str, Any]:
-    throttle = service.LoginThrottle(
-        container.rate_limiter, container.settings.login_attempts_per_15_minutes
-    )
     user = service.authenticate_throttled(
         session,
-        throttle,
+        container.login_throttle(),
         login=body.email,
         password=body.password,
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        client_ip=container.client_key(request.scope),
     )
     issue_session_token(request, user)
     return render_account(session, user)
@@ -125,9 +121,21 @@ def change_email(body: EmailChange, user: CurrentUser, session: DbSession) -> Re
 
 @router.post("/account/password", status_code=204)
 def change_password(
-    body: PasswordChange, request: Request, user: CurrentUser, session: DbSession
+    body: PasswordChange,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    container: AppContainer,
 ) -> Response:
-    service.change_password(session, user, current=body.current_password, new=body.new_password)
+    """Wrong current passwords count against the `password-change` budget of both dialects."""
+    service.change_password_throttled(
+        session,
+        container.login_throttle("password-change"),
+        user,
+        current=body.current_password,
+        new=body.new_password,
+        client_ip=container.client_key(request.scope),
+    )
     # Every earlier token is revoked; this session continues with a token of the new version.
     issue_session_token(request, user)
     return _no_content()
@@ -155,7 +163,7 @@ def decode_base64_image(text: str) -> bytes:
     invalid = InvalidInput(
         "The image is not valid base64.", code="image_base64_invalid", field="image"
     )
-    if not BASE64.match(text):
+    if not BASE64.fullmatch(text):
         raise invalid
     try:
         return binascii.a2b_base64(text, strict_mode=True)

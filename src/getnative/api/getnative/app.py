@@ -11,6 +11,7 @@ from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
 from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA, document_bad_requests
+from getnative.web.page_cache import AnonymousPageCache
 
 
 class AuthTokenHeadersMiddleware:
@@ -55,4 +56,6 @@ def create_getnative_app(container: Container) -> FastAPI:
     for module in (accounts, catalog, study, notifications):
         app.include_router(module.router)
     app.add_middleware(AuthTokenHeadersMiddleware)
+    # Outside the token headers: only anonymous requests (which get none) are cached.
+    app.add_middleware(AnonymousPageCache, ttl_seconds=container.settings.page_cache_seconds)
     return app

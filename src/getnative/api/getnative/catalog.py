@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from getnative.api.getnative.deps import CurrentUser, DbSession, OptionalUser
+from getnative.api.getnative.deps import CurrentUser, DbSession, optional_user
 from getnative.api.getnative.render import (
     load_video_for_detail,
     record_list,
@@ -18,10 +19,13 @@ from getnative.api.getnative.render import (
     render_video_detail,
     render_video_summaries,
 )
+from getnative.api.getnative.schemas_catalog import VideoDetail, VideoList
 from getnative.catalog import service
 from getnative.catalog.models import Category
 from getnative.errors import NotFound
 from getnative.likes import service as likes
+from getnative.web.deps import container_of
+from getnative.web.responses import FastJSONResponse
 
 router = APIRouter(tags=["catalog"])
 
@@ -44,10 +48,9 @@ def get_speaker(speaker_id: str, session: DbSession) -> dict[str, Any]:
     return rendered
 
 
-@router.get("/videos")
-def list_videos(
-    session: DbSession,
-    user: OptionalUser,
+@router.get("/videos", response_model=VideoList)
+async def list_videos(
+    request: Request,
     lang: str | None = None,
     count: str | None = None,
     max_id: str | None = None,
@@ -55,27 +58,43 @@ def list_videos(
     category_id: str | None = None,
     q: str | None = None,
     cued_only: str | None = None,
-) -> dict[str, Any]:
-    query = service.VideoQuery.parse(
-        lang=lang,
-        count=count,
-        max_id=max_id,
-        subcategory_id=subcategory_id,
-        category_id=category_id,
-        q=q,
-        cued_only=cued_only,
-    )
-    videos = service.list_videos(session, query, user_id=user.id if user else None)
-    return record_list(render_video_summaries(session, videos, user))
+) -> Response:
+    """One thread-pool hop and one connection for the whole page: authenticate, query, render
+    (instead of a hop per dependency), then serialised once with orjson, not validated again."""
+    raw = {
+        "lang": lang,
+        "count": count,
+        "max_id": max_id,
+        "subcategory_id": subcategory_id,
+        "category_id": category_id,
+        "q": q,
+        "cued_only": cued_only,
+    }
+
+    def page() -> dict[str, Any]:
+        with container_of(request).db.session(write=False) as session:
+            user = optional_user(request, session)  # auth errors before parameter errors
+            query = service.VideoQuery.parse(**raw)
+            videos = service.list_videos(session, query, user_id=user.id if user else None)
+            return record_list(render_video_summaries(session, videos, user))
+
+    return FastJSONResponse(await run_in_threadpool(page))
 
 
-@router.get("/videos/{video_id}")
-def get_video(video_id: str, session: DbSession, user: OptionalUser) -> dict[str, Any]:
-    parsed = service.parse_id(video_id)
-    video = load_video_for_detail(session, parsed) if parsed else None
-    if video is None or video.source != service.CATALOG_SOURCE:
-        raise NotFound("Video not found.", code="video_not_found")
-    return render_video_detail(session, video, user)
+@router.get("/videos/{video_id}", response_model=VideoDetail)
+async def get_video(video_id: str, request: Request) -> Response:
+    """Same shape as the list: one hop, one connection, orjson."""
+
+    def page() -> dict[str, Any]:
+        with container_of(request).db.session(write=False) as session:
+            user = optional_user(request, session)
+            parsed = service.parse_id(video_id)
+            video = load_video_for_detail(session, parsed) if parsed else None
+            if video is None or video.source != service.CATALOG_SOURCE:
+                raise NotFound("Video not found.", code="video_not_found")
+            return render_video_detail(session, video, user)
+
+    return FastJSONResponse(await run_in_threadpool(page))
 
 
 def _no_content() -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.accounts.service import get_user_for_token
@@ -40,7 +41,9 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def _optional_user(request: Request, session: DbSession) -> User | None:
+def optional_user(request: Request, session: Session) -> User | None:
+    """The token's user (None without one), its token slid; routes that open their own session
+    call it directly, the others get it as the `OptionalUser` dependency."""
     token = _bearer_token(request)
     if token is None:
         if request.headers.get("authorization"):
@@ -51,6 +54,10 @@ def _optional_user(request: Request, session: DbSession) -> User | None:
     user = get_user_for_token(session, user_id=claims.user_id, token_version=claims.token_version)
     issue_session_token(request, user)  # sliding session
     return user
+
+
+def _optional_user(request: Request, session: DbSession) -> User | None:
+    return optional_user(request, session)
 
 
 def _required_user(user: Annotated[User | None, Depends(_optional_user)]) -> User:

@@ -77,6 +77,7 @@ ERROR_CODES: dict[str, int] = {
     "image_base64_invalid": 132,
     "utc_offset_invalid": 141,
     "name_invalid": 142,
+    "text_invalid": 106,
     "reset_token_invalid": 114,
 }
 

@@ -29,4 +29,10 @@ def parse_video_id(video_id: str) -> int:
     return int(video_id)
 
 
+def get_client_key(request: Request) -> str:
+    """The caller's identity: its IP, or its IPv6 network (`Container.client_key`)."""
+    return container_of(request).client_key(request.scope)
+
+
 ClientIP = Annotated[str, Depends(get_client_ip)]
+ClientKey = Annotated[str, Depends(get_client_key)]

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from getnative.accounts.ip_users import find_ip_user, get_or_create_ip_user, public_username
 from getnative.accounts.models import User
-from getnative.api.likes.deps import AppContainer, ClientIP, parse_video_id
+from getnative.api.likes.deps import AppContainer, ClientIP, ClientKey, parse_video_id
 from getnative.catalog.models import Video
-from getnative.errors import NotFound
+from getnative.channels.service import require_visible_video, video_visible_filter
 from getnative.likes import service as likes
 from getnative.likes.recaptcha import require_human
 
@@ -58,22 +58,25 @@ def list_videos(
     limit: Annotated[int, Query(ge=1, le=MAX_VIDEOS)] = MAX_VIDEOS,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[dict[str, Any]]:
-    """Videos newest first, each with its current like count."""
+    """Videos a stranger may see (catalog, or in a public channel), newest first."""
     with container.db.session(write=False) as session:
         videos = session.scalars(
-            select(Video).order_by(Video.id.desc()).limit(limit).offset(offset)
+            select(Video)
+            .where(video_visible_filter(None))
+            .order_by(Video.id.desc())
+            .limit(limit)
+            .offset(offset)
         )
         return [render_video(video) for video in videos]
 
 
 @router.get("/videos/{video_id}/like")
-def get_like(video_id: str, container: AppContainer, ip: ClientIP) -> dict[str, bool | None]:
+def get_like(video_id: str, container: AppContainer, client: ClientKey) -> dict[str, bool | None]:
     """Whether the caller's IP likes the video (reading never creates the IP's user)."""
     vid = parse_video_id(video_id)
     with container.db.session(write=False) as session:
-        if session.scalar(select(Video.id).where(Video.id == vid)) is None:
-            raise NotFound("Video not found.", code="video_not_found")
-        user = find_ip_user(session, key=container.settings.ip_hash_key, ip=ip)
+        require_visible_video(session, vid, viewer_id=None)
+        user = find_ip_user(session, key=container.settings.ip_hash_key, ip=client)
         return render_like(likes.is_liked(session, video_id=vid, user_id=user.id if user else None))
 
 
@@ -82,6 +85,7 @@ def toggle_like(
     video_id: str,
     container: AppContainer,
     ip: ClientIP,
+    client: ClientKey,
     recaptcha_token: Annotated[str | None, Header(alias="X-Recaptcha-Token")] = None,
 ) -> dict[str, bool | None]:
     """Toggle the caller's like, after the reCAPTCHA check; answers the new state."""
@@ -94,14 +98,15 @@ def toggle_like(
         min_score=settings.recaptcha_min_score,
     )
     with container.db.session(write=True) as session:
-        # An unknown video makes `toggle` raise NotFound, which rolls the new user back too.
-        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=ip, lock=True)
+        # An unknown or private video raises NotFound, which rolls the new user back too.
+        require_visible_video(session, vid, viewer_id=None)
+        user = get_or_create_ip_user(session, key=settings.ip_hash_key, ip=client, lock=True)
         return render_like(likes.toggle(session, video_id=vid, user_id=user.id))
 
 
 @router.get("/me")
-def me(container: AppContainer, ip: ClientIP) -> dict[str, Any]:
+def me(container: AppContainer, client: ClientKey) -> dict[str, Any]:
     """The caller's IP user, created on first sight."""
     with container.db.session(write=True) as session:
-        user = get_or_create_ip_user(session, key=container.settings.ip_hash_key, ip=ip)
+        user = get_or_create_ip_user(session, key=container.settings.ip_hash_key, ip=client)
         return render_user(user)

@@ -6,7 +6,6 @@ channel content live in `getnative.channels.service`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession, OptionalUser, Owner, path_user_id
 from getnative.api.rockpack.errors import form_errors, invalid_request
+from getnative.api.rockpack.json_body import parse_json
 from getnative.channels import service, social_service
 from getnative.channels.models import Channel
 
@@ -44,8 +44,8 @@ async def _json_body(request: Request) -> object:
     """The parsed JSON body, or INVALID_JSON, so each route words its own 400."""
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        return parse_json(raw)
+    except ValueError:
         return INVALID_JSON
 
 

@@ -6,7 +6,6 @@ an `image` part and an optional JSON `aoi` part.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from getnative.api.rockpack import render
 from getnative.api.rockpack.channels import DEFAULT_PAGE_SIZE, PageSize, PageStart
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import from_domain, invalid_request, not_found
+from getnative.api.rockpack.json_body import parse_json
 from getnative.channels import cover_art_service as covers
 
 router = APIRouter()
@@ -57,8 +57,8 @@ async def _part_bytes(part: UploadFile | str | None) -> bytes:
 
 def _json_or_invalid(raw: bytes) -> object:
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        return parse_json(raw)
+    except ValueError:
         return raw.decode("utf-8", "replace")[:50]
 
 
@@ -130,7 +130,7 @@ def upload_cover_art(
 def delete_cover_art(
     cover_ref: str, owner: Owner, session: DbSession, container: AppContainer
 ) -> Response:
-    if not _COVER_REF.match(cover_ref):
+    if not _COVER_REF.fullmatch(cover_ref):
         raise not_found()
     covers.remove_cover_art(session, container.media, owner_id=owner.id, cover_ref=cover_ref)
     return Response(status_code=204)

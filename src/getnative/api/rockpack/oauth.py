@@ -20,12 +20,11 @@ from starlette.datastructures import UploadFile
 
 from getnative.accounts import oauth_service, profile_service
 from getnative.accounts.models import User
-from getnative.accounts.service import LoginThrottle, authenticate_throttled
+from getnative.accounts.service import authenticate_throttled, revoke_refresh_tokens
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.errors import AuthenticationFailed, InvalidInput
-from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
 router = APIRouter()
@@ -135,16 +134,13 @@ def login(
     if not username.strip() or not password:
         raise oauth_error("invalid_request", message="username and password are required.")
     # The same brute-force rule as Get Native's /login: failures per account and per IP.
-    throttle = LoginThrottle(
-        container.rate_limiter, container.settings.login_attempts_per_15_minutes
-    )
     try:
         user = authenticate_throttled(
             session,
-            throttle,
+            container.login_throttle(),
             login=username,
             password=password,
-            client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+            client_ip=container.client_key(request.scope),
         )
     except AuthenticationFailed as exc:
         raise oauth_error("invalid_grant", message="Invalid username or password.") from exc
@@ -185,7 +181,7 @@ def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONRes
             credentials = _issue(session, user, client_id, container)
     except oauth_service.RefreshTokenReused as exc:
         with container.db.session() as session:
-            oauth_service.revoke_refresh_tokens(session, exc.user_id)
+            revoke_refresh_tokens(session, exc.user_id)
         raise oauth_error("invalid_grant", message=exc.message) from exc
     except oauth_service.InvalidGrant as exc:
         raise oauth_error("invalid_grant", message=exc.message) from exc
@@ -221,7 +217,7 @@ def request_password_reset(
     oauth_service.check_login_budget(
         container.rate_limiter,
         login=login,
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
+        client_ip=container.client_key(request.scope),
         limit=container.settings.login_attempts_per_15_minutes,
         purpose="reset",
     )

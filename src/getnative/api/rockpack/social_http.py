@@ -6,7 +6,6 @@ types) becomes a Rockpack 400 of the route's choosing instead of a framework val
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from getnative.api.rockpack.errors import form_errors, invalid_request
+from getnative.api.rockpack.json_body import parse_json
 
 PRIVATE_CACHE = {"Cache-Control": "private, max-age=60"}
 DEFAULT_PAGE_SIZE = 100
@@ -27,8 +27,8 @@ MAX_LOCALE = 35
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+        return parse_json(raw) if raw.strip() else None
+    except ValueError:
         raise invalid_request("Request body is not valid JSON") from None
 
 
@@ -57,7 +57,7 @@ def _locale(locale: Annotated[str | None, Query()] = None) -> str | None:
     if locale is None or not locale.strip():
         return None
     value = locale.strip()
-    if len(value) > MAX_LOCALE or not _LOCALE.match(value):
+    if len(value) > MAX_LOCALE or not _LOCALE.fullmatch(value):
         raise form_errors({"locale": ["invalid locale"]})
     return value
 

@@ -73,7 +73,7 @@ def _parse_channel_url(container: Container, body: Any) -> tuple[int, int]:
         path = path[len(base_path) :]
     elif base_path and path.startswith(base_path + "/"):
         path = path[len(base_path) :]
-    match = _CHANNEL_PATH.match(path)
+    match = _CHANNEL_PATH.fullmatch(path)
     owner_id = ids.decode(ids.USER, match["owner"]) if match else None
     channel_id = ids.decode(ids.CHANNEL, match["channel"]) if match else None
     if owner_id is None or channel_id is None:

@@ -6,7 +6,6 @@ user's USERID). Reading a user (`GET /ws/USERID/`) lives with the channels route
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -15,14 +14,14 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from getnative.accounts import oauth_service, profile_service
-from getnative.accounts.service import change_password
+from getnative.accounts.service import change_password_throttled
 from getnative.api.rockpack import ids
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
+from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
 from getnative.errors import Conflict, InvalidInput
 from getnative.media.images import ImageTooLarge, reencode
-from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.container import Container
 
 router = APIRouter()
@@ -51,8 +50,8 @@ STRING_BODY = _body_doc("application/json", {"type": "string"})
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(raw)
+    except ValueError as exc:
         raise invalid_request("Request body is not valid JSON") from exc
 
 
@@ -96,20 +95,19 @@ def update_password(
     new = body.get("new") if isinstance(body, dict) else None
     if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
         raise _password_error(BOTH_PASSWORDS)
-    oauth_service.check_login_budget(
-        container.rate_limiter,
-        login=str(user.id),
-        client_ip=client_ip_from_scope(request.scope, container.trusted_proxies),
-        limit=container.settings.login_attempts_per_15_minutes,
-        purpose="password-change",
-    )
-    try:
-        change_password(session, user, current=old, new=new)
-    except InvalidInput as exc:
-        raise _password_error(exc.message) from exc
     default_client = next(iter(container.settings.oauth_client_secrets()), "")
     client_id = oauth_service.latest_client_id(session, user.id, default_client)
-    oauth_service.revoke_refresh_tokens(session, user.id)
+    try:
+        change_password_throttled(
+            session,
+            container.login_throttle("password-change"),
+            user,
+            current=old,
+            new=new,
+            client_ip=container.client_key(request.scope),
+        )
+    except InvalidInput as exc:
+        raise _password_error(exc.message) from exc
     credentials = oauth_service.issue_credentials(
         session, user, client_id=client_id, settings=container.settings
     )

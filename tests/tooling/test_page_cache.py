@@ -1,0 +1,104 @@
+"""The anonymous page cache: what it keeps, for how long, for whom, and how much."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from getnative.catalog.events import catalog_changed
+from getnative.web.page_cache import AnonymousPageCache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_app() -> tuple[Starlette, list[str]]:
+    """Answers with how many times it rendered; 404 for /videos/missing."""
+    rendered: list[str] = []
+
+    async def page(request: Request) -> JSONResponse:
+        rendered.append(request.url.path)
+        if request.url.path.endswith("missing"):
+            return JSONResponse({"n": len(rendered)}, status_code=404)
+        return JSONResponse({"n": len(rendered)})
+
+    app = Starlette(
+        routes=[
+            Route("/videos", page),
+            Route("/videos/{video_id}", page, methods=["GET", "POST"]),
+            Route("/categories", page),
+        ]
+    )
+    return app, rendered
+
+
+def cached_client(**options: object) -> tuple[TestClient, list[str], Clock]:
+    app, rendered = counting_app()
+    clock = Clock()
+    cache = AnonymousPageCache(app, ttl_seconds=1.0, clock=clock, **options)  # type: ignore[arg-type]
+    return TestClient(cache), rendered, clock
+
+
+def test_anonymous_page_is_served_again_within_its_lifetime_only() -> None:
+    client, _, clock = cached_client()
+    assert client.get("/videos?lang=en").json() == {"n": 1}
+    clock.now += 0.9
+    assert client.get("/videos?lang=en").json() == {"n": 1}
+    clock.now += 0.2
+    assert client.get("/videos?lang=en").json() == {"n": 2}
+    assert client.get("/videos/7").json() == {"n": 3}
+    assert client.get("/videos/7").json() == {"n": 3}
+
+
+def test_query_string_is_part_of_the_key() -> None:
+    client, _, _ = cached_client()
+    assert client.get("/videos?lang=en").json() == {"n": 1}
+    assert client.get("/videos?lang=ja").json() == {"n": 2}
+
+
+def test_requests_with_credentials_are_never_cached() -> None:
+    client, _, _ = cached_client()
+    auth = {"Authorization": "Bearer x"}
+    assert client.get("/videos", headers=auth).json() == {"n": 1}
+    assert client.get("/videos", headers=auth).json() == {"n": 2}
+    assert client.get("/videos").json() == {"n": 3}  # nor stored for the anonymous
+
+
+def test_only_successful_gets_of_catalog_pages_are_kept() -> None:
+    client, _, _ = cached_client()
+    assert client.get("/videos/missing").status_code == 404
+    assert client.get("/videos/missing").json() == {"n": 2}
+    assert client.get("/categories").json() == {"n": 3}
+    assert client.get("/categories").json() == {"n": 4}
+    client.post("/videos/1")
+    assert client.post("/videos/1").json() == {"n": 6}
+
+
+def test_a_catalog_write_makes_every_kept_page_stale() -> None:
+    client, _, _ = cached_client()
+    assert client.get("/videos").json() == {"n": 1}
+    catalog_changed()
+    assert client.get("/videos").json() == {"n": 2}
+
+
+def test_memory_is_bounded_by_entries() -> None:
+    client, _, _ = cached_client(max_entries=2)
+    for video_id in (1, 2, 3):
+        client.get(f"/videos/{video_id}")
+    assert client.get("/videos/3").json() == {"n": 3}  # kept
+    assert client.get("/videos/1").json() == {"n": 4}  # the oldest went out
+
+
+def test_zero_lifetime_turns_it_off() -> None:
+    app, _ = counting_app()
+    client = TestClient(AnonymousPageCache(app, ttl_seconds=0))
+    assert client.get("/videos").json() == {"n": 1}
+    assert client.get("/videos").json() == {"n": 2}

@@ -34,6 +34,7 @@ def register(page: Any, live_server: LiveServer) -> str:
     page.get_by_label("Password").fill("s3cret-words")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("link", name="Account")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"#/$"))  # registration done (it also patches the account)
     return email
 
 

@@ -208,6 +208,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             print("demo catalog loaded")
     finally:
         db.dispose()
+    print(f"learner's page: http://{args.host}:{args.port}/app/", flush=True)
     uvicorn.run(
         APP_FACTORY,
         factory=True,

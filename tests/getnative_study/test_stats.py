@@ -126,6 +126,9 @@ def test_stats_over_http_with_every_field(
 
     response = client.get("/study/stats/en", headers=bearer(settings, user))
 
+    local = (now + timedelta(seconds=TOKYO)).date()
+    # (days ago, seconds studied) of each local day, oldest first
+    studied = [(13, 60), (12, 60), (11, 60), (10, 60), (2, 600), (1, 600), (0, 600)]
     assert response.status_code == 200
     assert response.json() == {
         "lang": "en",
@@ -135,6 +138,14 @@ def test_stats_over_http_with_every_field(
         "longest_consecutive_days": 4,
         "maximum_words": 120,
         "maximum_wpm": 31,
+        "today": local.isoformat(),
+        "study_days": {
+            "count": 7,
+            "records": [
+                {"date": (local - days * DAY).isoformat(), "sessions": 1, "time": seconds}
+                for days, seconds in studied
+            ],
+        },
     }
     assert response.headers["X-GN-Auth-Token"]
 
@@ -150,6 +161,8 @@ def test_stats_without_study_are_zero(client: TestClient, settings: Settings, db
         "longest_consecutive_days": 0,
         "maximum_words": 0,
         "maximum_wpm": 0,
+        "today": utcnow().date().isoformat(),
+        "study_days": {"count": 0, "records": []},
     }
 
 

@@ -54,6 +54,7 @@ class Call:
 GETNATIVE_PUBLIC: set[Route] = {
     ("POST", "/register"),
     ("POST", "/login"),
+    ("POST", "/password_reset/confirm"),  # the reset mail's token is the credential
     ("GET", "/categories"),
     ("GET", "/speakers/{speaker_id}"),
     ("GET", "/videos"),

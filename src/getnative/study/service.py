@@ -74,6 +74,19 @@ def start_session(session: Session, *, user_id: int, video_id: int, time: int) -
 
 
 @dataclass(frozen=True)
+class StudyDay:
+    """One local day studied: how many sessions, and their `time` in seconds."""
+
+    day: date
+    sessions: int
+    time: int
+
+
+# The calendar a client draws: 53 weeks, so a year of week columns is always complete.
+CALENDAR_DAYS = 53 * 7
+
+
+@dataclass(frozen=True)
 class StudyStats:
     lang: str
     total_time_studied: int
@@ -82,6 +95,8 @@ class StudyStats:
     longest_consecutive_days: int
     maximum_words: int
     maximum_wpm: int
+    today: date
+    calendar: tuple[StudyDay, ...]
 
 
 def utc_offset_of(user: User) -> timedelta:
@@ -107,9 +122,11 @@ def study_stats(
             func.coalesce(func.max(WritingAnswer.wpm), 0),
         ).where(WritingAnswer.user_id == user.id, WritingAnswer.lang == lang)
     ).one()
-    days = study_days(session, user_id=user.id, lang=lang, offset=offset)
+    days = daily_totals(session, user_id=user.id, lang=lang, offset=offset)
     today = ((now or utcnow()) + offset).date()
-    current, longest = streaks(days, today=today)
+    current, longest = streaks([item.day for item in days], today=today)
+    # The calendar a client draws: the days of the last CALENDAR_DAYS up to today.
+    first = today - timedelta(days=CALENDAR_DAYS - 1)
     return StudyStats(
         lang=lang,
         total_time_studied=int(total_time),
@@ -118,19 +135,25 @@ def study_stats(
         longest_consecutive_days=longest,
         maximum_words=int(max_words),
         maximum_wpm=int(max_wpm),
+        today=today,
+        calendar=tuple(item for item in days if first <= item.day <= today),
     )
 
 
-def study_days(session: Session, *, user_id: int, lang: str, offset: timedelta) -> list[date]:
-    """The distinct local days with at least one session, oldest first."""
+def daily_totals(session: Session, *, user_id: int, lang: str, offset: timedelta) -> list[StudyDay]:
+    """The distinct local days with at least one session, oldest first, with their totals."""
     day = _local_day(session, offset).label("day")
-    rows = session.scalars(
-        select(day)
+    rows = session.execute(
+        select(day, func.count(), func.coalesce(func.sum(StudySession.time), 0))
         .where(StudySession.user_id == user_id, StudySession.lang == lang)
         .group_by(day)
         .order_by(day)
     )
-    return [value if isinstance(value, date) else date.fromisoformat(str(value)) for value in rows]
+    return [StudyDay(_as_date(value), int(count), int(seconds)) for value, count, seconds in rows]
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _local_day(session: Session, offset: timedelta) -> ColumnElement[object]:

@@ -29,6 +29,8 @@ from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
 from getnative.web.openapi import DOCS_ASSETS_PATH, docs_assets_directory
 from getnative.web.ops import OpsEndpoints
+from getnative.webapp import MOUNT_PATH as WEBAPP_PATH
+from getnative.webapp import WebApp
 
 UPLOAD_PATH_SUFFIXES = ("/account/profile_image", "/avatar", "/cover_art")
 logger = logging.getLogger("getnative")
@@ -74,7 +76,7 @@ def _middleware(container: Container) -> list[Middleware]:
 
 
 async def _to_mount_root(request: Request) -> RedirectResponse:
-    """`/ws` -> `/ws/` (the Rockpack discovery document), `/api` -> `/api/`."""
+    """`/ws` -> `/ws/` (the Rockpack discovery document), `/api` -> `/api/`, `/app` -> `/app/`."""
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(request.url.path + "/" + query, status_code=308)
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             # `/ws` and `/api` without a slash belong to their dialect, not to Get Native's 404.
             Route("/ws", _to_mount_root),
             Route("/api", _to_mount_root),
+            Route(WEBAPP_PATH, _to_mount_root),
             Mount("/ws", app=create_rockpack_app(container)),
             Mount("/api", app=create_likes_app(container)),
             # The demo catalog's pictures ship with the package (getnative.demo.images).
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                 ),
             ),
             Mount(DOCS_ASSETS_PATH, app=StaticFiles(directory=docs_assets_directory())),
+            Mount(WEBAPP_PATH, app=WebApp()),  # the learner's page, a client of `/`
             Mount("/", app=create_getnative_app(container)),
         ],
         middleware=_middleware(container),

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from sqlalchemy.orm import Session
 
-from getnative.accounts import service
+from getnative.accounts import oauth_service, service
 from getnative.accounts.models import User
 from getnative.api.getnative.deps import (
     AUTH_TOKEN_STATE,
@@ -30,6 +30,7 @@ from getnative.api.getnative.schemas_accounts import (
     Credentials,
     EmailChange,
     PasswordChange,
+    PasswordResetConfirm,
     ProfileImage,
 )
 from getnative.errors import InvalidInput
@@ -137,6 +138,22 @@ def change_password(
     )
     # Every earlier token is revoked; this session continues with a token of the new version.
     issue_session_token(request, user)
+    return _no_content()
+
+
+@router.post("/password_reset/confirm", status_code=204)
+def confirm_password_reset(
+    body: PasswordResetConfirm, session: DbSession, container: AppContainer
+) -> Response:
+    """Set a new password with the token of a reset mail (the page at `/app/#/reset` posts here).
+
+    No bearer token: the reset token is the credential. Every earlier token of the account is
+    revoked, as for a password change; the person then logs in with the new password.
+    """
+    try:
+        oauth_service.reset_password(session, body.token, body.new_password, container.settings)
+    except oauth_service.InvalidGrant as exc:
+        raise InvalidInput(exc.message, code="reset_token_invalid", field="token") from exc
     return _no_content()
 
 

@@ -78,6 +78,7 @@ ERROR_CODES: dict[str, int] = {
     "utc_offset_invalid": 141,
     "name_invalid": 142,
     "text_invalid": 106,
+    "reset_token_invalid": 114,
 }
 
 STATUS_BY_ERROR_TYPE: list[tuple[type[DomainError], int]] = [

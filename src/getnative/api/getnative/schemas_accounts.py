@@ -59,3 +59,10 @@ class ProfileImage(StrictBody):
     """`POST /account/profile_image`: base64, optionally as a `data:image/...;base64,` URL."""
 
     image: str
+
+
+class PasswordResetConfirm(StrictBody):
+    """`POST /password_reset/confirm`: the token from the reset mail and the new password."""
+
+    token: Annotated[str, Field(max_length=4000)]
+    new_password: Password

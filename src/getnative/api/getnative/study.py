@@ -98,6 +98,14 @@ def get_study_stats(lang: str, user: CurrentUser, session: DbSession) -> dict[st
         "longest_consecutive_days": stats.longest_consecutive_days,
         "maximum_words": stats.maximum_words,
         "maximum_wpm": stats.maximum_wpm,
+        "today": stats.today.isoformat(),
+        "study_days": {
+            "count": len(stats.calendar),
+            "records": [
+                {"date": day.day.isoformat(), "sessions": day.sessions, "time": day.time}
+                for day in stats.calendar
+            ],
+        },
     }
 
 

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     media_cache_seconds: int = 60 * 60 * 24 * 365  # keys are unique per upload: never stale
     shutdown_timeout_seconds: int = 20
 
+    # Outgoing mail (docs/operations.md "Mail"): `smtp://user:pass@host:587[?starttls=required]`
+    # or `smtps://...:465`. Without it, development writes mail to files in `mail_outbox_dir`.
+    smtp_url: str = ""
+    mail_from: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_outbox_dir: Path = Path("./var/mail")
+
     oauth_clients: str = DEV_OAUTH_CLIENTS
     # Comma-separated ids of public clients (apps that cannot keep a secret, such as the iOS app):
     # they authenticate with an empty secret and get password and refresh grants only.
@@ -102,6 +109,18 @@ class Settings(BaseSettings):
     def _valid_networks(cls, value: list[str]) -> list[str]:
         for item in value:
             ipaddress.ip_network(item, strict=False)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _valid_smtp_url(cls, value: str) -> str:
+        if value:
+            from getnative.mail import SmtpTarget
+
+            try:
+                SmtpTarget.parse(value)
+            except ValueError as exc:  # the message never repeats the URL: it may hold a password
+                raise ValueError(f"the SMTP URL {exc}") from None
         return value
 
     @model_validator(mode="after")
@@ -127,6 +146,18 @@ class Settings(BaseSettings):
         if weak:
             raise InsecureConfigurationError(
                 "refusing to start in production with default secrets: " + ", ".join(weak)
+            )
+        missing = [
+            name
+            for name, value in (
+                ("GETNATIVE_SMTP_URL", self.smtp_url),
+                ("GETNATIVE_MAIL_FROM", self.mail_from),
+            )
+            if not value.strip()
+        ]
+        if missing:
+            raise InsecureConfigurationError(
+                "refusing to start in production without a mail relay: " + ", ".join(missing)
             )
         return self
 

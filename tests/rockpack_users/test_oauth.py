@@ -389,8 +389,8 @@ def test_reset_password_mails_a_link_and_never_reveals_accounts(
         assert response.content == b""
     assert [message.to for message in mailer.outbox] == ["forgetful@example.com"] * 2
     link = next(line for line in mailer.outbox[0].body.splitlines() if "token=" in line)
-    assert link.startswith("http://testserver/ws/reset-password/confirm/?token=")
-    token = parse_qs(urlparse(link).query)["token"][0]
+    assert link.startswith("http://testserver/app/#/reset?token=")
+    token = parse_qs(urlparse(link).fragment.partition("?")[2])["token"][0]
     old = login(client, "forgetful")
 
     confirm = client.post(
@@ -449,7 +449,7 @@ def test_confirm_reset_checks_the_new_password(client: TestClient, db: Database)
     make_member(db, username="weakling")
     client.post("/ws/reset-password/", data={"username": "weakling"}, headers=basic())
     link = next(line for line in mailer.outbox[0].body.splitlines() if "token=" in line)
-    token = parse_qs(urlparse(link).query)["token"]
+    token = parse_qs(urlparse(link).fragment.partition("?")[2])["token"]
     response = client.post(
         "/ws/reset-password/confirm/",
         data={"token": token[0], "password": "123"},

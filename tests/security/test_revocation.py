@@ -52,7 +52,7 @@ def _rp_reset(client: TestClient, user: User, _gn: str, _rp: dict[str, Any]) -> 
     client.app.state.container.mailer = mailer  # type: ignore[attr-defined]
     client.post("/ws/reset-password/", data={"username": user.username}, headers=basic())
     link = next(line for line in mailer.outbox[0].body.splitlines() if "token=" in line)
-    token = parse_qs(urlparse(link).query)["token"][0]
+    token = parse_qs(urlparse(link).fragment.partition("?")[2])["token"][0]
     response = client.post(
         "/ws/reset-password/confirm/",
         data={"token": token, "password": NEW_PASSWORD},

@@ -20,6 +20,11 @@ STRONG_SECRETS = {
     "GETNATIVE_IP_HASH_KEY": "y" * 40,
     "GETNATIVE_OAUTH_CLIENTS": "rockpack-ios:" + "z" * 40,
 }
+# What production needs besides the secrets (a relay nobody listens on is fine to start).
+PRODUCTION_MAIL = {
+    "GETNATIVE_SMTP_URL": "smtp://127.0.0.1:1",
+    "GETNATIVE_MAIL_FROM": "Get Native <no-reply@example.com>",
+}
 
 
 def getnative_command() -> list[str]:

@@ -13,7 +13,7 @@ from getnative.config import (
     InsecureConfigurationError,
     Settings,
 )
-from tests.tooling.helpers import STRONG_SECRETS, clean_env, run_cli
+from tests.tooling.helpers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli
 
 # --- Settings -----------------------------------------------------------------------------------
 
@@ -21,6 +21,8 @@ STRONG = {
     "jwt_secret": STRONG_SECRETS["GETNATIVE_JWT_SECRET"],
     "ip_hash_key": STRONG_SECRETS["GETNATIVE_IP_HASH_KEY"],
     "oauth_clients": STRONG_SECRETS["GETNATIVE_OAUTH_CLIENTS"],
+    "smtp_url": PRODUCTION_MAIL["GETNATIVE_SMTP_URL"],
+    "mail_from": PRODUCTION_MAIL["GETNATIVE_MAIL_FROM"],
 }
 
 
@@ -71,7 +73,7 @@ def test_production_secrets_come_from_the_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("GETNATIVE_ENV", "production")
     with pytest.raises(InsecureConfigurationError):
         Settings()
-    for name, value in STRONG_SECRETS.items():
+    for name, value in {**STRONG_SECRETS, **PRODUCTION_MAIL}.items():
         monkeypatch.setenv(name, value)
     assert Settings().jwt_secret == STRONG["jwt_secret"]
 
@@ -139,7 +141,7 @@ def test_serve_refuses_production_with_default_secrets(tmp_path: Path) -> None:
 
 
 def test_migrate_in_production_with_own_secrets(tmp_path: Path) -> None:
-    env = sqlite_env(tmp_path, GETNATIVE_ENV="production", **STRONG_SECRETS)
+    env = sqlite_env(tmp_path, GETNATIVE_ENV="production", **STRONG_SECRETS, **PRODUCTION_MAIL)
     result = run_cli(["migrate"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "database is up to date"
@@ -239,3 +241,37 @@ def test_db_revision_needs_a_message(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "-m/--message" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- mail settings (issue 9 point 2) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing", ["smtp_url", "mail_from"])
+def test_production_refuses_to_start_without_a_mail_relay(missing: str) -> None:
+    with pytest.raises(InsecureConfigurationError) as caught:
+        Settings(env="production", **{**STRONG, missing: ""})
+    assert str(caught.value) == (
+        f"refusing to start in production without a mail relay: GETNATIVE_{missing.upper()}"
+    )
+
+
+def test_serve_refuses_production_without_a_mail_relay(tmp_path: Path) -> None:
+    env = sqlite_env(tmp_path, GETNATIVE_ENV="production", **STRONG_SECRETS)
+    result = run_cli(["serve", "--port", "1"], env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "getnative: refusing to start in production without a mail relay: "
+        "GETNATIVE_SMTP_URL, GETNATIVE_MAIL_FROM"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://relay:25", "smtp://", "smtp://relay:notaport", "smtp://relay?starttls=maybe"]
+)
+def test_a_bad_smtp_url_is_one_clear_line_without_the_url(tmp_path: Path, url: str) -> None:
+    secret_url = url.replace("relay", "user:hunter2@relay")
+    result = run_cli(["migrate"], sqlite_env(tmp_path, GETNATIVE_SMTP_URL=secret_url), tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("getnative: invalid configuration: GETNATIVE_SMTP_URL: ")
+    assert "hunter2" not in line

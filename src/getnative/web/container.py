@@ -9,7 +9,7 @@ from getnative.accounts.service import LoginThrottle
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
-from getnative.mail import LogMailer, Mailer
+from getnative.mail import LogMailer, Mailer, make_mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import MediaStorage, make_media_storage
 from getnative.web.client_ip import IPNetwork, client_key_from_scope, parse_networks
@@ -72,4 +72,5 @@ class Container:
             ),
             rate_limiter=make_rate_limiter(settings.redis_url),
             trusted_proxies=parse_networks(settings.trusted_proxies),
+            mailer=make_mailer(settings),
         )

@@ -33,6 +33,7 @@ from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.errors import AuthenticationFailed, InvalidInput
+from getnative.mail import SmtpError
 from getnative.web.container import Container
 
 router = APIRouter()
@@ -311,7 +312,9 @@ def _issue(
 
 def _send_reset_mail(container: Container, user: User) -> None:
     token = oauth_service.issue_reset_token(user, container.settings)
-    link = container.settings.public_url(f"/ws/reset-password/confirm/?token={quote(token)}")
+    # The learner page (docs/webapp.md "Password reset"): the token rides in the fragment, so it
+    # never reaches an access log or a Referer header.
+    link = container.settings.public_url(f"/app/#/reset?token={quote(token, safe='')}")
     body = (
         f"Hello {user.first_name or user.username or ''},\n\n"
         f"Use this link within an hour to choose a new password:\n{link}\n\n"
@@ -319,5 +322,7 @@ def _send_reset_mail(container: Container, user: User) -> None:
     )
     try:
         container.mailer.send(user.email or "", "Reset your password", body)
-    except Exception:  # a failing mail transport must not reveal that the account exists
-        logger.exception("could not send the password reset mail to user %s", user.id)
+    except Exception as exc:  # a failing mail transport must not reveal that the account exists
+        # No traceback or exception text: a transport's message may quote the recipient.
+        reason = str(exc) if isinstance(exc, SmtpError) else type(exc).__name__
+        logger.error("could not send the password reset mail to user %s: %s", user.id, reason)

@@ -10,6 +10,7 @@ a recipient, a body or a link: only that a mail with some subject went out, or f
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import smtplib
 import ssl
@@ -30,6 +31,7 @@ logger = logging.getLogger("getnative.mail")
 
 StartTLS = Literal["auto", "required", "never"]
 SMTP_SCHEMES = {"smtp": 587, "smtps": 465}
+_READABLE = email.policy.default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,18 @@ class OutboxMailer:
             self.outbox.append(Message(to, subject, body))
 
 
-def build_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+def build_message(
+    sender: str, to: str, subject: str, body: str, *, readable: bool = False
+) -> EmailMessage:
+    """An RFC 5322 message; `readable` keeps the body as plain 8-bit text (the file outbox, so a
+    long link stays one line to copy) instead of the transport-safe quoted-printable."""
+    message = EmailMessage(policy=_READABLE if readable else email.policy.default)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    message.set_content(body)
+    message.set_content(body, cte="8bit" if readable else None)
     return message
 
 
@@ -94,7 +100,7 @@ class DirectoryMailer:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
         path = self.directory / name
-        path.write_bytes(bytes(build_message(self.sender, to, subject, body)))
+        path.write_bytes(bytes(build_message(self.sender, to, subject, body, readable=True)))
         logger.info("mail written to the outbox: subject=%r file=%s", subject, path)
 
 

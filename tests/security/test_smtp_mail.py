@@ -232,7 +232,7 @@ def test_development_writes_mail_to_an_outbox_directory(
     [saved] = (tmp_path / "mail").glob("*.eml")
     message = message_from_bytes(saved.read_bytes())
     assert message["To"] == "dev@example.com"
-    assert "token=abc" in saved.read_text()
+    assert "link: http://x/#/reset?token=abc\n" in saved.read_text()
     assert all("token=abc" not in r.getMessage() for r in caplog.records)
     assert all("dev@example.com" not in r.getMessage() for r in caplog.records)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -244,3 +245,20 @@ def test_mailer_choice_follows_settings(tmp_path: Path) -> None:
     assert (smtp.target.port, smtp.target.implicit_tls, smtp.target.username) == (465, True, "u")
     assert SmtpTarget.parse("smtp://relay").port == 587
     assert SmtpTarget.parse("smtp://relay").starttls == "auto"
+
+
+def test_a_silent_relay_times_out_and_the_reset_still_answers(
+    client: TestClient, db: Database
+) -> None:
+    make_member(db, username="patient", email="patient@example.com")
+    with socket.socket() as silent:  # accepts connections (backlog) and never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        mailer = SmtpMailer(SmtpTarget.parse(f"smtp://127.0.0.1:{port}"), SENDER, timeout=0.5)
+        client.app.state.container.mailer = mailer  # type: ignore[attr-defined]
+        started = time.monotonic()
+        response = client.post("/ws/reset-password/", data={"username": "patient"}, headers=basic())
+        elapsed = time.monotonic() - started
+    assert response.status_code == 204
+    assert elapsed < 5

@@ -340,8 +340,10 @@ def replace_profile_image(
 
     The file is written (atomically) before the row changes, and under a new random key, so a
     failure at any step leaves the previous picture in place and never a half-written one.
-    Returns the new public URL.
+    Returns the new public URL. The decode (which may wait for a decode slot) runs with no
+    transaction open, like argon2 (`end_read_transaction`).
     """
+    end_read_transaction(session)
     image = reencode(data, limits, max_side=PROFILE_IMAGE_SIDE)
     key = f"avatars/{user.id}/{uuid.uuid4().hex}.{image.extension}"
     media.put(key, image.data, image.content_type)

@@ -69,8 +69,12 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 1024 * 1024
     max_image_bytes: int = 8 * 1024 * 1024
-    max_image_pixels: int = 40_000_000
+    # 16 MP: a 4032x3024 phone photo fits; an 8000x5000 image (~300 MB to re-encode) does not.
+    max_image_pixels: int = 16_000_000
     max_image_side: int = 8000
+    # Image decodes running at once in the process; more wait up to the given seconds, then 503.
+    max_concurrent_decodes: int = 2
+    decode_wait_seconds: float = 5.0
 
     # Operations (docs/operations.md). /metrics is off the public port unless a token is set;
     # `metrics_listen` (host:port) serves it on a separate listener of `getnative serve` instead.

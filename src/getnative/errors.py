@@ -64,3 +64,12 @@ class UpstreamUnavailable(DomainError):
     """An outside service (reCAPTCHA, media store) could not be used."""
 
     code = "upstream_unavailable"
+
+
+class ServerBusy(UpstreamUnavailable):
+    """The server is at its bound for this kind of work (image decodes at once); retry shortly.
+
+    A subclass of `UpstreamUnavailable` so every dialect answers its 503 form without a new
+    mapping; Get Native gives it its own code."""
+
+    code = "server_busy"

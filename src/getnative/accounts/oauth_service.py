@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from getnative.accounts.models import RefreshToken, User
 from getnative.accounts.passwords import hash_password
 from getnative.accounts.service import (
+    end_read_transaction,
     get_user_for_token,
     revoke_tokens,
     validate_password,
@@ -208,7 +209,12 @@ def reset_password(session: Session, token: str, new_password: str, settings: Se
     except AuthenticationFailed as exc:
         raise InvalidGrant("The reset token is invalid or has expired.") from exc
     validate_password(new_password)
-    user.password_hash = hash_password(new_password)
+    end_read_transaction(session)  # hash with no write lock held
+    password_hash = hash_password(new_password)
+    session.refresh(user)
+    if not user.is_active or user.token_version != claims.token_version:
+        raise InvalidGrant("The reset token is invalid or has expired.")
+    user.password_hash = password_hash
     revoke_tokens(session, user)
     session.flush()
     return user

@@ -78,19 +78,43 @@ def email_in_use(session: Session, email: str, *, except_user_id: int | None = N
     return session.scalar(query) is not None
 
 
+def end_read_transaction(session: Session) -> None:
+    """End the request's transaction before an argon2 hash or check (tens of milliseconds).
+
+    On SQLite the request's writing transaction is `BEGIN IMMEDIATE`, the database's one write
+    lock: hashing inside it stalls every other writer (a login burst made a like wait 15 s).
+    The login, registration and password routes therefore finish their reads, end the
+    transaction here, hash with no transaction open, and write in a second short transaction,
+    where they re-check what they read (`_reload_unchanged`). Only reads may precede this: a
+    pending change would be committed half-done, so it is a programming error.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction called with pending changes")
+    session.commit()
+
+
+def _reload_unchanged(session: Session, user: User) -> bool:
+    """Re-read the user in the write transaction; False if a password change, a revocation or
+    a deactivation committed while the hash ran (the check that was made is then stale)."""
+    seen = (user.password_hash, user.token_version, user.is_active)
+    session.refresh(user)
+    return (user.password_hash, user.token_version, user.is_active) == seen
+
+
 def register_member(session: Session, *, email: str, password: str, **profile: object) -> User:
     """Create an active member with a welcome notification.
 
-    A concurrent registration of the same email loses on the partial unique index and gets the
-    same `email_in_use` error as a sequential one.
+    The password is hashed before the write transaction (`end_read_transaction`). A concurrent
+    registration of the same email loses on the partial unique index and gets the same
+    `email_in_use` error as a sequential one.
     """
     email = normalize_email(email)
     validate_password(password)
+    end_read_transaction(session)
+    password_hash = hash_password(password)
     if email_in_use(session, email):
         raise Conflict("This email address is already in use.", code="email_in_use", field="email")
-    user = User(
-        kind=USER_KIND_MEMBER, email=email, password_hash=hash_password(password), **profile
-    )
+    user = User(kind=USER_KIND_MEMBER, email=email, password_hash=password_hash, **profile)
     try:
         with session.begin_nested():
             session.add(user)
@@ -106,7 +130,9 @@ def register_member(session: Session, *, email: str, password: str, **profile: o
 def authenticate(session: Session, *, login: str, password: str) -> User:
     """The active member whose email (or username) and password match.
 
-    Unknown logins and wrong passwords are the same error and cost the same time.
+    Unknown logins and wrong passwords are the same error and cost the same time. The check
+    runs with no transaction open (`end_read_transaction`); the write transaction that follows
+    re-reads the user and refuses a login whose account changed meanwhile.
     """
     login = login.strip()
     user = None
@@ -118,12 +144,19 @@ def authenticate(session: Session, *, login: str, password: str) -> User:
                 or_(User.email == login.lower(), func.lower(User.username) == login.lower()),
             )
         )
+    end_read_transaction(session)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise AuthenticationFailed(
             "The email or password is incorrect.", code="invalid_credentials"
         )
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    stale = user.password_hash is not None and needs_rehash(user.password_hash)
+    rehashed = hash_password(password) if stale else None
+    if not _reload_unchanged(session, user):
+        raise AuthenticationFailed(
+            "The email or password is incorrect.", code="invalid_credentials"
+        )
+    if rehashed is not None:
+        user.password_hash = rehashed
     return user
 
 
@@ -163,12 +196,17 @@ def revoke_tokens(session: Session, user: User) -> None:
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """Check the current password and hash the new one with no transaction open, then write."""
+    end_read_transaction(session)
     if not verify_password(user.password_hash, current):
         raise InvalidInput(
             "Old password is incorrect.", code="password_incorrect", field="current_password"
         )
     validate_password(new, field="new_password")
-    user.password_hash = hash_password(new)
+    password_hash = hash_password(new)
+    if not _reload_unchanged(session, user):
+        raise AuthenticationFailed("The token has been revoked.", code="token_revoked")
+    user.password_hash = password_hash
     revoke_tokens(session, user)
     session.flush()
 
@@ -302,8 +340,10 @@ def replace_profile_image(
 
     The file is written (atomically) before the row changes, and under a new random key, so a
     failure at any step leaves the previous picture in place and never a half-written one.
-    Returns the new public URL.
+    Returns the new public URL. The decode (which may wait for a decode slot) runs with no
+    transaction open, like argon2 (`end_read_transaction`).
     """
+    end_read_transaction(session)
     image = reencode(data, limits, max_side=PROFILE_IMAGE_SIDE)
     key = f"avatars/{user.id}/{uuid.uuid4().hex}.{image.extension}"
     media.put(key, image.data, image.content_type)

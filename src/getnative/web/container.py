@@ -39,7 +39,13 @@ class Container:
     @property
     def image_limits(self) -> ImageLimits:
         s = self.settings
-        return ImageLimits(s.max_image_bytes, s.max_image_pixels, s.max_image_side)
+        return ImageLimits(
+            s.max_image_bytes,
+            s.max_image_pixels,
+            s.max_image_side,
+            max_concurrent=s.max_concurrent_decodes,
+            wait_seconds=s.decode_wait_seconds,
+        )
 
     def close(self) -> None:
         """Release pools at shutdown: database connections and the Redis client."""

@@ -22,6 +22,7 @@ from getnative.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ServerBusy,
     UpstreamUnavailable,
 )
 
@@ -73,6 +74,7 @@ ERROR_CODES: dict[str, int] = {
     # 5xx: server
     "internal_error": 500,
     "upstream_unavailable": 501,
+    "server_busy": 502,
     # accounts (appended)
     "image_base64_invalid": 132,
     "utc_offset_invalid": 141,
@@ -86,6 +88,7 @@ STATUS_BY_ERROR_TYPE: list[tuple[type[DomainError], int]] = [
     (AuthenticationFailed, 401),
     (PermissionDenied, 401),
     (RateLimited, 429),
+    (ServerBusy, 503),
     (UpstreamUnavailable, 500),
     (Conflict, 400),
     (InvalidInput, 400),

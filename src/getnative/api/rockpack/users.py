@@ -14,7 +14,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from getnative.accounts import oauth_service, profile_service
-from getnative.accounts.service import change_password_throttled
+from getnative.accounts.service import change_password_throttled, end_read_transaction
 from getnative.api.rockpack import ids
 from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
@@ -125,6 +125,7 @@ def update_avatar(
 
     The previous file is deleted after the response, once the new URL is committed.
     """
+    end_read_transaction(session)  # no write lock held while decoding (or waiting to)
     try:
         image = reencode(data, container.image_limits, max_side=AVATAR_MAX_SIDE)
     except ImageTooLarge as exc:

@@ -26,9 +26,7 @@ from getnative.migrate import upgrade
 def build_catalog(videos: int) -> dict[str, Any]:
     demo = yaml.safe_load(DEMO_CATALOG.read_text(encoding="utf-8"))
     templates = demo["videos"]
-    demo["videos"] = [
-        {**templates[n % len(templates)], "key": f"bench-{n}"} for n in range(videos)
-    ]
+    demo["videos"] = [{**templates[n % len(templates)], "key": f"bench-{n}"} for n in range(videos)]
     return dict(demo)
 
 

@@ -179,9 +179,7 @@ def matching_cues(
     numbered = (
         select(
             TranscriptCue.id,
-            func.row_number()
-            .over(partition_by=TranscriptCue.video_id, order_by=order)
-            .label("n"),
+            func.row_number().over(partition_by=TranscriptCue.video_id, order_by=order).label("n"),
         )
         .where(TranscriptCue.video_id.in_(list(video_ids)), _cue_matches(session, terms))
         .subquery()

@@ -97,13 +97,7 @@ def word_pairs(value: str) -> str:
 
 def phrase_pairs(terms: list[QueryTerm]) -> list[str]:
     """The word pairs that a cue must hold to contain every phrase of `terms`."""
-    return sorted(
-        {
-            f"{a}{PAIR_JOINER}{b}"
-            for term in terms
-            for a, b in pairwise(term.tokens)
-        }
-    )
+    return sorted({f"{a}{PAIR_JOINER}{b}" for term in terms for a, b in pairwise(term.tokens)})
 
 
 def build_document(

@@ -133,6 +133,7 @@ class RedisRateLimiter:
     def ping(self) -> None:
         """Raises when Redis does not answer (the readiness check)."""
         self._redis.ping()
+
     def release(self, key: str, *, window_seconds: int) -> None:
         window = int(time.time() // window_seconds)
         try:

@@ -122,9 +122,7 @@ def render_video_summaries(
     ]
 
 
-def add_matches(
-    records: list[dict[str, Any]], matches: dict[int, list[TranscriptCue]]
-) -> None:
+def add_matches(records: list[dict[str, Any]], matches: dict[int, list[TranscriptCue]]) -> None:
     """`matches` of each searched video summary: its matching cues (empty: none matched)."""
     for record in records:
         record["matches"] = [render_cue(cue) for cue in matches.get(record["id"], [])]

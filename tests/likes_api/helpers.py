@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -14,7 +15,13 @@ from urllib.parse import parse_qs
 
 import uvicorn
 
-from getnative.likes.recaptcha import RecaptchaResult, RecaptchaUnavailable
+from getnative.likes.recaptcha import (
+    RecaptchaExpectations,
+    RecaptchaResult,
+    RecaptchaUnavailable,
+    RecaptchaVerifier,
+    require_human_async,
+)
 from getnative.web.app import create_app
 from getnative.web.container import Container
 
@@ -148,3 +155,18 @@ def running_server(container: Container) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def require_human(
+    verifier: RecaptchaVerifier | None,
+    token: str | None,
+    *,
+    remote_ip: str | None,
+    min_score: float,
+) -> None:
+    """The routes' async rule, called from a sync test with only a minimum score expected."""
+    asyncio.run(
+        require_human_async(
+            verifier, token, remote_ip=remote_ip, expected=RecaptchaExpectations(min_score)
+        )
+    )

@@ -14,14 +14,13 @@ from getnative.likes.recaptcha import (
     RecaptchaMissing,
     RecaptchaResult,
     RecaptchaUnavailable,
-    require_human,
     verifier_from_settings,
 )
 from getnative.web.container import Container
 from tests.conftest import build_container
 from tests.factories import make_video
 from tests.likes_api.conftest import ClientFactory
-from tests.likes_api.helpers import FakeVerifier, fake_verifier_server, free_port
+from tests.likes_api.helpers import FakeVerifier, fake_verifier_server, free_port, require_human
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """reCAPTCHA v3 verification for likes-API writes.
 
-The rule (`require_human`) lives here, in the domain, so that any dialect could guard an action
-with it; the HTTP details of talking to Google sit behind the small `RecaptchaVerifier` protocol
+The rule (`require_human_async`) lives here, in the domain, so that any dialect could guard an
+action with it; the HTTP details of talking to Google sit behind the small `RecaptchaVerifier` protocol
 so tests and deployments can swap the verifier (or point `GETNATIVE_RECAPTCHA_VERIFY_URL` at a
 local fake).
 """
@@ -134,28 +134,6 @@ class HttpRecaptchaVerifier:
         return _result_of(response)
 
 
-def require_human(
-    verifier: RecaptchaVerifier | None,
-    token: str | None,
-    *,
-    remote_ip: str | None,
-    min_score: float,
-) -> None:
-    """Pass, or raise: no token -> `RecaptchaMissing`; unsuccessful or score below
-    `min_score` -> `RecaptchaFailed`; verifier broken -> `RecaptchaUnavailable`.
-
-    `verifier=None` means no secret is configured (local development): the check is skipped.
-    A successful answer without a score (a v2 key) counts as passing the score check.
-    """
-    if verifier is None:
-        return
-    with counted_outcome():
-        if token is None or not token.strip():
-            raise RecaptchaMissing("Invalid request")
-        result = verifier.verify(token.strip(), remote_ip)
-        judge(result, RecaptchaExpectations(min_score))
-
-
 @contextmanager
 def counted_outcome() -> Iterator[None]:
     """Count each verification's outcome for the metrics: passed, missing, failed, unavailable."""
@@ -194,7 +172,10 @@ async def require_human_async(
     remote_ip: str | None,
     expected: RecaptchaExpectations,
 ) -> None:
-    """`require_human` for async routes, with the action and hostname checks.
+    """Pass, or raise: no token -> `RecaptchaMissing`; unsuccessful, score below the minimum, or
+    (when expected) another action or hostname -> `RecaptchaFailed`; verifier broken ->
+    `RecaptchaUnavailable`. `verifier=None` means no secret is configured (local development):
+    the check is skipped. A successful answer without a score (a v2 key) passes the score check.
 
     Uses the verifier's `verify_async` when it has one; a sync-only verifier runs in a worker
     thread so the event loop never waits on it.

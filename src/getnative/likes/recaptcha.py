@@ -1,9 +1,9 @@
 """reCAPTCHA v3 verification for likes-API writes.
 
 The rule (`require_human_async`) lives here, in the domain, so that any dialect could guard an
-action with it; the HTTP details of talking to Google sit behind the small `RecaptchaVerifier` protocol
-so tests and deployments can swap the verifier (or point `GETNATIVE_RECAPTCHA_VERIFY_URL` at a
-local fake).
+action with it; the HTTP details of talking to Google sit behind the small `RecaptchaVerifier`
+protocol so tests and deployments can swap the verifier (or point `GETNATIVE_RECAPTCHA_VERIFY_URL`
+at a local fake).
 """
 
 from __future__ import annotations

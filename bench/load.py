@@ -363,10 +363,12 @@ def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
     with serve(command, port, env, "/videos", log) as (base, process):
         pid = process.pid
 
-        def wrk(scenario: str, path: str, **options: object) -> Result:
+        def wrk(scenario: str, path: str, **options: object) -> Result | None:
+            if args.only and not any(part in scenario for part in args.only):
+                return None
             return run_wrk(scenario, base + path, args, server_pid=pid, **options)  # type: ignore[arg-type]
 
-        return [
+        results = [
             wrk("ceiling (full stack)", "/bench/ceiling"),
             wrk("GET /videos (anonymous)", "/videos?lang=en"),
             wrk(
@@ -381,6 +383,7 @@ def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
             wrk("POST /api/videos/:id/like", "", script="like_toggle.lua", env=lua_env),
             wrk("GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}),
         ]
+        return [result for result in results if result is not None]
 
 
 def _judge(results: list[Result]) -> None:
@@ -456,6 +459,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor's scenarios")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="run only our scenarios whose name contains TEXT (repeatable); the anchor always runs",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     outcome = run(args)

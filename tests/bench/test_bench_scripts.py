@@ -75,6 +75,7 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
         workers=1,
         server="uvicorn",
         no_anchor=False,
+        only=None,
     )
     outcome = load.run(args)
     assert [r.scenario for r in outcome.results] == [

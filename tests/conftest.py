@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Base, Database
+from getnative.likes.recaptcha import RecaptchaVerifier
 from getnative.migrate import upgrade
 from getnative.web.app import create_app
 from getnative.web.container import Container
@@ -163,3 +165,24 @@ def client(container: Container) -> Iterator[TestClient]:
     app = create_app(container.settings, container=container)
     # No `with`: the lifespan would dispose the session-wide engine after every test.
     yield TestClient(app, raise_server_exceptions=False)
+
+
+ClientFactory = Callable[..., TestClient]
+DEFAULT_PEER = "203.0.113.7"
+
+
+@pytest.fixture
+def make_client(tmp_path: Path, db: Database) -> ClientFactory:
+    """`make_client(ip=..., verifier=..., **settings)`: the whole app seen from socket peer `ip`."""
+
+    def build(
+        *, ip: str = DEFAULT_PEER, verifier: RecaptchaVerifier | None = None, **overrides: Any
+    ) -> TestClient:
+        settings = make_settings(tmp_path, db, **overrides)
+        container = build_container(settings, db)
+        if verifier is not None:
+            container.recaptcha_verifier = verifier
+        app = create_app(settings, container=container)
+        return TestClient(app, raise_server_exceptions=False, client=(ip, 50000))
+
+    return build

@@ -22,7 +22,7 @@ from getnative.cli import load_demo_if_empty
 from getnative.db import Database
 from getnative.migrate import upgrade
 from getnative.web.app import create_app
-from tests.chromium import browser  # noqa: F401  (fixture)
+from tests.chromium import browser, offline_page  # noqa: F401  (browser: a fixture)
 from tests.conftest import build_container, make_settings
 
 
@@ -71,17 +71,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def open_page(
     chromium: Any, live_server: LiveServer, errors: PageErrors, viewport: dict[str, int]
 ) -> Any:
-    context = chromium.new_context(viewport=viewport, locale="en-US")
-    origin = live_server.url
-
-    def only_this_server(route: Any) -> None:
-        if route.request.url.startswith(origin):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_this_server)
-    page = context.new_page()
+    page = offline_page(chromium, live_server.url, viewport=viewport, locale="en-US")
     page.set_default_timeout(10_000)
     page.on("pageerror", lambda exc: errors.errors.append(str(exc)))
     return page

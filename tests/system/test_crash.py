@@ -20,7 +20,7 @@ from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.likes.models import Like
 from tests.factories import make_video
-from tests.hardening.server import ServerProcess
+from tests.system.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

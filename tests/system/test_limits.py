@@ -2,19 +2,19 @@
 
 Already covered elsewhere (not repeated here):
 - likes API body over the limit by Content-Length -> 413 `{"error": ...}`:
-  tests/likes_api/test_routes.py::test_too_large_body_answers_in_this_dialect
+  tests/api/likes/test_routes.py::test_too_large_body_answers_in_this_dialect
 - likes API per-IP rate limit -> 429 `{"error": "Too many requests"}` with Retry-After:
-  tests/likes_api/test_ratelimit.py::test_too_many_requests_in_this_dialect (and per IP, Redis)
+  tests/web/test_ratelimit.py::test_too_many_requests_in_this_dialect (and per IP, Redis)
 - Get Native profile image over max_image_bytes / max_image_pixels / max_image_side -> 400
-  (codes 131, 105): tests/getnative_accounts/test_profile_image.py::test_byte_and_pixel_limits
+  (codes 131, 105): tests/api/getnative/test_accounts_profile_image.py::test_byte_and_pixel_limits
   and ::test_bad_images_are_400_with_distinct_codes
 - Rockpack avatar over max_image_side / max_image_bytes -> 413:
-  tests/rockpack_users/test_profile.py::test_avatar_too_large
+  tests/api/rockpack/test_users.py::test_avatar_too_large
 - Cover art body over the upload limit / image over max_image_bytes -> 413, decompression bombs
-  store nothing: tests/rockpack_channels/test_cover_art.py
+  store nothing: tests/api/rockpack/test_cover_art.py
 - Login throttling (per account and per IP, 15-minute window):
-  tests/getnative_accounts/test_login_throttle.py, tests/rockpack_users/test_oauth.py and
-  tests/rockpack_users/test_rules.py
+  tests/accounts/test_service_login_throttle.py, tests/api/rockpack/test_oauth.py and
+  tests/accounts/test_profile_service.py
 
 What is added here: JSON bodies over GETNATIVE_MAX_BODY_BYTES on Get Native and Rockpack routes,
 chunked bodies without Content-Length in every dialect, "nothing is stored" after every refused

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.browser import render, require_chromium
+from tests.chromium import rendered_dom
 from tests.tooling.helpers import clean_env, serve
 
 pytestmark = pytest.mark.slow
@@ -15,12 +16,13 @@ pytestmark = pytest.mark.slow
 DOCS = {"/docs": "/videos", "/ws/docs": "/login/", "/api/docs": "/videos/{video_id}/like"}
 
 
-def test_each_dialect_docs_page_renders_its_operations_offline(tmp_path: Path) -> None:
-    require_chromium()
+def test_each_dialect_docs_page_renders_its_operations_offline(
+    tmp_path: Path, browser: Any
+) -> None:
     env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     with serve([], env, tmp_path) as server:
         for page, operation in DOCS.items():
-            dom = render(server.base_url + page)
+            dom = rendered_dom(browser, server.base_url + page, ready=".opblock-summary-path")
             assert "opblock-summary-path" in dom, f"{page} rendered no operation:\n{dom[:2000]}"
             assert operation in dom, page
             assert dom.count('class="opblock-summary-path"') >= 2, page

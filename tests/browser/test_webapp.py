@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import LiveServer
 from tests.chromium import screenshot
-from tests.webapp.conftest import LiveServer
 
 
 def app_url(live_server: LiveServer, route: str = "/") -> str:

@@ -12,7 +12,7 @@ from getnative.web.client_ip import (
     parse_networks,
     resolve_client_ip,
 )
-from tests.likes_api.conftest import ClientFactory
+from tests.conftest import ClientFactory
 
 TRUSTED = parse_networks(["10.0.0.0/8", "127.0.0.1", "2001:db8:ffff::/48"])
 

@@ -7,8 +7,8 @@ import pytest
 
 from getnative.db import Database
 from getnative.web.client_ip import client_key
+from tests.conftest import ClientFactory
 from tests.factories import make_video
-from tests.likes_api.conftest import ClientFactory
 
 PROXY = "10.0.0.1"
 

@@ -17,9 +17,8 @@ from getnative.likes.recaptcha import (
     verifier_from_settings,
 )
 from getnative.web.container import Container
-from tests.conftest import build_container
+from tests.conftest import ClientFactory, build_container
 from tests.factories import make_video
-from tests.likes_api.conftest import ClientFactory
 from tests.likes_api.helpers import FakeVerifier, fake_verifier_server, free_port, require_human
 
 

@@ -12,9 +12,8 @@ import pytest
 
 from getnative.db import Database
 from getnative.likes.recaptcha import HttpRecaptchaVerifier, RecaptchaResult
-from tests.conftest import build_container, make_settings
+from tests.conftest import ClientFactory, build_container, make_settings
 from tests.factories import make_video
-from tests.likes_api.conftest import ClientFactory
 from tests.likes_api.helpers import fake_verifier_server, running_server
 
 

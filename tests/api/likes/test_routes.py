@@ -11,8 +11,8 @@ from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.likes import service as likes
 from getnative.likes.models import Like
+from tests.conftest import ClientFactory
 from tests.factories import make_user, make_video
-from tests.likes_api.conftest import ClientFactory
 
 MALFORMED_IDS = ["abc", "-1", "+1", "0", "1.5", "1e3", "2147483648", "9" * 400, "%20", "１"]
 

@@ -18,8 +18,8 @@ from getnative.db import Database
 from getnative.likes import service as likes
 from getnative.likes.models import Like
 from getnative.migrate import upgrade
+from tests.catalog.test_search import search_ids
 from tests.factories import bearer, make_user, make_video
-from tests.foundation.test_foundation import search_ids
 from tests.rockpack_channels.helpers import cid, make_channel, uid
 
 

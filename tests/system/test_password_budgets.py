@@ -20,8 +20,8 @@ from getnative.errors import AuthenticationFailed, RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from tests.factories import DEFAULT_PASSWORD, bearer, make_user
 from tests.getnative_accounts.helpers import custom_client
-from tests.likes_api.test_ratelimit import REDIS_URL, needs_redis
 from tests.rockpack_users.helpers import basic, make_member, user_path
+from tests.web.test_ratelimit import REDIS_URL, needs_redis
 
 
 def test_limit_zero_disables_every_password_budget(tmp_path: Path, db: Database) -> None:

@@ -13,7 +13,7 @@ from getnative.config import (
     InsecureConfigurationError,
     Settings,
 )
-from tests.tooling.helpers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli
+from tests.servers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli
 
 # --- Settings -----------------------------------------------------------------------------------
 

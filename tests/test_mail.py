@@ -27,7 +27,8 @@ from starlette.testclient import TestClient
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.mail import DirectoryMailer, LogMailer, SmtpMailer, SmtpTarget, make_mailer
-from tests.rockpack_users.helpers import basic, login, make_member
+from tests.clients import basic, login
+from tests.factories import make_member
 
 SMTP_USER, SMTP_PASSWORD = "relay-user", "relay-pa:ss"
 SENDER = "Get Native <no-reply@example.com>"

@@ -10,8 +10,8 @@ from getnative.accounts import oauth_service, profile_service
 from getnative.db import Database
 from getnative.errors import InvalidInput, RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter
-from tests.conftest import FrozenClock
-from tests.rockpack_users.helpers import make_member
+from tests.clients import FrozenClock
+from tests.factories import make_member
 
 
 def test_date_of_birth_must_be_a_real_past_date() -> None:

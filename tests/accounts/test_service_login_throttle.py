@@ -10,9 +10,8 @@ from getnative.accounts import service
 from getnative.db import Database
 from getnative.errors import RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter
-from tests.conftest import FrozenClock
+from tests.clients import FrozenClock, client_on, custom_app, error_code
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.getnative_accounts.helpers import client_from, custom_client, error_code
 
 LIMIT = 3
 
@@ -29,7 +28,7 @@ def test_too_many_failures_for_an_account_throttle_it_from_any_ip(
     tmp_path: Path, db: Database
 ) -> None:
     make_user(db, email="victim@example.com")
-    attacker, container = custom_client(
+    attacker, container = custom_app(
         tmp_path, db, peer="203.0.113.1", login_attempts_per_15_minutes=LIMIT
     )
     for _ in range(LIMIT):
@@ -39,9 +38,7 @@ def test_too_many_failures_for_an_account_throttle_it_from_any_ip(
     assert error_code(throttled) == 221
     assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
     assert "x-gn-auth-token" not in throttled.headers
-    elsewhere = client_from(container, "198.51.100.7").post(
-        "/login", json=good("victim@example.com")
-    )
+    elsewhere = client_on(container, "198.51.100.7").post("/login", json=good("victim@example.com"))
     assert elsewhere.status_code == 429
 
 
@@ -49,7 +46,7 @@ def test_too_many_failures_from_an_ip_throttle_it_for_every_account(
     tmp_path: Path, db: Database
 ) -> None:
     make_user(db, email="member@example.com")
-    sprayer, container = custom_client(
+    sprayer, container = custom_app(
         tmp_path, db, peer="203.0.113.2", login_attempts_per_15_minutes=LIMIT
     )
     for n in range(LIMIT):
@@ -57,13 +54,13 @@ def test_too_many_failures_from_an_ip_throttle_it_for_every_account(
     response = sprayer.post("/login", json=good("member@example.com"))
     assert response.status_code == 429
     assert error_code(response) == 221
-    member = client_from(container, "198.51.100.8")
+    member = client_on(container, "198.51.100.8")
     assert member.post("/login", json=good("member@example.com")).status_code == 200
 
 
 def test_successful_logins_do_not_count(tmp_path: Path, db: Database) -> None:
     make_user(db, email="regular@example.com")
-    client, _ = custom_client(tmp_path, db, login_attempts_per_15_minutes=LIMIT)
+    client, _ = custom_app(tmp_path, db, login_attempts_per_15_minutes=LIMIT)
     for _ in range(LIMIT + 1):
         assert client.post("/login", json=good("regular@example.com")).status_code == 200
     for _ in range(LIMIT - 1):
@@ -73,7 +70,7 @@ def test_successful_logins_do_not_count(tmp_path: Path, db: Database) -> None:
 
 def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path: Path, db: Database) -> None:
     make_user(db, email="member@example.com")
-    proxied, container = custom_client(
+    proxied, container = custom_app(
         tmp_path,
         db,
         peer="10.0.0.5",
@@ -92,7 +89,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path: Path, db: Da
     )
     assert other_client.status_code == 200
     # A direct (untrusted) client cannot dodge its own IP's count by sending the header.
-    direct = client_from(container, "203.0.113.50")
+    direct = client_on(container, "203.0.113.50")
     spoofed = direct.post(
         "/login", json=good("member@example.com"), headers={"X-Forwarded-For": "192.0.2.1"}
     )

@@ -23,7 +23,7 @@ from getnative.db import Database
 from getnative.migrate import upgrade
 from getnative.web.app import create_app
 from tests.chromium import browser, offline_page  # noqa: F401  (browser: a fixture)
-from tests.conftest import build_container, make_settings
+from tests.clients import build_container, make_settings
 
 
 @dataclass

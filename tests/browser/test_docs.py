@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.chromium import rendered_dom
-from tests.tooling.helpers import clean_env, serve
+from tests.servers import clean_env, serve
 
 pytestmark = pytest.mark.slow
 

@@ -24,13 +24,8 @@ from getnative.catalog.models import (
 )
 from getnative.config import get_settings
 from getnative.db import Database
-from tests.getnative_catalog.helpers import (
-    DEMO_CATALOG,
-    ids,
-    import_demo,
-    table_counts,
-    video_id_by_key,
-)
+from tests.clients import ids_of
+from tests.factories import DEMO_CATALOG, import_demo, table_counts, video_id_by_key
 
 
 def demo_data() -> dict[str, Any]:
@@ -86,7 +81,7 @@ def search(client: TestClient, db: Database, q: str, lang: str) -> list[str]:
     response = client.get("/videos", params={"q": q, "lang": lang, "count": 100})
     assert response.status_code == 200, response.text
     keys = {video_id_by_key(db, key): key for key in (v["key"] for v in demo_data()["videos"])}
-    return [keys[video_id] for video_id in ids(response.json())]
+    return [keys[video_id] for video_id in ids_of(response.json())]
 
 
 def test_demo_catalog_imports_completely(db: Database) -> None:
@@ -162,7 +157,7 @@ def test_reimport_updates_fields_and_replaces_children(
 ) -> None:
     import_file(db, write_catalog(tmp_path, minimal_catalog()), progress=False)
     video_id = video_id_by_key(db, "v1")
-    assert ids(client.get("/videos", params={"q": "elephant"}).json()) == [video_id]
+    assert ids_of(client.get("/videos", params={"q": "elephant"}).json()) == [video_id]
 
     changed = minimal_catalog(
         description="A giraffe story.",
@@ -189,9 +184,9 @@ def test_reimport_updates_fields_and_replaces_children(
     collocation = detail["transcripts"]["records"][0]["collocations"]["records"][0]
     assert collocation["usage_examples"]["records"] == [{"text": "A brand new car."}]
     assert [q["text"] for q in detail["writing_questions"]["records"]] == ["Q2?", "Q3?"]
-    assert ids(client.get("/videos", params={"q": "elephant"}).json()) == []
-    assert ids(client.get("/videos", params={"q": "giraffe"}).json()) == [video_id]
-    assert ids(client.get("/videos", params={"q": "renamed"}).json()) == [video_id]
+    assert ids_of(client.get("/videos", params={"q": "elephant"}).json()) == []
+    assert ids_of(client.get("/videos", params={"q": "giraffe"}).json()) == [video_id]
+    assert ids_of(client.get("/videos", params={"q": "renamed"}).json()) == [video_id]
     with db.session(write=False) as session:
         assert list(session.scalars(select(VideoLocale.locale))) == ["en-GB"]
         assert len(list(session.scalars(select(Speaker)))) == 1

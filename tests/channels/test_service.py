@@ -9,8 +9,7 @@ import pytest
 from getnative.catalog.models import Video
 from getnative.channels import service
 from getnative.db import Database
-from tests.factories import make_user
-from tests.rockpack_channels.helpers import instance_rows, make_channel
+from tests.factories import instance_rows, make_channel, make_user
 
 FORM = {"title": "Race", "description": "", "category": "", "cover": "", "public": True}
 

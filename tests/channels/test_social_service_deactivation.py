@@ -16,14 +16,8 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.errors import NotFound
 from getnative.notifications.models import Notification
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    channel_url,
-    chid,
-    make_channel,
-    subscriber_state,
-    uid,
-)
+from tests.clients import channel_url, cid, uid
+from tests.factories import make_channel, make_user, rockpack_bearer, subscriber_state
 
 
 def test_owner_view_unread_count_agrees_with_the_unread_count_resource(
@@ -31,7 +25,7 @@ def test_owner_view_unread_count_agrees_with_the_unread_count_resource(
 ) -> None:
     owner = make_user(db)
     fan = make_user(db)
-    auth = bearer(settings, owner, audience="rockpack")
+    auth = rockpack_bearer(settings, owner)
     channel = make_channel(db, owner)
     with db.session() as session:
         # A Get Native welcome is no Rockpack notification: it must not count anywhere in /ws.
@@ -39,7 +33,7 @@ def test_owner_view_unread_count_agrees_with_the_unread_count_resource(
     subscribed = client.post(
         f"/ws/{uid(fan)}/subscriptions/",
         json=channel_url(channel),
-        headers=bearer(settings, fan, audience="rockpack"),
+        headers=rockpack_bearer(settings, fan),
     )
     assert subscribed.status_code == 201
 
@@ -60,7 +54,7 @@ def test_a_deactivated_subscriber_leaves_count_and_list(
         response = client.post(
             f"/ws/{uid(user)}/subscriptions/",
             json=channel_url(channel),
-            headers=bearer(settings, user, audience="rockpack"),
+            headers=rockpack_bearer(settings, user),
         )
         assert response.status_code == 201
     assert subscriber_state(db, channel) == (2, 2)
@@ -71,7 +65,7 @@ def test_a_deactivated_subscriber_leaves_count_and_list(
         deactivate(session, user)
 
     assert subscriber_state(db, channel) == (1, 1)
-    path = f"/ws/{uid(owner)}/channels/{chid(channel)}/"
+    path = f"/ws/{uid(owner)}/channels/{cid(channel)}/"
     assert client.get(path).json()["subscriber_count"] == 1
     users = client.get(f"{path}subscribers/").json()["users"]
     assert users["total"] == 1

@@ -13,7 +13,7 @@ from getnative.catalog.importer import ADDED_BEFORE_FIRST_VIDEO, import_file
 from getnative.catalog.models import Speaker, Subcategory, Video
 from getnative.db import Database
 from getnative.demo import images
-from tests.getnative_catalog.helpers import DEMO_CATALOG
+from tests.factories import DEMO_CATALOG
 
 MEDIA_URL = "http://testserver/media"
 

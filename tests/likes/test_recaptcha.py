@@ -17,9 +17,11 @@ from getnative.likes.recaptcha import (
     verifier_from_settings,
 )
 from getnative.web.container import Container
-from tests.conftest import ClientFactory, build_container
+from tests.clients import build_container
+from tests.conftest import ClientFactory
 from tests.factories import make_video
-from tests.likes_api.helpers import FakeVerifier, fake_verifier_server, free_port, require_human
+from tests.fakes import FakeVerifier, fake_verifier_server, require_human
+from tests.servers import free_port
 
 
 @pytest.fixture(scope="module")

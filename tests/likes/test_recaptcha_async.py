@@ -12,9 +12,11 @@ import pytest
 
 from getnative.db import Database
 from getnative.likes.recaptcha import HttpRecaptchaVerifier, RecaptchaResult
-from tests.conftest import ClientFactory, build_container, make_settings
+from tests.clients import build_container, make_settings
+from tests.conftest import ClientFactory
 from tests.factories import make_video
-from tests.likes_api.helpers import fake_verifier_server, running_server
+from tests.fakes import fake_verifier_server
+from tests.servers import running_server
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,8 @@ from PIL import Image, ImageFile
 
 from getnative.db import Database
 from getnative.media import images
-from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import b64, custom_client, error_code
-from tests.rockpack_users.helpers import user_path
+from tests.clients import custom_app, error_code, user_path
+from tests.factories import b64, bearer, make_user
 
 ROCKPACK = "rockpack"
 
@@ -35,9 +34,7 @@ def png(width: int, height: int) -> bytes:
 @pytest.fixture
 def all_slots_held(tmp_path: Path, db: Database) -> Iterator[tuple[Any, Any]]:
     """A client whose every decode slot is taken (as by long uploads in flight)."""
-    client, container = custom_client(
-        tmp_path, db, max_concurrent_decodes=2, decode_wait_seconds=0.05
-    )
+    client, container = custom_app(tmp_path, db, max_concurrent_decodes=2, decode_wait_seconds=0.05)
     with ExitStack() as stack:
         for _ in range(2):
             stack.enter_context(images.decode_slot(container.image_limits))
@@ -70,7 +67,7 @@ def test_rockpack_uploads_beyond_the_decode_limit_are_503(
 
 
 def test_a_slot_freed_lets_the_next_upload_through(tmp_path: Path, db: Database) -> None:
-    client, container = custom_client(tmp_path, db, max_concurrent_decodes=1)
+    client, container = custom_app(tmp_path, db, max_concurrent_decodes=1)
     with images.decode_slot(container.image_limits):
         pass
     user = make_user(db)
@@ -95,7 +92,7 @@ def test_a_big_image_is_refused_before_decoding(
         return real_load(self)
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", load)
-    client, container = custom_client(tmp_path, db)
+    client, container = custom_app(tmp_path, db)
     user = make_user(db, username="bigpicture")
     response = client.post(
         "/account/profile_image", json={"image": b64(big)}, headers=bearer(container.settings, user)

@@ -19,10 +19,9 @@ from getnative.media.storage import (
     migrate_media,
 )
 from getnative.web.app import create_app
-from tests.conftest import build_container, make_settings
-from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import b64, image_bytes
-from tests.tooling.helpers import clean_env, run_cli
+from tests.clients import build_container, make_settings
+from tests.factories import b64, bearer, image_bytes, make_user, rockpack_bearer
+from tests.servers import clean_env, run_cli
 
 PREFIX = "http://testserver/media"
 MEDIA_BACKENDS = ["filesystem", "database"]
@@ -139,7 +138,7 @@ def test_replaced_pictures_are_removed_from_storage(
     # Rockpack's avatar upload replaces the same picture, and removes the previous one too.
     from getnative.api.rockpack import ids
 
-    rp_headers = bearer(settings, user, audience="rockpack")
+    rp_headers = rockpack_bearer(settings, user)
     png = image_bytes((50, 50))
     response = media_client.put(
         f"/ws/{ids.encode(ids.USER, user.id)}/avatar/",

@@ -19,8 +19,8 @@ from getnative.likes import service as likes
 from getnative.likes.models import Like
 from getnative.migrate import upgrade
 from tests.catalog.test_search import search_ids
-from tests.factories import bearer, make_user, make_video
-from tests.rockpack_channels.helpers import cid, make_channel, uid
+from tests.clients import cid, uid
+from tests.factories import make_channel, make_user, make_video, rockpack_bearer
 
 
 def test_a_deleted_newest_video_id_is_not_reused(db: Database) -> None:
@@ -40,7 +40,7 @@ def test_a_deleted_subscription_url_never_points_at_a_new_one(
 ) -> None:
     fan = make_user(db)
     first, second = make_channel(db, make_user(db)), make_channel(db, make_user(db))
-    headers = bearer(settings, fan, audience="rockpack")
+    headers = rockpack_bearer(settings, fan)
     old = client.post(f"/ws/{uid(fan)}/subscriptions/", json=_url(first), headers=headers)
     old_url = old.json()["resource_url"]
     assert client.delete(old_url, headers=headers).status_code == 204

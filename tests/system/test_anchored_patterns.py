@@ -6,8 +6,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import channel_path, make_channel
+from tests.clients import channel_path
+from tests.factories import make_channel, make_user, rockpack_bearer
 
 
 def test_youtube_id_with_a_trailing_newline_is_refused(
@@ -18,7 +18,7 @@ def test_youtube_id_with_a_trailing_newline_is_refused(
     response = client.put(
         channel_path(owner, channel, "videos/"),
         json=[["youtube", "abcdefghijk\n"]],
-        headers=bearer(settings, owner, audience="rockpack"),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 400
 

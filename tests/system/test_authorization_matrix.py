@@ -36,9 +36,18 @@ from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications.models import Notification
-from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video, unique
-from tests.getnative_accounts.helpers import add_notification
-from tests.getnative_study.helpers import add_answer, add_question, add_session
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    add_answer,
+    add_notification,
+    add_question,
+    add_session,
+    bearer,
+    make_user,
+    make_video,
+    rockpack_bearer,
+    unique,
+)
 
 Route = tuple[str, str]  # (method, path template as the dialect's app declares it)
 
@@ -336,7 +345,7 @@ def test_rockpack_private_endpoint_refuses_bad_credentials_and_other_users(
         expected = "expired_token" if kind == "expired" else "invalid_token"
         assert response.json() == {"error": expected}, (kind, response.text)
         assert f'error="{expected}"' in response.headers["www-authenticate"], kind
-    intruder = _send(client, method, path, call, bearer(settings, cast.other, audience="rockpack"))
+    intruder = _send(client, method, path, call, rockpack_bearer(settings, cast.other))
     assert intruder.status_code == 403, intruder.text
     assert intruder.json() == {"error": "insufficient_scope"}
     with db.session(write=False) as session:

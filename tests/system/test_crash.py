@@ -20,7 +20,7 @@ from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.likes.models import Like
 from tests.factories import make_video
-from tests.system.server import ServerProcess
+from tests.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
 

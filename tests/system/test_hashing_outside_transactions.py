@@ -17,8 +17,8 @@ from getnative.accounts import oauth_service, passwords
 from getnative.accounts.models import User
 from getnative.config import Settings
 from getnative.db import Database
+from tests.clients import basic, registration, user_path
 from tests.factories import DEFAULT_PASSWORD, bearer, make_user
-from tests.rockpack_users.helpers import basic, registration, user_path
 
 
 class _WatchedHasher:

@@ -41,8 +41,8 @@ from getnative.catalog.models import Video
 from getnative.channels.models import CoverArt
 from getnative.db import Database
 from getnative.web.app import create_app
-from tests.conftest import build_container, make_settings
-from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video
+from tests.clients import build_container, make_settings
+from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video, rockpack_bearer
 
 BODY_LIMIT = 200
 GETNATIVE_BODY_TOO_LARGE = 105
@@ -113,7 +113,7 @@ def test_rockpack_body_over_the_limit_is_413(tmp_path: Path, db: Database, strea
     response = client.put(
         f"/ws/{ids.encode(ids.USER, user.id)}/first_name/",
         content=chunks(body) if streamed else body,
-        headers={**bearer(settings, user, audience="rockpack"), "Content-Type": "application/json"},
+        headers={**rockpack_bearer(settings, user), "Content-Type": "application/json"},
     )
     assert response.status_code == 413
     assert response.json()["error"] == "invalid_request"
@@ -177,7 +177,7 @@ def test_rockpack_avatar_over_a_limit_stores_nothing(
     response = client.put(
         f"/ws/{ids.encode(ids.USER, user.id)}/avatar/",
         content=OVER_LIMITS[over](),
-        headers={**bearer(settings, user, audience="rockpack"), "Content-Type": "image/png"},
+        headers={**rockpack_bearer(settings, user), "Content-Type": "image/png"},
     )
     assert response.status_code in {400, 413}, response.text
     assert response.json()["error"] == "invalid_request"
@@ -196,7 +196,7 @@ def test_rockpack_cover_art_over_a_limit_stores_nothing(
     response = client.post(
         f"/ws/{ids.encode(ids.USER, user.id)}/cover_art/",
         content=OVER_LIMITS[over](),
-        headers={**bearer(settings, user, audience="rockpack"), "Content-Type": "image/png"},
+        headers={**rockpack_bearer(settings, user), "Content-Type": "image/png"},
     )
     assert response.status_code in {400, 413}, response.text
     assert response.json()["error"] == "invalid_request"

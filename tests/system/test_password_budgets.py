@@ -18,16 +18,15 @@ from getnative.accounts import service
 from getnative.db import Database
 from getnative.errors import AuthenticationFailed, RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from tests.factories import DEFAULT_PASSWORD, bearer, make_user
-from tests.getnative_accounts.helpers import custom_client
-from tests.rockpack_users.helpers import basic, make_member, user_path
+from tests.clients import basic, custom_app, user_path
+from tests.factories import DEFAULT_PASSWORD, bearer, make_member, make_user, rockpack_bearer
 from tests.web.test_ratelimit import REDIS_URL, needs_redis
 
 
 def test_limit_zero_disables_every_password_budget(tmp_path: Path, db: Database) -> None:
-    client, container = custom_client(tmp_path, db, login_attempts_per_15_minutes=0)
+    client, container = custom_app(tmp_path, db, login_attempts_per_15_minutes=0)
     user = make_member(db)
-    rp = bearer(container.settings, user, audience="rockpack")
+    rp = rockpack_bearer(container.settings, user)
     gn = bearer(container.settings, user)
     wrong = {"old": "wrong-password", "new": "new-password-1"}
     for _ in range(4):
@@ -45,14 +44,14 @@ def test_limit_zero_disables_every_password_budget(tmp_path: Path, db: Database)
 def test_get_native_password_change_is_throttled_with_rockpack(
     tmp_path: Path, db: Database
 ) -> None:
-    client, container = custom_client(tmp_path, db, login_attempts_per_15_minutes=3)
+    client, container = custom_app(tmp_path, db, login_attempts_per_15_minutes=3)
     user = make_member(db)
     gn = bearer(container.settings, user)
     guess = {"current_password": "wrong-password", "new_password": "new-password-1"}
     statuses = [
         client.post("/account/password", json=guess, headers=gn).status_code for _ in range(2)
     ]
-    rp = bearer(container.settings, user, audience="rockpack")
+    rp = rockpack_bearer(container.settings, user)
     wrong = {"old": "wrong-password", "new": "new-password-1"}
     statuses.append(client.put(user_path(user, "password/"), json=wrong, headers=rp).status_code)
     right = {"current_password": DEFAULT_PASSWORD, "new_password": "new-password-1"}

@@ -8,16 +8,22 @@ from starlette.testclient import TestClient
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user, make_video
-from tests.rockpack_channels.helpers import make_channel, make_external_video, make_instance
+from tests.factories import (
+    make_channel,
+    make_instance,
+    make_user,
+    make_video,
+    make_youtube_video,
+    rockpack_bearer,
+)
 
 
 def _videos(db: Database) -> tuple[int, int, int]:
     owner = make_user(db)
     private = make_channel(db, owner, public=False)
     public = make_channel(db, owner)
-    hidden = make_external_video(db)
-    shown = make_external_video(db)
+    hidden = make_youtube_video(db)
+    shown = make_youtube_video(db)
     make_instance(db, private, hidden, 0)
     make_instance(db, public, shown, 0)
     make_instance(db, private, shown, 0)
@@ -44,7 +50,7 @@ def test_private_only_videos_cannot_be_reported_by_others(
     hidden, shown, _ = _videos(db)
     stranger = make_user(db)
     path = f"/ws/{ids.encode(ids.USER, stranger.id)}/content_reports/"
-    headers = bearer(settings, stranger, audience="rockpack")
+    headers = rockpack_bearer(settings, stranger)
 
     def report(video_id: int) -> int:
         body = {"object_type": "video", "object_id": ids.encode(ids.VIDEO, video_id), "reason": "x"}

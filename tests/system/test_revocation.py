@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from getnative.accounts.models import User
 from getnative.db import Database
 from getnative.mail import OutboxMailer
-from tests.factories import DEFAULT_PASSWORD
-from tests.rockpack_users.helpers import basic, bearer_token, login, make_member, refresh, user_path
+from tests.clients import basic, bearer_token, login, refresh, user_path
+from tests.factories import DEFAULT_PASSWORD, make_member
 
 NEW_PASSWORD = "a-brand-new-pw-1"
 

@@ -15,18 +15,15 @@ from getnative.channels.models import Subscription
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.errors import NotFound
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    BASE,
-    channel_url,
-    chid,
+from tests.clients import BASE, channel_url, cid, uid, vid
+from tests.factories import (
     like_state,
     make_channel,
     make_instance,
+    make_user,
+    rockpack_bearer,
     set_public,
     subscriber_state,
-    uid,
-    viid,
 )
 
 
@@ -35,8 +32,8 @@ def test_subscribe_star_notify_feed_and_privacy(
 ) -> None:
     a = make_user(db, username="anna")
     b = make_user(db, username="ben")
-    auth_a = bearer(settings, a, audience="rockpack")
-    auth_b = bearer(settings, b, audience="rockpack")
+    auth_a = rockpack_bearer(settings, a)
+    auth_b = rockpack_bearer(settings, b)
     channel = make_channel(db, a)
     old = make_instance(db, channel, minutes=1)
     new = make_instance(db, channel, minutes=2)
@@ -49,7 +46,7 @@ def test_subscribe_star_notify_feed_and_privacy(
     assert subscriber_state(db, channel) == (1, 1)
 
     # B stars: A is notified, the like is counted once.
-    star = {"action": "star", "video_instance": viid(new)}
+    star = {"action": "star", "video_instance": vid(new)}
     assert client.post(f"/ws/{uid(b)}/activity/", json=star, headers=auth_b).status_code == 204
     assert like_state(db, new.video_id) == (1, 1)
 
@@ -58,8 +55,8 @@ def test_subscribe_star_notify_feed_and_privacy(
     assert listing["total"] == 2
     kinds = [(item["message_type"], item["message"]["user"]["id"]) for item in listing["items"]]
     assert kinds == [("starred", uid(b)), ("subscribed", uid(b))]
-    assert listing["items"][0]["message"]["video"]["id"] == viid(new)
-    assert listing["items"][1]["message"]["channel"]["id"] == chid(channel)
+    assert listing["items"][0]["message"]["video"]["id"] == vid(new)
+    assert listing["items"][1]["message"]["channel"]["id"] == cid(channel)
     unread = f"/ws/{uid(a)}/notifications/unread_count/"
     assert client.get(unread, headers=auth_a).json() == 2
     starred_id = listing["items"][0]["id"]
@@ -72,7 +69,7 @@ def test_subscribe_star_notify_feed_and_privacy(
     # B's feed shows A's videos newest first, with the star counted.
     feed_url = f"/ws/{uid(b)}/subscriptions/recent_videos/"
     feed = client.get(feed_url, params={"locale": "en"}, headers=auth_b).json()["videos"]
-    assert [item["id"] for item in feed["items"]] == [viid(new), viid(old)]
+    assert [item["id"] for item in feed["items"]] == [vid(new), vid(old)]
     assert feed["items"][0]["video"]["star_count"] == 1
     assert feed["items"][0]["channel"]["owner"]["resource_url"] == f"{BASE}/ws/{uid(a)}/"
 

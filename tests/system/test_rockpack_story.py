@@ -21,10 +21,8 @@ from starlette.testclient import TestClient
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
 from getnative.db import Database
-from tests.factories import make_user, make_video
-from tests.rockpack_channels.helpers import image_bytes
-from tests.rockpack_social.helpers import make_channel, make_instance
-from tests.rockpack_users.helpers import basic, bearer_token, registration
+from tests.clients import basic, bearer_token, registration
+from tests.factories import image_bytes, make_channel, make_instance, make_user, make_video
 
 BASE = "http://testserver"
 CHALLENGE = 'Bearer realm="rockpack" error="invalid_token"'
@@ -78,7 +76,7 @@ def _upload_covers(client: TestClient, me: str, auth: dict[str, str]) -> dict[st
     """A raw PNG, then a multipart upload with an aoi; returns the second upload's body."""
     raw = client.post(
         f"{me}cover_art/",
-        content=image_bytes(),
+        content=image_bytes((1280, 720)),
         headers={**auth, "Content-Type": "image/png"},
     )
     assert raw.status_code == 201, raw.text
@@ -87,7 +85,7 @@ def _upload_covers(client: TestClient, me: str, auth: dict[str, str]) -> dict[st
     multipart = client.post(
         f"{me}cover_art/",
         files={
-            "image": ("cover.png", image_bytes(), "image/png"),
+            "image": ("cover.png", image_bytes((1280, 720)), "image/png"),
             "aoi": (None, json.dumps(aoi), "application/json"),
         },
         headers=auth,

@@ -15,8 +15,13 @@ import pytest
 from fastapi.routing import APIRoute
 
 from getnative.api.getnative import catalog
-from tests.conftest import _create_postgres_database, _drop_postgres_database, _postgres_reachable
-from tests.tooling.helpers import clean_env, serve
+from tests.servers import (
+    clean_env,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_problem,
+    serve,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,14 +39,14 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
         return
-    problem = _postgres_reachable()
+    problem = postgres_problem()
     if problem is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {problem}")
         pytest.skip(f"PostgreSQL unreachable: {problem}")
-    url, admin = _create_postgres_database()
+    url, admin = create_postgres_database()
     yield url
-    _drop_postgres_database(admin, url)
+    drop_postgres_database(admin, url)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.helpers import fresh_database
-from tests.tooling.helpers import clean_env, serve
+from tests.servers import clean_env, fresh_database, serve
 
 pytestmark = pytest.mark.slow
 BODY = b"x" * 64

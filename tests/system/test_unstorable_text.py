@@ -21,9 +21,8 @@ from starlette.testclient import TestClient
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_video
-from tests.rockpack_channels.helpers import make_channel
-from tests.rockpack_users.helpers import basic, make_member
+from tests.clients import basic
+from tests.factories import bearer, make_channel, make_member, make_video, rockpack_bearer
 
 BAD = ["\x00", "\ud800", "\udfff", "\udbff"]
 hostile = st.builds(
@@ -126,7 +125,7 @@ class Target:
         }
         self.headers = {
             "": bearer(settings, owner),
-            "/ws": {**bearer(settings, owner, audience="rockpack")},
+            "/ws": {**rockpack_bearer(settings, owner)},
             "/api": {},
         }
 
@@ -212,7 +211,7 @@ def test_named_rockpack_fields_answer_400(
         f"/ws/{ids.encode(ids.USER, owner.id)}/{path}",
         content=json.dumps(body).encode(),
         headers={
-            **bearer(settings, owner, audience="rockpack"),
+            **rockpack_bearer(settings, owner),
             "content-type": "application/json",
         },
     )
@@ -230,7 +229,7 @@ def test_deeply_nested_json_is_a_rockpack_400(
         f"/ws/{ids.encode(ids.USER, owner.id)}/{path}",
         content=b"[" * 10_000 + b"]" * 10_000,
         headers={
-            **bearer(settings, owner, audience="rockpack"),
+            **rockpack_bearer(settings, owner),
             "content-type": "application/json",
         },
     )

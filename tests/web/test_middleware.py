@@ -22,7 +22,7 @@ from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.db import Database
 from getnative.web.app import create_app
 from getnative.web.middleware import BodyLimitMiddleware, DialectErrors, EdgeMiddleware
-from tests.conftest import build_container, make_settings
+from tests.clients import build_container, make_settings
 
 # One path per mounted app: Get Native, Rockpack, likes, media.
 DIALECT_PATHS = ["/no-such-thing", "/ws/no-such-thing/", "/api/no-such-thing", "/media/none.jpg"]

@@ -13,9 +13,8 @@ from starlette.testclient import TestClient
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.web.app import create_app
-from tests.conftest import build_container, make_settings
-from tests.factories import bearer, make_user, make_video
-from tests.getnative_accounts.helpers import b64, image_bytes
+from tests.clients import build_container, make_settings
+from tests.factories import b64, bearer, image_bytes, make_user, make_video
 
 TOKEN = "metrics-token-for-tests"
 

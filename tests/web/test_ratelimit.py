@@ -12,9 +12,10 @@ from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.web.app import create_app
 from getnative.web.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
-from tests.conftest import ClientFactory, FrozenClock, build_container
+from tests.clients import FrozenClock, build_container
+from tests.conftest import ClientFactory
 from tests.factories import make_video
-from tests.likes_api.helpers import free_port
+from tests.servers import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

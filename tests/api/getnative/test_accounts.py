@@ -12,8 +12,8 @@ from getnative.catalog.models import Video
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
+from tests.clients import error_code, token_header
 from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video
-from tests.getnative_accounts.helpers import error_code, token_header
 
 
 def account(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:

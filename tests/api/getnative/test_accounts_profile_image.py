@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import b64, custom_client, error_code, image_bytes
+from tests.clients import custom_app, error_code
+from tests.factories import b64, bearer, image_bytes, make_user
 
 
 def upload(client: TestClient, headers: dict[str, str], image: object):
@@ -112,7 +112,7 @@ def noise_png(size: tuple[int, int]) -> bytes:
 
 
 def test_byte_and_pixel_limits(tmp_path: Path, db: Database) -> None:
-    client, container = custom_client(tmp_path, db, max_image_bytes=4000, max_image_pixels=2500)
+    client, container = custom_app(tmp_path, db, max_image_bytes=4000, max_image_pixels=2500)
     headers = bearer(container.settings, make_user(db))
     too_many_bytes = noise_png((40, 40))  # ~4.8 kB of incompressible pixels, 1600 pixels
     assert len(too_many_bytes) > 4000

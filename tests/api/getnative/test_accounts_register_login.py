@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
+from tests.clients import error_code, token_header
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.getnative_accounts.helpers import error_code, token_header
 
 GN_DATE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \+0000 \d{4}$")
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from getnative.db import Database
-from tests.factories import make_speaker
-from tests.getnative_catalog.helpers import make_category
+from tests.factories import make_speaker, subcategory_ids
 
 
 def test_categories_with_subcategories_in_id_order(client: TestClient, db: Database) -> None:
-    business = make_category(db, "Business", ["Meeting Preparation", "Business Cards"])
-    travel = make_category(db, "Travel", ["Airports"])
-    empty = make_category(db, "Empty", [])
+    business = subcategory_ids(db, "Business", ["Meeting Preparation", "Business Cards"])
+    travel = subcategory_ids(db, "Travel", ["Airports"])
+    empty = subcategory_ids(db, "Empty", [])
 
     response = client.get("/categories")
 

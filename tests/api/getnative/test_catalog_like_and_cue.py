@@ -14,8 +14,7 @@ from getnative.catalog.models import Video
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.errors import NotFound
-from tests.factories import bearer, make_user, make_video
-from tests.getnative_catalog.helpers import cue_rows, make_external_video
+from tests.factories import bearer, cue_rows, make_user, make_video, make_youtube_video
 
 ACTIONS = ["like", "unlike", "cue", "uncue"]
 
@@ -97,7 +96,7 @@ def test_actions_on_unknown_videos_are_404(
     client: TestClient, db: Database, settings: Settings, action: str
 ) -> None:
     video = make_video(db)
-    external = make_external_video(db)
+    external = make_youtube_video(db)
     headers = bearer(settings, make_user(db))
     for unknown in (video.id + 1000, 0, 2**31, 10**40, external.id):
         response = client.post(f"/videos/{unknown}/{action}", headers=headers)

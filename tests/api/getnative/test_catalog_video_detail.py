@@ -9,16 +9,19 @@ from getnative.catalog.models import WritingQuestion
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
-from tests.factories import bearer, make_speaker, make_user, make_video
-from tests.getnative_catalog.helpers import (
-    add_video_questions,
-    make_category,
-    make_external_video,
+from tests.factories import (
+    add_question,
+    bearer,
+    make_speaker,
+    make_user,
+    make_video,
+    make_youtube_video,
+    subcategory_ids,
 )
 
 
 def test_detail_fields_transcripts_collocations_questions(client: TestClient, db: Database) -> None:
-    (sub,) = make_category(db, "Business", ["Business Cards"])
+    (sub,) = subcategory_ids(db, "Business", ["Business Cards"])
     with db.session() as session:
         session.add(WritingQuestion(subcategory_id=sub, text="A question for the subcategory?"))
     video = make_video(
@@ -31,7 +34,8 @@ def test_detail_fields_transcripts_collocations_questions(client: TestClient, db
         loop_count=7,
     )
 
-    add_video_questions(db, video.id, ["What is on your card?", "Do you carry cards?"])
+    for text in ["What is on your card?", "Do you carry cards?"]:
+        add_question(db, text, video_id=video.id)
 
     response = client.get(f"/videos/{video.id}")
 
@@ -98,14 +102,14 @@ def test_detail_for_a_user_shows_liked_and_cued(
 def test_related_videos_same_subcategory_or_speaker_same_language(
     client: TestClient, db: Database
 ) -> None:
-    (sub,) = make_category(db, "Travel", ["Airports"])
+    (sub,) = subcategory_ids(db, "Travel", ["Airports"])
     speaker = make_speaker(db)
     video = make_video(db, subcategory_id=sub, speaker_id=speaker.id)
     same_subcategory = make_video(db, subcategory_id=sub)
     same_speaker = make_video(db, speaker_id=speaker.id)
     make_video(db)  # unrelated
     make_video(db, lang="ja", subcategory_id=sub)  # another language
-    make_external_video(db, subcategory_id=sub, lang="en")  # not in the catalog
+    make_youtube_video(db, subcategory_id=sub, lang="en")  # not in the catalog
 
     body = client.get(f"/videos/{video.id}").json()
 
@@ -118,7 +122,7 @@ def test_related_videos_same_subcategory_or_speaker_same_language(
 
 def test_unknown_video_is_404(client: TestClient, db: Database) -> None:
     video = make_video(db)
-    external = make_external_video(db)
+    external = make_youtube_video(db)
     for unknown in (video.id + 1000, 0, -5, 2**31, 10**40, external.id):
         response = client.get(f"/videos/{unknown}")
         assert response.status_code == 404, unknown

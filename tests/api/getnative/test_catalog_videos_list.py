@@ -14,8 +14,15 @@ from getnative.catalog import service as catalog
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
-from tests.factories import bearer, make_speaker, make_user, make_video
-from tests.getnative_catalog.helpers import ids, make_category, make_external_video
+from tests.clients import ids_of
+from tests.factories import (
+    bearer,
+    make_speaker,
+    make_user,
+    make_video,
+    make_youtube_video,
+    subcategory_ids,
+)
 
 
 def make_videos(db: Database, n: int, **fields: Any) -> list[int]:
@@ -85,21 +92,21 @@ def test_summary_cued_and_liked_for_a_user(
 def test_newest_first_default_count_nine(client: TestClient, db: Database) -> None:
     created = make_videos(db, 11)
     body = client.get("/videos").json()
-    assert ids(body) == sorted(created, reverse=True)[:9]
+    assert ids_of(body) == sorted(created, reverse=True)[:9]
 
 
 def test_count_and_inclusive_max_id_cursor(client: TestClient, db: Database) -> None:
     created = sorted(make_videos(db, 5), reverse=True)
 
     first = client.get("/videos", params={"count": 2}).json()
-    assert ids(first) == created[:2]
-    lowest = ids(first)[-1]
+    assert ids_of(first) == created[:2]
+    lowest = ids_of(first)[-1]
     more = client.get("/videos", params={"count": 2, "max_id": lowest}).json()
-    assert ids(more) == created[1:3]  # max_id is inclusive
+    assert ids_of(more) == created[1:3]  # max_id is inclusive
     rest = client.get("/videos", params={"count": 100, "max_id": created[2] - 1}).json()
-    assert ids(rest) == created[3:]
-    assert ids(client.get("/videos", params={"max_id": 0}).json()) == []
-    assert ids(client.get("/videos", params={"max_id": 10**40}).json()) == created
+    assert ids_of(rest) == created[3:]
+    assert ids_of(client.get("/videos", params={"max_id": 0}).json()) == []
+    assert ids_of(client.get("/videos", params={"max_id": 10**40}).json()) == created
 
 
 def test_count_limits(client: TestClient, db: Database) -> None:
@@ -116,9 +123,9 @@ def test_count_limits(client: TestClient, db: Database) -> None:
 def test_language_filter_defaults_to_english(client: TestClient, db: Database) -> None:
     english = make_video(db, lang="en").id
     japanese = make_video(db, lang="ja").id
-    assert ids(client.get("/videos").json()) == [english]
-    assert ids(client.get("/videos", params={"lang": "ja"}).json()) == [japanese]
-    assert ids(client.get("/videos", params={"lang": "fr"}).json()) == []
+    assert ids_of(client.get("/videos").json()) == [english]
+    assert ids_of(client.get("/videos", params={"lang": "ja"}).json()) == [japanese]
+    assert ids_of(client.get("/videos", params={"lang": "fr"}).json()) == []
     assert client.get("/videos", params={"lang": "pt-BR"}).status_code == 200
 
 
@@ -131,8 +138,8 @@ def test_malformed_language_is_400(client: TestClient, lang: str) -> None:
 
 
 def test_subcategory_and_category_filters(client: TestClient, db: Database) -> None:
-    cards, meetings = make_category(db, "Business", ["Business Cards", "Meetings"])
-    (trains,) = make_category(db, "Transportation", ["Trains"])
+    cards, meetings = subcategory_ids(db, "Business", ["Business Cards", "Meetings"])
+    (trains,) = subcategory_ids(db, "Transportation", ["Trains"])
     on_cards = make_video(db, subcategory_id=cards).id
     on_meetings = make_video(db, subcategory_id=meetings).id
     on_trains = make_video(db, subcategory_id=trains).id
@@ -141,15 +148,17 @@ def test_subcategory_and_category_filters(client: TestClient, db: Database) -> N
     )
 
     by_sub = client.get("/videos", params={"subcategory_id": cards}).json()
-    assert ids(by_sub) == [on_cards]
+    assert ids_of(by_sub) == [on_cards]
     by_category = client.get("/videos", params={"category_id": business}).json()
-    assert ids(by_category) == [on_meetings, on_cards]
-    assert ids(client.get("/videos", params={"category_id": transportation}).json()) == [on_trains]
+    assert ids_of(by_category) == [on_meetings, on_cards]
+    assert ids_of(client.get("/videos", params={"category_id": transportation}).json()) == [
+        on_trains
+    ]
     # category_id is ignored when subcategory_id is given
     both = client.get("/videos", params={"category_id": business, "subcategory_id": trains})
-    assert ids(both.json()) == [on_trains]
-    assert ids(client.get("/videos", params={"subcategory_id": 999_999}).json()) == []
-    assert ids(client.get("/videos", params={"category_id": 10**40}).json()) == []
+    assert ids_of(both.json()) == [on_trains]
+    assert ids_of(client.get("/videos", params={"subcategory_id": 999_999}).json()) == []
+    assert ids_of(client.get("/videos", params={"category_id": 10**40}).json()) == []
     for name in ("subcategory_id", "category_id", "max_id"):
         response = client.get("/videos", params={name: "x"})
         assert response.status_code == 400, name
@@ -158,15 +167,15 @@ def test_subcategory_and_category_filters(client: TestClient, db: Database) -> N
 
 def test_external_videos_never_listed(client: TestClient, db: Database) -> None:
     native = make_video(db, description="All about business.").id
-    make_external_video(db, lang="en")
-    assert ids(client.get("/videos").json()) == [native]
-    assert ids(client.get("/videos", params={"q": "business"}).json()) == [native]
+    make_youtube_video(db, lang="en")
+    assert ids_of(client.get("/videos").json()) == [native]
+    assert ids_of(client.get("/videos", params={"q": "business"}).json()) == [native]
 
 
 def test_search_matches_description_speaker_subcategory_and_transcript(
     client: TestClient, db: Database
 ) -> None:
-    (sub,) = make_category(db, "Travel", ["Hotel Check-In"])
+    (sub,) = subcategory_ids(db, "Travel", ["Hotel Check-In"])
     speaker = make_speaker(db, name="Zebulon Quartz")
     by_description = make_video(db, description="A day at the seaside.").id
     by_speaker = make_video(db, speaker_id=speaker.id).id
@@ -176,7 +185,7 @@ def test_search_matches_description_speaker_subcategory_and_transcript(
     def search(q: str, **params: Any) -> list[int]:
         response = client.get("/videos", params={"q": q, **params})
         assert response.status_code == 200, response.text
-        return ids(response.json())
+        return ids_of(response.json())
 
     assert search("seaside") == [by_description]
     assert search("zebulon") == [by_speaker]
@@ -205,11 +214,11 @@ def test_search_ranks_by_relevance_within_the_cursor(client: TestClient, db: Dat
     unrelated = make_video(db, description="Cooking rice.").id
     assert weak > strong > 0 and unrelated
 
-    ranked = ids(client.get("/videos", params={"q": "train"}).json())
+    ranked = ids_of(client.get("/videos", params={"q": "train"}).json())
     assert ranked == [strong, weak]
-    assert ids(client.get("/videos", params={"q": "train", "count": 1}).json()) == [strong]
+    assert ids_of(client.get("/videos", params={"q": "train", "count": 1}).json()) == [strong]
     within = client.get("/videos", params={"q": "train", "max_id": strong}).json()
-    assert ids(within) == [strong]
+    assert ids_of(within) == [strong]
 
 
 def test_search_query_length_limit(client: TestClient, db: Database) -> None:
@@ -233,10 +242,10 @@ def test_cued_only(client: TestClient, db: Database, settings: Settings) -> None
 
     response = client.get("/videos", params={"cued_only": "true"}, headers=bearer(settings, user))
     assert response.status_code == 200
-    assert ids(response.json()) == [third, first]
+    assert ids_of(response.json()) == [third, first]
     assert all(record["cued"] is True for record in response.json()["records"])
     not_only = client.get("/videos", params={"cued_only": "false"}, headers=bearer(settings, user))
-    assert ids(not_only.json()) == [third, second, first]
+    assert ids_of(not_only.json()) == [third, second, first]
 
 
 def test_cued_only_needs_authentication(client: TestClient, db: Database) -> None:

@@ -8,8 +8,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_speaker, make_user, make_video
-from tests.getnative_catalog.helpers import cue_rows, ids
+from tests.clients import ids_of
+from tests.factories import bearer, cue_rows, make_speaker, make_user, make_video
 
 EXPOSED = "X-GN-Auth-Token, X-GN-Auth-Expire"
 GARBAGE = {"Authorization": "Bearer not.a.token"}
@@ -76,7 +76,7 @@ def test_videos_lang_is_case_insensitive_and_drops_the_region(
     response = client.get("/videos", params={"lang": asked, "count": 100})
 
     assert response.status_code == 200
-    assert wanted in ids(response.json())
+    assert wanted in ids_of(response.json())
     assert {r["lang"] for r in response.json()["records"]} == {normalised}
 
 

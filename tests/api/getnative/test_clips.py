@@ -17,13 +17,8 @@ from getnative.catalog.search import normalize, word_pairs
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
-from tests.factories import bearer, make_user
-from tests.getnative_catalog.helpers import (
-    ids,
-    import_demo,
-    make_external_video,
-    video_id_by_key,
-)
+from tests.clients import ids_of
+from tests.factories import bearer, import_demo, make_user, make_youtube_video, video_id_by_key
 
 SRT = """1
 00:00:01,000 --> 00:00:04,500
@@ -254,7 +249,7 @@ def test_count_and_max_id_page_through_the_clips(
 
 
 def test_external_videos_are_not_part_of_it(client: TestClient, db: Database) -> None:
-    external = make_external_video(db)
+    external = make_youtube_video(db)
     with db.session() as session:
         text = "business cards on youtube"
         session.add(
@@ -407,7 +402,7 @@ def test_ids_of_clips_are_cue_ids(client: TestClient, db: Database, tmp_path: Pa
     with db.session(write=False) as session:
         cue_ids = set(session.scalars(select(TranscriptCue.id)))
 
-    assert set(ids({"count": 3, "records": clips(client, q="business")})) == cue_ids
+    assert set(ids_of({"count": 3, "records": clips(client, q="business")})) == cue_ids
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from getnative.accounts.models import User
 from getnative.accounts.tokens import issue_token
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import error_code, token_header
+from tests.clients import error_code, token_header
+from tests.factories import bearer, make_user, rockpack_bearer
 
 PRIVATE_ENDPOINTS = [
     ("GET", "/account", None),
@@ -70,7 +70,7 @@ def test_token_of_another_api_or_secret_is_invalid(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
     user = make_user(db)
-    rockpack = client.get("/account", headers=bearer(settings, user, audience="rockpack"))
+    rockpack = client.get("/account", headers=rockpack_bearer(settings, user))
     assert rockpack.status_code == 401
     assert error_code(rockpack) == 203
     forged = issue_token(

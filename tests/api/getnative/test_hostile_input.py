@@ -6,8 +6,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
+from tests.clients import error_code
 from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import error_code
 
 NUL_EMAIL = "a\x00b@example.com"
 

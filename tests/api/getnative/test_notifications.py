@@ -7,8 +7,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.getnative_accounts.helpers import add_notification, error_code
+from tests.clients import error_code
+from tests.factories import add_notification, bearer, make_user
 
 
 def test_list_is_newest_first_and_only_mine(

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.study.models import StudySession
-from tests.factories import bearer, make_subcategory, make_user, make_video
-from tests.getnative_study.helpers import add_question, code_of
+from tests.clients import error_code
+from tests.factories import add_question, bearer, make_subcategory, make_user, make_video
 
 
 def test_creates_a_session_and_returns_the_video_with_its_writing_questions(
@@ -74,9 +74,9 @@ def test_authentication_is_required(client: TestClient, db: Database) -> None:
     body = {"video_id": video.id, "time": 60}
     missing = client.post("/study", json=body)
     wrong = client.post("/study", json=body, headers={"Authorization": "Bearer nonsense"})
-    assert (missing.status_code, code_of(missing)) == (401, 201)
+    assert (missing.status_code, error_code(missing)) == (401, 201)
     assert wrong.status_code == 401
-    assert code_of(wrong) in {203, 200}
+    assert error_code(wrong) in {203, 200}
 
 
 INVALID_TIMES: list[Any] = [0, -5, 86_401, 10**30, "900", 900.0, 900.5, True, None, [900]]
@@ -89,7 +89,7 @@ def test_time_must_be_whole_seconds_within_a_day(
     video = make_video(db)
     for time in INVALID_TIMES:
         response = client.post("/study", json={"video_id": video.id, "time": time}, headers=headers)
-        assert (response.status_code, code_of(response)) == (400, 153), time
+        assert (response.status_code, error_code(response)) == (400, 153), time
     assert client.get("/study/stats/en", headers=headers).json()["total_study_sessions"] == 0
 
 
@@ -111,7 +111,7 @@ def test_the_video_must_exist(client: TestClient, settings: Settings, db: Databa
     headers = bearer(settings, make_user(db))
     for video_id, code in UNKNOWN_VIDEO_IDS:
         response = client.post("/study", json={"video_id": video_id, "time": 60}, headers=headers)
-        assert (response.status_code, code_of(response)) == (400, code), video_id
+        assert (response.status_code, error_code(response)) == (400, code), video_id
 
 
 def test_a_video_outside_the_catalog_is_unknown(
@@ -122,7 +122,7 @@ def test_a_video_outside_the_catalog_is_unknown(
     response = client.post(
         "/study", json={"video_id": external.id, "time": 60}, headers=bearer(settings, user)
     )
-    assert (response.status_code, code_of(response)) == (400, 150)
+    assert (response.status_code, error_code(response)) == (400, 150)
 
 
 MALFORMED_BODIES: list[tuple[bytes, int]] = [
@@ -142,11 +142,11 @@ def test_malformed_bodies_are_400(client: TestClient, settings: Settings, db: Da
     headers = {**bearer(settings, make_user(db)), "Content-Type": "application/json"}
     for content, code in MALFORMED_BODIES:
         response = client.post("/study", content=content, headers=headers)
-        assert (response.status_code, code_of(response)) == (400, code), content
+        assert (response.status_code, error_code(response)) == (400, code), content
 
 
 def test_a_non_json_body_is_400(client: TestClient, settings: Settings, db: Database) -> None:
     user = make_user(db)
     headers = {**bearer(settings, user), "Content-Type": "text/plain"}
     response = client.post("/study", content=b"video_id=1&time=60", headers=headers)
-    assert (response.status_code, code_of(response)) == (400, 100)
+    assert (response.status_code, error_code(response)) == (400, 100)

@@ -12,8 +12,8 @@ from getnative.config import Settings
 from getnative.db import Database, utcnow
 from getnative.errors import InvalidInput
 from getnative.study.service import study_stats
-from tests.factories import bearer, make_user, make_video
-from tests.getnative_study.helpers import add_answer, add_question, add_session, code_of
+from tests.clients import error_code
+from tests.factories import add_answer, add_question, add_session, bearer, make_user, make_video
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -190,7 +190,7 @@ def test_an_absurd_stored_offset_is_clamped(db: Database) -> None:
 
 def test_stats_need_authentication(client: TestClient, db: Database) -> None:
     response = client.get("/study/stats/en")
-    assert (response.status_code, code_of(response)) == (401, 201)
+    assert (response.status_code, error_code(response)) == (401, 201)
 
 
 INVALID_LANGS = ["e", "english1", "a" * 40, "en_US", "en-", "-en", "1en", "en%20US", "日本"]
@@ -200,7 +200,7 @@ def test_invalid_lang_is_400(client: TestClient, settings: Settings, db: Databas
     headers = bearer(settings, make_user(db))
     for lang in INVALID_LANGS:
         response = client.get(f"/study/stats/{lang}", headers=headers)
-        assert (response.status_code, code_of(response)) == (400, 140), lang
+        assert (response.status_code, error_code(response)) == (400, 140), lang
 
 
 def test_invalid_lang_is_refused_by_the_service(db: Database) -> None:

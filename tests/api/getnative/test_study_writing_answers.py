@@ -14,8 +14,16 @@ from getnative.config import Settings
 from getnative.db import Database, utcnow
 from getnative.study.models import StudySession, WritingAnswer
 from getnative.study.service import record_writing_answer
-from tests.factories import bearer, make_subcategory, make_user, make_video
-from tests.getnative_study.helpers import add_answer, add_question, add_session, code_of
+from tests.clients import error_code
+from tests.factories import (
+    add_answer,
+    add_question,
+    add_session,
+    bearer,
+    make_subcategory,
+    make_user,
+    make_video,
+)
 
 MINUTE = timedelta(minutes=1)
 
@@ -148,7 +156,7 @@ def test_another_users_session_is_unknown(
         json={"study_session_id": study.id, "writing_question_id": question.id, "answer": "Hi"},
         headers=bearer(settings, intruder),
     )
-    assert (response.status_code, code_of(response)) == (400, 152)
+    assert (response.status_code, error_code(response)) == (400, 152)
     assert stored_answers(db) == []
 
 
@@ -181,7 +189,10 @@ def test_unknown_sessions_and_foreign_questions_are_400(
     for session_id, question_id, code in cases:
         body = {"study_session_id": session_id, "writing_question_id": question_id, "answer": "A"}
         response = client.post("/study/writing_answers", json=body, headers=headers)
-        assert (response.status_code, code_of(response)) == (400, code), (session_id, question_id)
+        assert (response.status_code, error_code(response)) == (400, code), (
+            session_id,
+            question_id,
+        )
     assert stored_answers(db) == []
 
 
@@ -195,11 +206,11 @@ def test_the_answer_must_be_a_non_empty_text_of_at_most_10000_characters(
         response = client.post(
             "/study/writing_answers", content=prefix + answer + "}", headers=headers
         )
-        assert (response.status_code, code_of(response)) == (400, 154), answer[:20]
+        assert (response.status_code, error_code(response)) == (400, 154), answer[:20]
     lone_surrogate = client.post(
         "/study/writing_answers", content=prefix + '"\\ud800"}', headers=headers
     )
-    assert (lone_surrogate.status_code, code_of(lone_surrogate)) == (400, 154)
+    assert (lone_surrogate.status_code, error_code(lone_surrogate)) == (400, 154)
     longest = client.post(
         "/study/writing_answers", content=prefix + f'"{"a" * 10_000}"}}', headers=headers
     )
@@ -214,13 +225,13 @@ def test_malformed_answer_bodies_are_400(
     cases = [(b"{", 101), (b"[]", 100), (b"", 100), (b'{"answer": "x"}', 102)]
     for content, code in cases:
         response = client.post("/study/writing_answers", content=content, headers=headers)
-        assert (response.status_code, code_of(response)) == (400, code), content
+        assert (response.status_code, error_code(response)) == (400, code), content
 
 
 def test_posting_an_answer_needs_authentication(client: TestClient, db: Database) -> None:
     body = {"study_session_id": 1, "writing_question_id": 1, "answer": "x"}
     response = client.post("/study/writing_answers", json=body)
-    assert (response.status_code, code_of(response)) == (401, 201)
+    assert (response.status_code, error_code(response)) == (401, 201)
 
 
 def test_answers_raise_the_maximums_in_the_stats(
@@ -349,11 +360,11 @@ def test_invalid_list_parameters_are_400(
         "count=%EF%BC%95",  # a full-width digit 5
     ]:
         response = client.get(f"/study/writing_answers/en?{query}", headers=headers)
-        assert (response.status_code, code_of(response)) == (400, 103), query
+        assert (response.status_code, error_code(response)) == (400, 103), query
     bad_lang = client.get("/study/writing_answers/english!", headers=headers)
-    assert (bad_lang.status_code, code_of(bad_lang)) == (400, 140)
+    assert (bad_lang.status_code, error_code(bad_lang)) == (400, 140)
 
 
 def test_listing_answers_needs_authentication(client: TestClient, db: Database) -> None:
     response = client.get("/study/writing_answers/en")
-    assert (response.status_code, code_of(response)) == (401, 201)
+    assert (response.status_code, error_code(response)) == (401, 201)

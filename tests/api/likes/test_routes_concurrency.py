@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from getnative.catalog.models import Video
 from getnative.db import Database
 from getnative.likes.models import Like
-from tests.conftest import build_container, make_settings
+from tests.clients import build_container, make_settings
 from tests.factories import make_video
-from tests.likes_api.helpers import running_server
+from tests.servers import running_server
 
 pytestmark = pytest.mark.slow
 THREADS = 16

@@ -15,15 +15,14 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
 from getnative.notifications.models import Notification
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    chid,
+from tests.clients import cid, uid, vid
+from tests.factories import (
     like_state,
     make_channel,
     make_instance,
+    make_user,
+    rockpack_bearer,
     set_public,
-    uid,
-    viid,
 )
 
 
@@ -40,8 +39,8 @@ def test_star_likes_the_video_once_and_notifies_the_owner_once(
     channel = make_channel(db, owner)
     instance = make_instance(db, channel)
     url = f"/ws/{uid(fan)}/activity/"
-    headers = bearer(settings, fan, audience="rockpack")
-    body = {"action": "star", "video_instance": viid(instance)}
+    headers = rockpack_bearer(settings, fan)
+    body = {"action": "star", "video_instance": vid(instance)}
 
     first = client.post(url, json=body, headers=headers)
     again = client.post(url, json=body, headers=headers)
@@ -66,8 +65,8 @@ def test_star_is_the_same_like_as_other_dialects(
 
     response = client.post(
         f"/ws/{uid(fan)}/activity/",
-        json={"action": "star", "video_instance": viid(instance)},
-        headers=bearer(settings, fan, audience="rockpack"),
+        json={"action": "star", "video_instance": vid(instance)},
+        headers=rockpack_bearer(settings, fan),
     )
 
     assert response.status_code == 204
@@ -82,8 +81,8 @@ def test_starring_your_own_video_notifies_nobody(
     instance = make_instance(db, make_channel(db, owner))
     response = client.post(
         f"/ws/{uid(owner)}/activity/",
-        json={"action": "star", "video_instance": viid(instance)},
-        headers=bearer(settings, owner, audience="rockpack"),
+        json={"action": "star", "video_instance": vid(instance)},
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 204
     assert like_state(db, instance.video_id) == (1, 1)
@@ -95,8 +94,8 @@ def test_view_records_a_row_and_counts(
 ) -> None:
     viewer = make_user(db)
     instance = make_instance(db, make_channel(db, make_user(db)))
-    headers = bearer(settings, viewer, audience="rockpack")
-    body = {"action": "view", "video_instance": viid(instance)}
+    headers = rockpack_bearer(settings, viewer)
+    body = {"action": "view", "video_instance": vid(instance)}
 
     for locale in ("en-GB", None):
         params = {"locale": locale} if locale else {}
@@ -120,17 +119,17 @@ def test_a_private_channel_is_visible_to_its_owner_only(
     owner = make_user(db)
     stranger = make_user(db)
     instance = make_instance(db, make_channel(db, owner, public=False))
-    body = {"action": "view", "video_instance": viid(instance)}
+    body = {"action": "view", "video_instance": vid(instance)}
 
     hidden = client.post(
         f"/ws/{uid(stranger)}/activity/",
         json=body,
-        headers=bearer(settings, stranger, audience="rockpack"),
+        headers=rockpack_bearer(settings, stranger),
     )
     own = client.post(
         f"/ws/{uid(owner)}/activity/",
         json=body,
-        headers=bearer(settings, owner, audience="rockpack"),
+        headers=rockpack_bearer(settings, owner),
     )
 
     assert hidden.status_code == 400
@@ -165,9 +164,9 @@ def test_invalid_activity_is_a_400_with_every_field(
     user = make_user(db)
     instance = make_instance(db, make_channel(db, user))
     if body.get("video_instance") == "VALID":
-        body = {**body, "video_instance": viid(instance)}
+        body = {**body, "video_instance": vid(instance)}
     response = client.post(
-        f"/ws/{uid(user)}/activity/", json=body, headers=bearer(settings, user, audience="rockpack")
+        f"/ws/{uid(user)}/activity/", json=body, headers=rockpack_bearer(settings, user)
     )
     assert response.status_code == 400
     payload = response.json()
@@ -185,7 +184,7 @@ def test_unknown_instance_of_a_valid_shape_is_invalid(
     response = client.post(
         f"/ws/{uid(user)}/activity/",
         json={"action": "star", "video_instance": ids.encode(ids.VIDEO_INSTANCE, 987654)},
-        headers=bearer(settings, user, audience="rockpack"),
+        headers=rockpack_bearer(settings, user),
     )
     assert response.status_code == 400
     assert response.json()["form_errors"] == {"video_instance": ["invalid id"]}
@@ -210,7 +209,7 @@ def test_malformed_bodies_and_locales_are_400(
         f"/ws/{uid(user)}/activity/",
         content=content,
         params=params,
-        headers={**bearer(settings, user, audience="rockpack"), "Content-Type": "application/json"},
+        headers={**rockpack_bearer(settings, user), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -226,7 +225,7 @@ def test_recent_activity_lists_ids_newest_first(
     first = make_instance(db, public)
     second = make_instance(db, public)
     secret = make_instance(db, hidden)
-    headers = bearer(settings, user, audience="rockpack")
+    headers = rockpack_bearer(settings, user)
     url = f"/ws/{uid(user)}/activity/"
     for instance, action in [
         (first, "view"),
@@ -236,9 +235,9 @@ def test_recent_activity_lists_ids_newest_first(
         (second, "star"),
         (first, "star"),
     ]:
-        body = {"action": action, "video_instance": viid(instance)}
+        body = {"action": action, "video_instance": vid(instance)}
         assert client.post(url, json=body, headers=headers).status_code == 204
-    channel_url = f"http://testserver/ws/{uid(other)}/channels/{chid(public)}/"
+    channel_url = f"http://testserver/ws/{uid(other)}/channels/{cid(public)}/"
     assert (
         client.post(
             f"/ws/{uid(user)}/subscriptions/", json=channel_url, headers=headers
@@ -252,12 +251,12 @@ def test_recent_activity_lists_ids_newest_first(
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, max-age=60"
     assert response.json() == {
-        "recently_viewed": [viid(first), viid(second)],
+        "recently_viewed": [vid(first), vid(second)],
         "recently_starred": [
             ids.encode(ids.VIDEO, first.video_id),
             ids.encode(ids.VIDEO, second.video_id),
         ],
-        "subscribed": [chid(public)],
+        "subscribed": [cid(public)],
     }
 
 
@@ -265,7 +264,5 @@ def test_recent_activity_of_a_new_user_is_empty(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
     user = make_user(db)
-    response = client.get(
-        f"/ws/{uid(user)}/activity/", headers=bearer(settings, user, audience="rockpack")
-    )
+    response = client.get(f"/ws/{uid(user)}/activity/", headers=rockpack_bearer(settings, user))
     assert response.json() == {"recently_viewed": [], "recently_starred": [], "subscribed": []}

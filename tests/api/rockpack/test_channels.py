@@ -11,25 +11,19 @@ from getnative.channels import service
 from getnative.channels.models import Channel, Subscription, VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import (
-    channel_path,
-    cid,
+from tests.clients import channel_path, cid, uid, vid
+from tests.factories import (
     make_category,
     make_channel,
     make_cover_art,
-    make_external_video,
     make_instance,
+    make_user,
+    make_youtube_video,
+    rockpack_bearer,
     subscribe,
-    uid,
-    vid,
 )
 
 BASE = "http://testserver"
-
-
-def auth(settings: Settings, user: User) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def form(**overrides: Any) -> dict[str, Any]:
@@ -53,8 +47,8 @@ def test_get_public_channel_with_videos_in_order(db: Database, client: TestClien
     channel = make_channel(
         db, owner, title="Trips", description="Far", cover_art_id=cover.id, ecommerce_url="http://e"
     )
-    second = make_external_video(db, source_id="BrHlQUXFzfw", title="Teaser", like_count=4)
-    first = make_external_video(db)
+    second = make_youtube_video(db, source_id="BrHlQUXFzfw", title="Teaser", like_count=4)
+    first = make_youtube_video(db)
     late = make_instance(db, channel, second, position=1)
     early = make_instance(db, channel, first, position=0)
 
@@ -87,8 +81,8 @@ def test_get_public_channel_with_videos_in_order(db: Database, client: TestClien
 def test_get_channel_pages_and_filters_by_locale(db: Database, client: TestClient) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    everywhere = [make_external_video(db) for _ in range(3)]
-    french_only = make_external_video(db, locales=["fr"])
+    everywhere = [make_youtube_video(db) for _ in range(3)]
+    french_only = make_youtube_video(db, locales=["fr"])
     instances = [make_instance(db, channel, v, i) for i, v in enumerate(everywhere)]
     french = make_instance(db, channel, french_only, 3)
 
@@ -123,8 +117,8 @@ def test_private_channel_needs_the_owner(
     path = channel_path(owner, channel)
     assert client.get(path).status_code == 403
     assert client.get(path).json() == {"error": "insufficient_scope"}
-    assert client.get(path, headers=auth(settings, other)).status_code == 403
-    response = client.get(path, headers=auth(settings, owner))
+    assert client.get(path, headers=rockpack_bearer(settings, other)).status_code == 403
+    response = client.get(path, headers=rockpack_bearer(settings, owner))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private"
     assert response.json()["public"] is False
@@ -164,7 +158,9 @@ def test_create_channel(db: Database, client: TestClient, settings: Settings) ->
         public=False,
     )
 
-    response = client.post(f"/ws/{uid(owner)}/channels/", json=body, headers=auth(settings, owner))
+    response = client.post(
+        f"/ws/{uid(owner)}/channels/", json=body, headers=rockpack_bearer(settings, owner)
+    )
 
     assert response.status_code == 201
     created = response.json()
@@ -194,9 +190,13 @@ def test_create_with_empty_fields_uses_defaults(
     owner = make_user(db)
     make_channel(db, owner, title="Untitled channel 2")
     empty = form(title="", description="", category="", cover="", public="")
-    first = client.post(f"/ws/{uid(owner)}/channels/", json=empty, headers=auth(settings, owner))
+    first = client.post(
+        f"/ws/{uid(owner)}/channels/", json=empty, headers=rockpack_bearer(settings, owner)
+    )
     assert first.status_code == 201
-    second = client.post(f"/ws/{uid(owner)}/channels/", json=empty, headers=auth(settings, owner))
+    second = client.post(
+        f"/ws/{uid(owner)}/channels/", json=empty, headers=rockpack_bearer(settings, owner)
+    )
     assert second.status_code == 201
     with db.session(write=False) as session:
         rows = session.query(Channel).filter_by(owner_id=owner.id).order_by(Channel.id).all()
@@ -218,7 +218,7 @@ def test_create_reports_every_bad_field(
     response = client.post(
         f"/ws/{uid(owner)}/channels/",
         json={"title": 5, "category": 111111111, "cover": other_cover.cover_ref, "public": "yes"},
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -259,7 +259,7 @@ def test_create_rejects_bad_values(db: Database, client: TestClient, settings: S
         response = client.post(
             f"/ws/{uid(owner)}/channels/",
             json=form(**{field: value}),
-            headers=auth(settings, owner),
+            headers=rockpack_bearer(settings, owner),
         )
         assert response.status_code == 400, (field, value)
         assert list(response.json()["form_errors"]) == [field], (field, value)
@@ -273,7 +273,9 @@ def test_description_length_counts_after_stripping_line_breaks(
     owner = make_user(db)
     text = "a" * 199 + "\r\n"
     response = client.post(
-        f"/ws/{uid(owner)}/channels/", json=form(description=text), headers=auth(settings, owner)
+        f"/ws/{uid(owner)}/channels/",
+        json=form(description=text),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 201
 
@@ -286,7 +288,7 @@ def test_category_may_be_a_numeric_string(
     response = client.post(
         f"/ws/{uid(owner)}/channels/",
         json=form(category=str(category.id)),
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 201
 
@@ -298,7 +300,9 @@ def test_duplicate_title_for_the_same_owner(
     make_channel(db, owner, title="Dup")
     make_channel(db, make_user(db), title="Other's")
     response = client.post(
-        f"/ws/{uid(owner)}/channels/", json=form(title="Dup"), headers=auth(settings, owner)
+        f"/ws/{uid(owner)}/channels/",
+        json=form(title="Dup"),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -306,7 +310,9 @@ def test_duplicate_title_for_the_same_owner(
         "form_errors": {"title": ["Duplicate title"]},
     }
     ok = client.post(
-        f"/ws/{uid(owner)}/channels/", json=form(title="Other's"), headers=auth(settings, owner)
+        f"/ws/{uid(owner)}/channels/",
+        json=form(title="Other's"),
+        headers=rockpack_bearer(settings, owner),
     )
     assert ok.status_code == 201
 
@@ -317,7 +323,7 @@ def test_create_rejects_non_objects(db: Database, client: TestClient, settings: 
         response = client.post(
             f"/ws/{uid(owner)}/channels/",
             content=raw,
-            headers={**auth(settings, owner), "Content-Type": "application/json"},
+            headers={**rockpack_bearer(settings, owner), "Content-Type": "application/json"},
         )
         assert response.status_code == 400, raw[:20]
         assert response.json()["error"] == "invalid_request"
@@ -328,10 +334,12 @@ def test_create_needs_the_owner(db: Database, client: TestClient, settings: Sett
     other = make_user(db)
     path = f"/ws/{uid(owner)}/channels/"
     assert client.post(path, json=form()).status_code == 401
-    forbidden = client.post(path, json=form(), headers=auth(settings, other))
+    forbidden = client.post(path, json=form(), headers=rockpack_bearer(settings, other))
     assert forbidden.status_code == 403
     assert forbidden.json() == {"error": "insufficient_scope"}
-    malformed = client.post("/ws/zzz/channels/", json=form(), headers=auth(settings, owner))
+    malformed = client.post(
+        "/ws/zzz/channels/", json=form(), headers=rockpack_bearer(settings, owner)
+    )
     assert malformed.status_code == 404
 
 
@@ -344,7 +352,7 @@ def test_update_channel(db: Database, client: TestClient, settings: Settings) ->
     response = client.put(
         channel_path(owner, channel),
         json=form(title="New", description="D", public=False),
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 200
     assert response.json() == {
@@ -365,11 +373,15 @@ def test_update_keeping_own_title_is_not_a_duplicate(
     channel = make_channel(db, owner, title="Same")
     make_channel(db, owner, title="Taken")
     same = client.put(
-        channel_path(owner, channel), json=form(title="Same"), headers=auth(settings, owner)
+        channel_path(owner, channel),
+        json=form(title="Same"),
+        headers=rockpack_bearer(settings, owner),
     )
     assert same.status_code == 200
     taken = client.put(
-        channel_path(owner, channel), json=form(title="Taken"), headers=auth(settings, owner)
+        channel_path(owner, channel),
+        json=form(title="Taken"),
+        headers=rockpack_bearer(settings, owner),
     )
     assert taken.status_code == 400
     assert taken.json()["form_errors"] == {"title": ["Duplicate title"]}
@@ -380,7 +392,7 @@ def test_update_errors(db: Database, client: TestClient, settings: Settings) -> 
     other = make_user(db)
     channel = make_channel(db, owner)
     theirs = make_channel(db, other)
-    headers = auth(settings, owner)
+    headers = rockpack_bearer(settings, owner)
     assert client.put(channel_path(owner, channel), json=form()).status_code == 401
     assert client.put(channel_path(other, theirs), json=form(), headers=headers).status_code == 403
     assert client.put(channel_path(owner, theirs), json=form(), headers=headers).status_code == 404
@@ -399,11 +411,11 @@ def test_toggle_public(db: Database, client: TestClient, settings: Settings) -> 
     owner = make_user(db)
     channel = make_channel(db, owner)
     path = channel_path(owner, channel, "public/")
-    response = client.put(path, json=False, headers=auth(settings, owner))
+    response = client.put(path, json=False, headers=rockpack_bearer(settings, owner))
     assert response.status_code == 200
     assert response.json() is False
     assert client.get(channel_path(owner, channel)).status_code == 403
-    back = client.put(path, json=True, headers=auth(settings, owner))
+    back = client.put(path, json=True, headers=rockpack_bearer(settings, owner))
     assert back.json() is True
     assert client.get(channel_path(owner, channel)).status_code == 200
 
@@ -417,7 +429,7 @@ def test_toggle_public_rejects_non_booleans(
         response = client.put(
             channel_path(owner, channel, "public/"),
             content=raw,
-            headers={**auth(settings, owner), "Content-Type": "application/json"},
+            headers={**rockpack_bearer(settings, owner), "Content-Type": "application/json"},
         )
         assert response.status_code == 400, raw
         assert response.json() == {
@@ -432,9 +444,11 @@ def test_toggle_public_errors(db: Database, client: TestClient, settings: Settin
     channel = make_channel(db, owner)
     path = channel_path(owner, channel, "public/")
     assert client.put(path, json=False).status_code == 401
-    assert client.put(path, json=False, headers=auth(settings, other)).status_code == 403
+    assert client.put(path, json=False, headers=rockpack_bearer(settings, other)).status_code == 403
     unknown = channel_path(owner, 31337, "public/")
-    assert client.put(unknown, json=False, headers=auth(settings, owner)).status_code == 404
+    assert (
+        client.put(unknown, json=False, headers=rockpack_bearer(settings, owner)).status_code == 404
+    )
 
 
 # --- DELETE ---------------------------------------------------------------------------------
@@ -446,12 +460,12 @@ def test_delete_channel_takes_its_instances_and_subscriptions(
     owner = make_user(db)
     channel = make_channel(db, owner)
     keep = make_channel(db, owner)
-    video = make_external_video(db)
+    video = make_youtube_video(db)
     make_instance(db, channel, video, 0)
     kept = make_instance(db, keep, video, 0)
     subscribe(db, make_user(db), channel)
 
-    response = client.delete(channel_path(owner, channel), headers=auth(settings, owner))
+    response = client.delete(channel_path(owner, channel), headers=rockpack_bearer(settings, owner))
 
     assert response.status_code == 204
     assert response.content == b""
@@ -467,11 +481,16 @@ def test_delete_errors(db: Database, client: TestClient, settings: Settings) -> 
     channel = make_channel(db, owner)
     assert client.delete(channel_path(owner, channel)).status_code == 401
     assert (
-        client.delete(channel_path(owner, channel), headers=auth(settings, other)).status_code
+        client.delete(
+            channel_path(owner, channel), headers=rockpack_bearer(settings, other)
+        ).status_code
         == 403
     )
     assert (
-        client.delete(channel_path(owner, 5555), headers=auth(settings, owner)).status_code == 404
+        client.delete(
+            channel_path(owner, 5555), headers=rockpack_bearer(settings, owner)
+        ).status_code
+        == 404
     )
     assert client.get(channel_path(owner, channel)).status_code == 200
 

@@ -6,8 +6,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import channel_path, make_channel, subscribe, uid
+from tests.clients import channel_path, uid
+from tests.factories import make_channel, make_user, rockpack_bearer, subscribe
 
 
 def test_lists_subscribers_in_order_with_paging(db: Database, client: TestClient) -> None:
@@ -50,9 +50,9 @@ def test_private_channel_subscribers_need_the_owner(
     subscribe(db, make_user(db), channel)
     path = channel_path(owner, channel, "subscribers/")
     assert client.get(path).status_code == 403
-    stranger = bearer(settings, make_user(db), audience="rockpack")
+    stranger = rockpack_bearer(settings, make_user(db))
     assert client.get(path, headers=stranger).json() == {"error": "insufficient_scope"}
-    own = client.get(path, headers=bearer(settings, owner, audience="rockpack"))
+    own = client.get(path, headers=rockpack_bearer(settings, owner))
     assert own.status_code == 200
     assert own.headers["cache-control"] == "private"
     assert own.json()["users"]["total"] == 1

@@ -10,8 +10,14 @@ from getnative.accounts.models import User
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications.models import Notification
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import cid, make_channel, make_cover_art, subscribe, uid
+from tests.clients import cid, uid
+from tests.factories import (
+    make_channel,
+    make_cover_art,
+    make_user,
+    rockpack_bearer,
+    subscribe,
+)
 
 BASE = "http://testserver"
 
@@ -67,9 +73,7 @@ def test_another_users_token_gets_the_public_view(
     owner = _owner(db)
     make_channel(db, owner, public=False)
     other = make_user(db, username="bob")
-    response = client.get(
-        f"/ws/{uid(owner)}/", headers=bearer(settings, other, audience="rockpack")
-    )
+    response = client.get(f"/ws/{uid(owner)}/", headers=rockpack_bearer(settings, other))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=60"
     assert response.json()["channels"] == {"total": 0, "items": []}
@@ -88,9 +92,7 @@ def test_owner_view_has_private_fields_links_and_private_channels(
         session.add(Notification(user_id=owner.id, kind="subscribed", channel_id=first.id))
         session.add(Notification(user_id=owner.id, kind="starred", read=True))
 
-    response = client.get(
-        f"/ws/{uid(owner)}/", headers=bearer(settings, owner, audience="rockpack")
-    )
+    response = client.get(f"/ws/{uid(owner)}/", headers=rockpack_bearer(settings, owner))
 
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private"
@@ -138,9 +140,7 @@ def test_channel_listing_route(db: Database, client: TestClient, settings: Setti
     assert response.status_code == 200
     assert response.json()["channels"]["total"] == 3
     assert [c["id"] for c in response.json()["channels"]["items"]] == [cid(channels[1])]
-    own = client.get(
-        f"/ws/{uid(owner)}/channels/", headers=bearer(settings, owner, audience="rockpack")
-    )
+    own = client.get(f"/ws/{uid(owner)}/channels/", headers=rockpack_bearer(settings, owner))
     assert own.json()["channels"]["total"] == 4
     assert own.headers["cache-control"] == "private"
     assert client.get(f"/ws/{uid(owner)}/channels/?size=0").status_code == 400

@@ -13,20 +13,15 @@ from getnative.channels import service
 from getnative.channels.models import VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import (
-    channel_path,
+from tests.clients import channel_path, uid, vid
+from tests.factories import (
     instance_rows,
     make_channel,
-    make_external_video,
     make_instance,
-    uid,
-    vid,
+    make_user,
+    make_youtube_video,
+    rockpack_bearer,
 )
-
-
-def auth(settings: Settings, user: User) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def videos_path(owner: User, channel: Any) -> str:
@@ -36,8 +31,8 @@ def videos_path(owner: User, channel: Any) -> str:
 def test_get_lists_instance_ids_in_order(db: Database, client: TestClient) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    b = make_instance(db, channel, make_external_video(db), 1)
-    a = make_instance(db, channel, make_external_video(db), 0)
+    b = make_instance(db, channel, make_youtube_video(db), 1)
+    a = make_instance(db, channel, make_youtube_video(db), 0)
     response = client.get(videos_path(owner, channel))
     assert response.status_code == 200
     assert response.json() == [vid(a), vid(b)]
@@ -49,9 +44,14 @@ def test_get_private_needs_owner_and_unknown_is_404(
     owner = make_user(db)
     channel = make_channel(db, owner, public=False)
     assert client.get(videos_path(owner, channel)).status_code == 403
-    other = client.get(videos_path(owner, channel), headers=auth(settings, make_user(db)))
+    other = client.get(
+        videos_path(owner, channel), headers=rockpack_bearer(settings, make_user(db))
+    )
     assert other.json() == {"error": "insufficient_scope"}
-    assert client.get(videos_path(owner, channel), headers=auth(settings, owner)).json() == []
+    assert (
+        client.get(videos_path(owner, channel), headers=rockpack_bearer(settings, owner)).json()
+        == []
+    )
     assert client.get(videos_path(owner, 987654)).status_code == 404
     assert client.get(f"/ws/{'x' * 13}/channels/abc/videos/").status_code == 404
 
@@ -62,7 +62,7 @@ def test_put_replaces_reorders_copies_and_adds_youtube(
     owner = make_user(db)
     channel = make_channel(db, owner)
     elsewhere = make_channel(db, make_user(db))
-    v1, v2, v3, v4 = (make_external_video(db) for _ in range(4))
+    v1, v2, v3, v4 = (make_youtube_video(db) for _ in range(4))
     i1 = make_instance(db, channel, v1, 0)
     i2 = make_instance(db, channel, v2, 1)
     make_instance(db, channel, v3, 2)  # removed by the PUT
@@ -71,7 +71,7 @@ def test_put_replaces_reorders_copies_and_adds_youtube(
     response = client.put(
         videos_path(owner, channel),
         json=[vid(i2), vid(foreign), ["youtube", "9bZkp7q19f0"], vid(i1), vid(i2)],
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
 
     assert response.status_code == 204
@@ -95,8 +95,10 @@ def test_put_empty_list_empties_the_channel(
 ) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    make_instance(db, channel, make_external_video(db), 0)
-    response = client.put(videos_path(owner, channel), json=[], headers=auth(settings, owner))
+    make_instance(db, channel, make_youtube_video(db), 0)
+    response = client.put(
+        videos_path(owner, channel), json=[], headers=rockpack_bearer(settings, owner)
+    )
     assert response.status_code == 204
     assert instance_rows(db, channel) == []
 
@@ -106,13 +108,13 @@ def test_post_appends_and_reuses_youtube_videos(
 ) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    existing = make_external_video(db, source_id="BrHlQUXFzfw")
-    first = make_instance(db, channel, make_external_video(db), 5)  # a gap before it
+    existing = make_youtube_video(db, source_id="BrHlQUXFzfw")
+    first = make_instance(db, channel, make_youtube_video(db), 5)  # a gap before it
 
     response = client.post(
         videos_path(owner, channel),
         json=[["youtube", "BrHlQUXFzfw"], vid(first), ["youtube", "a-b_c123456"]],
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
 
     assert response.status_code == 204
@@ -125,7 +127,7 @@ def test_post_appends_and_reuses_youtube_videos(
     again = client.post(
         videos_path(owner, channel),
         json=[["youtube", "a-b_c123456"]],
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert again.status_code == 204
     with db.session(write=False) as session:
@@ -138,9 +140,9 @@ def test_invalid_items_are_reported_and_nothing_changes(
 ) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    keep = make_instance(db, channel, make_external_video(db), 0)
+    keep = make_instance(db, channel, make_youtube_video(db), 0)
     hidden = make_instance(
-        db, make_channel(db, make_user(db), public=False), make_external_video(db), 0
+        db, make_channel(db, make_user(db), public=False), make_youtube_video(db), 0
     )
     bad = [
         "aaa",
@@ -159,7 +161,7 @@ def test_invalid_items_are_reported_and_nothing_changes(
             method,
             videos_path(owner, channel),
             json=[["youtube", "9bZkp7q19f0"], *bad],
-            headers=auth(settings, owner),
+            headers=rockpack_bearer(settings, owner),
         )
         assert response.status_code == 400, method
         assert response.json() == {
@@ -177,9 +179,9 @@ def test_owner_may_copy_from_own_private_channel(
 ) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
-    private = make_instance(db, make_channel(db, owner, public=False), make_external_video(db), 0)
+    private = make_instance(db, make_channel(db, owner, public=False), make_youtube_video(db), 0)
     response = client.post(
-        videos_path(owner, channel), json=[vid(private)], headers=auth(settings, owner)
+        videos_path(owner, channel), json=[vid(private)], headers=rockpack_bearer(settings, owner)
     )
     assert response.status_code == 204
     assert len(instance_rows(db, channel)) == 1
@@ -192,7 +194,7 @@ def test_body_must_be_a_list(db: Database, client: TestClient, settings: Setting
         response = client.put(
             videos_path(owner, channel),
             content=raw,
-            headers={**auth(settings, owner), "Content-Type": "application/json"},
+            headers={**rockpack_bearer(settings, owner), "Content-Type": "application/json"},
         )
         assert response.status_code == 400, raw[:20]
         assert response.json()["error"] == "invalid_request"
@@ -202,7 +204,9 @@ def test_too_many_items(db: Database, client: TestClient, settings: Settings) ->
     owner = make_user(db)
     channel = make_channel(db, owner)
     items = [["youtube", "9bZkp7q19f0"]] * (service.MAX_VIDEO_ITEMS + 1)
-    response = client.post(videos_path(owner, channel), json=items, headers=auth(settings, owner))
+    response = client.post(
+        videos_path(owner, channel), json=items, headers=rockpack_bearer(settings, owner)
+    )
     assert response.status_code == 400
 
 
@@ -215,19 +219,19 @@ def test_writes_need_the_owner(db: Database, client: TestClient, settings: Setti
     for method in ("PUT", "POST"):
         assert client.request(method, videos_path(owner, channel), json=body).status_code == 401
         forbidden = client.request(
-            method, videos_path(owner, channel), json=body, headers=auth(settings, other)
+            method, videos_path(owner, channel), json=body, headers=rockpack_bearer(settings, other)
         )
         assert forbidden.status_code == 403
         assert forbidden.json() == {"error": "insufficient_scope"}
         not_mine = client.request(
-            method, videos_path(owner, theirs), json=body, headers=auth(settings, owner)
+            method, videos_path(owner, theirs), json=body, headers=rockpack_bearer(settings, owner)
         )
         assert not_mine.status_code == 404
         malformed = client.request(
             method,
             f"/ws/{uid(owner)}/channels/chnope/videos/",
             json=body,
-            headers=auth(settings, owner),
+            headers=rockpack_bearer(settings, owner),
         )
         assert malformed.status_code == 404
     assert instance_rows(db, channel) == []
@@ -263,7 +267,7 @@ def test_replace_is_all_or_nothing(db: Database) -> None:
     """A bad item after good ones leaves the channel exactly as it was."""
     owner = make_user(db)
     channel = make_channel(db, owner)
-    keep = make_instance(db, channel, make_external_video(db), 0)
+    keep = make_instance(db, channel, make_youtube_video(db), 0)
     with db.session() as session, pytest.raises(service.InvalidVideoRefs) as caught:
         row = service.lock_channel(session, channel.id, owner_id=owner.id)
         service.replace_channel_videos(

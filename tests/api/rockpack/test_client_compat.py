@@ -14,22 +14,17 @@ from getnative.accounts.models import User
 from getnative.channels.models import Channel, Subscription
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import DEFAULT_PASSWORD, bearer, make_user
-from tests.rockpack_channels.helpers import (
-    channel_path,
-    cid,
+from tests.clients import basic, channel_path, cid, custom_client, registration, uid
+from tests.factories import (
+    DEFAULT_PASSWORD,
     make_channel,
     make_cover_art,
+    make_user,
+    rockpack_bearer,
     subscribe,
-    uid,
 )
-from tests.rockpack_users.helpers import basic, custom_client, registration
 
 APP_ID = "rockpack-ios-public"
-
-
-def _auth(settings: Settings, user: User) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def _channel(db: Database, channel_id: int) -> Channel:
@@ -152,7 +147,7 @@ def test_an_empty_public_defaults_to_false_only_when_everything_is_unset(
     owner = make_user(db)
 
     response = client.post(
-        f"/ws/{uid(owner)}/channels/", json=fields, headers=_auth(settings, owner)
+        f"/ws/{uid(owner)}/channels/", json=fields, headers=rockpack_bearer(settings, owner)
     )
 
     assert response.status_code == 201, response.text
@@ -169,7 +164,9 @@ def test_cover_keep_leaves_the_cover_as_it_is(
     channel = make_channel(db, owner, title="Old", cover_art_id=cover.id)
     body = {"title": "New", "description": "", "category": "", "cover": "KEEP", "public": True}
 
-    response = client.put(channel_path(owner, channel), json=body, headers=_auth(settings, owner))
+    response = client.put(
+        channel_path(owner, channel), json=body, headers=rockpack_bearer(settings, owner)
+    )
 
     assert response.status_code == 200, response.text
     assert (_channel(db, channel.id).title, _channel(db, channel.id).cover_art_id) == (
@@ -179,7 +176,7 @@ def test_cover_keep_leaves_the_cover_as_it_is(
     created = client.post(
         f"/ws/{uid(owner)}/channels/",
         json=body | {"title": "Fresh"},
-        headers=_auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert created.status_code == 201  # nothing to keep on a new channel: no cover
 
@@ -200,11 +197,11 @@ def test_unsubscribe_by_channel_id_as_the_app_does(
     subscribe(db, fan, channel)
     path = f"/ws/{uid(fan)}/subscriptions/{cid(channel)}/"
 
-    assert client.delete(path, headers=_auth(settings, fan)).status_code == 204
+    assert client.delete(path, headers=rockpack_bearer(settings, fan)).status_code == 204
     assert _subscription_count(db, fan) == 0
-    assert client.delete(path, headers=_auth(settings, fan)).status_code == 404
+    assert client.delete(path, headers=rockpack_bearer(settings, fan)).status_code == 404
     other = make_user(db)
-    assert client.delete(path, headers=_auth(settings, other)).status_code == 403
+    assert client.delete(path, headers=rockpack_bearer(settings, other)).status_code == 403
 
 
 # --- paging ---------------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def _list_paths(db: Database, settings: Settings) -> tuple[list[str], dict[str, 
         "/ws/channels/",
         "/ws/videos/",
     ]
-    return paths, _auth(settings, owner)
+    return paths, rockpack_bearer(settings, owner)
 
 
 def test_every_list_clamps_a_large_size(

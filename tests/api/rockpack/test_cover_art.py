@@ -18,19 +18,10 @@ from getnative.channels.models import Channel, CoverArt
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.media.images import ImageLimits
-from tests.factories import bearer, make_user
-from tests.rockpack_channels.helpers import (
-    channel_path,
-    image_bytes,
-    png_declaring,
-    uid,
-)
+from tests.clients import channel_path, uid
+from tests.factories import image_bytes, make_user, png_declaring, rockpack_bearer
 
 BASE = "http://testserver"
-
-
-def auth(settings: Settings, user: User) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def upload_raw(
@@ -39,7 +30,7 @@ def upload_raw(
     return client.post(
         f"/ws/{uid(user)}/cover_art/",
         content=data,
-        headers={**auth(settings, user), "Content-Type": content_type},
+        headers={**rockpack_bearer(settings, user), "Content-Type": content_type},
     )
 
 
@@ -82,14 +73,16 @@ def test_multipart_upload_with_aoi(db: Database, client: TestClient, settings: S
             "image": ("image.png", image_bytes((300, 300), mode="RGBA"), "image/png"),
             "aoi": (None, json.dumps([0, 0.25, 1, 0.75]), "application/json"),
         },
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 201
     with db.session(write=False) as session:
         row = session.query(CoverArt).one()
         assert row.aoi == [0.0, 0.25, 1.0, 0.75]
         assert row.image_key.endswith(".png")  # transparency kept
-    listed = client.get(f"/ws/{uid(owner)}/cover_art/", headers=auth(settings, owner)).json()
+    listed = client.get(
+        f"/ws/{uid(owner)}/cover_art/", headers=rockpack_bearer(settings, owner)
+    ).json()
     assert listed["cover_art"]["items"][0]["aoi"] == [0.0, 0.25, 1.0, 0.75]
 
 
@@ -99,17 +92,17 @@ def test_multipart_without_aoi_and_aoi_as_file_part(
     owner = make_user(db)
     plain = client.post(
         f"/ws/{uid(owner)}/cover_art/",
-        files={"image": ("a.jpg", image_bytes(fmt="JPEG"), "image/jpeg")},
-        headers=auth(settings, owner),
+        files={"image": ("a.jpg", image_bytes((1280, 720), fmt="JPEG"), "image/jpeg")},
+        headers=rockpack_bearer(settings, owner),
     )
     assert plain.status_code == 201
     as_file = client.post(
         f"/ws/{uid(owner)}/cover_art/",
         files={
-            "image": ("a.jpg", image_bytes(fmt="JPEG"), "image/jpeg"),
+            "image": ("a.jpg", image_bytes((1280, 720), fmt="JPEG"), "image/jpeg"),
             "aoi": ("aoi.json", b"[0.1, 0.1, 0.2, 0.2]", "application/json"),
         },
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert as_file.status_code == 201
 
@@ -136,7 +129,7 @@ def test_bad_aoi_is_400_and_stores_nothing(
         response = client.post(
             f"/ws/{uid(owner)}/cover_art/",
             files={"image": ("i.png", image_bytes((50, 50)), "image/png"), "aoi": (None, aoi)},
-            headers=auth(settings, owner),
+            headers=rockpack_bearer(settings, owner),
         )
         assert response.status_code == 400, aoi
         assert response.json()["error"] == "invalid_request"
@@ -163,7 +156,7 @@ def test_multipart_without_image_part_is_400(
     response = client.post(
         f"/ws/{uid(owner)}/cover_art/",
         files={"aoi": (None, "[0, 0, 1, 1]")},
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 400
     assert response.json()["message"] == "cannot identify image file"
@@ -209,7 +202,7 @@ def test_list_cover_art_newest_first_with_paging(
     ]
     upload_raw(client, settings, make_user(db), image_bytes((40, 30)))
 
-    response = client.get(f"/ws/{uid(owner)}/cover_art/", headers=auth(settings, owner))
+    response = client.get(f"/ws/{uid(owner)}/cover_art/", headers=rockpack_bearer(settings, owner))
 
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, max-age=60"
@@ -223,10 +216,12 @@ def test_list_cover_art_newest_first_with_paging(
     assert first["id"] == ids.encode(ids.COVER_ART, row.id)
     assert first["thumbnail_url"] == f"{BASE}/media/{row.thumbnail_key}"
     page = client.get(
-        f"/ws/{uid(owner)}/cover_art/?start=2&size=1", headers=auth(settings, owner)
+        f"/ws/{uid(owner)}/cover_art/?start=2&size=1", headers=rockpack_bearer(settings, owner)
     ).json()["cover_art"]
     assert [(i["cover_ref"], i["position"]) for i in page["items"]] == [(refs[0], 2)]
-    bad = client.get(f"/ws/{uid(owner)}/cover_art/?size=0", headers=auth(settings, owner))
+    bad = client.get(
+        f"/ws/{uid(owner)}/cover_art/?size=0", headers=rockpack_bearer(settings, owner)
+    )
     assert bad.status_code == 400
 
 
@@ -235,13 +230,21 @@ def test_cover_art_needs_the_owner(db: Database, client: TestClient, settings: S
     other = make_user(db)
     path = f"/ws/{uid(owner)}/cover_art/"
     assert client.get(path).status_code == 401
-    assert client.get(path, headers=auth(settings, other)).status_code == 403
+    assert client.get(path, headers=rockpack_bearer(settings, other)).status_code == 403
     assert upload_raw(client, settings, other, b"x").status_code == 400
-    forbidden = client.post(path, content=image_bytes((10, 10)), headers=auth(settings, other))
+    forbidden = client.post(
+        path, content=image_bytes((10, 10)), headers=rockpack_bearer(settings, other)
+    )
     assert forbidden.status_code == 403
     assert forbidden.json() == {"error": "insufficient_scope"}
-    assert client.delete(path + "whatever", headers=auth(settings, other)).status_code == 403
-    assert client.get("/ws/nope/cover_art/", headers=auth(settings, owner)).status_code == 404
+    assert (
+        client.delete(path + "whatever", headers=rockpack_bearer(settings, other)).status_code
+        == 403
+    )
+    assert (
+        client.get("/ws/nope/cover_art/", headers=rockpack_bearer(settings, owner)).status_code
+        == 404
+    )
 
 
 def test_delete_cover_art_uncovers_channels_and_removes_files(
@@ -252,12 +255,14 @@ def test_delete_cover_art_uncovers_channels_and_removes_files(
     created = client.post(
         f"/ws/{uid(owner)}/channels/",
         json={"title": "T", "description": "", "category": "", "cover": ref, "public": True},
-        headers=auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert created.status_code == 201
     assert len(stored_files(settings)) == 2
 
-    response = client.delete(f"/ws/{uid(owner)}/cover_art/{ref}", headers=auth(settings, owner))
+    response = client.delete(
+        f"/ws/{uid(owner)}/cover_art/{ref}", headers=rockpack_bearer(settings, owner)
+    )
 
     assert response.status_code == 204
     assert stored_files(settings) == []
@@ -268,7 +273,9 @@ def test_delete_cover_art_uncovers_channels_and_removes_files(
     assert channel_id is not None
     view = client.get(channel_path(owner, channel_id)).json()
     assert view["cover"] == {"thumbnail_url": "", "aoi": [0.0, 0.0, 1.0, 1.0]}
-    again = client.delete(f"/ws/{uid(owner)}/cover_art/{ref}/", headers=auth(settings, owner))
+    again = client.delete(
+        f"/ws/{uid(owner)}/cover_art/{ref}/", headers=rockpack_bearer(settings, owner)
+    )
     assert again.status_code == 404
 
 
@@ -279,7 +286,9 @@ def test_delete_unknown_or_foreign_cover_art_is_404(
     other = make_user(db)
     theirs = upload_raw(client, settings, other, image_bytes((8, 8))).json()["cover_ref"]
     for ref in (theirs, "unknown", "bad%20ref", "x" * 200):
-        response = client.delete(f"/ws/{uid(owner)}/cover_art/{ref}", headers=auth(settings, owner))
+        response = client.delete(
+            f"/ws/{uid(owner)}/cover_art/{ref}", headers=rockpack_bearer(settings, owner)
+        )
         assert response.status_code == 404, ref
     assert len(stored_files(settings)) == 2
 

@@ -9,16 +9,13 @@ from getnative.catalog.models import Category, Subcategory
 from getnative.channels.models import Channel
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    BASE,
-    channel_url,
-    chid,
+from tests.clients import BASE, channel_url, cid, uid, vid
+from tests.factories import (
     make_channel,
     make_instance,
+    make_user,
     make_youtube_video,
-    uid,
-    viid,
+    rockpack_bearer,
 )
 
 
@@ -93,18 +90,18 @@ def test_popular_channels_public_only_most_subscribers_first(
     response = client.get(
         "/ws/channels/",
         params={"locale": "en-GB"},
-        headers=bearer(settings, owner, audience="rockpack"),
+        headers=rockpack_bearer(settings, owner),
     )
 
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=60"
     listing = response.json()["channels"]
     assert listing["total"] == 3
-    assert [item["id"] for item in listing["items"]] == [chid(loud), chid(quiet), chid(also_quiet)]
+    assert [item["id"] for item in listing["items"]] == [cid(loud), cid(quiet), cid(also_quiet)]
     first = listing["items"][0]
     assert first == {
         "position": 0,
-        "id": chid(loud),
+        "id": cid(loud),
         "resource_url": channel_url(loud),
         "title": "loud",
         "description": "About things",
@@ -122,7 +119,7 @@ def test_popular_channels_public_only_most_subscribers_first(
 
     second_page = client.get("/ws/channels/", params={"start": 1, "size": 1}).json()["channels"]
     assert second_page["total"] == 3
-    assert [(i["position"], i["id"]) for i in second_page["items"]] == [(1, chid(quiet))]
+    assert [(i["position"], i["id"]) for i in second_page["items"]] == [(1, cid(quiet))]
 
 
 def test_recent_videos_of_public_channels_newest_first(client: TestClient, db: Database) -> None:
@@ -140,21 +137,21 @@ def test_recent_videos_of_public_channels_newest_first(client: TestClient, db: D
     assert response.headers["cache-control"] == "public, max-age=60"
     listing = response.json()["videos"]
     assert listing["total"] == 3
-    assert [item["id"] for item in listing["items"]] == [viid(new), viid(french), viid(old)]
+    assert [item["id"] for item in listing["items"]] == [vid(new), vid(french), vid(old)]
     item = listing["items"][0]
     assert item["position"] == 0
     assert item["date_added"] == "2024-01-01T12:03:00+00:00"
     assert item["video"]["id"] == ids.encode(ids.VIDEO, new.video_id)
     assert item["video"]["source"] == "youtube"
     assert item["video"]["star_count"] == 0
-    assert item["channel"]["id"] == chid(channel)
+    assert item["channel"]["id"] == cid(channel)
     assert item["channel"]["owner"]["id"] == uid(owner)
 
     english = client.get("/ws/videos/", params={"locale": "en-US"}).json()["videos"]
-    assert [i["id"] for i in english["items"]] == [viid(new), viid(old)]
+    assert [i["id"] for i in english["items"]] == [vid(new), vid(old)]
     assert english["total"] == 2
     paged = client.get("/ws/videos/", params={"start": 1, "size": 1}).json()["videos"]
-    assert [(i["position"], i["id"]) for i in paged["items"]] == [(1, viid(french))]
+    assert [(i["position"], i["id"]) for i in paged["items"]] == [(1, vid(french))]
     assert paged["total"] == 3
 
 

@@ -12,15 +12,13 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications import service as notifications
 from getnative.notifications.models import Notification
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    BASE,
-    chid,
+from tests.clients import BASE, cid, uid, vid
+from tests.factories import (
     make_channel,
     make_instance,
+    make_user,
     make_youtube_video,
-    uid,
-    viid,
+    rockpack_bearer,
 )
 
 THUMBNAIL = "http://i.ytimg.com/vi/m04evx91lh8/mqdefault.jpg"
@@ -62,17 +60,15 @@ def _arrange(db: Database) -> dict[str, Any]:
     }
 
 
-def _auth(settings: Settings, user: Any) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
-
-
 def test_list_renders_starred_and_subscribed_exactly(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
     a = _arrange(db)
     owner, fan, channel, instance = a["owner"], a["fan"], a["channel"], a["instance"]
 
-    response = client.get(f"/ws/{uid(owner)}/notifications/", headers=_auth(settings, owner))
+    response = client.get(
+        f"/ws/{uid(owner)}/notifications/", headers=rockpack_bearer(settings, owner)
+    )
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, max-age=60"
@@ -83,8 +79,8 @@ def test_list_renders_starred_and_subscribed_exactly(
         "avatar_thumbnail_url": "http://img.example/bee.jpg",
     }
     channel_ref = {
-        "resource_url": f"{BASE}/ws/{uid(owner)}/channels/{chid(channel)}/",
-        "id": chid(channel),
+        "resource_url": f"{BASE}/ws/{uid(owner)}/channels/{cid(channel)}/",
+        "id": cid(channel),
     }
     assert response.json() == {
         "notifications": {
@@ -98,7 +94,7 @@ def test_list_renders_starred_and_subscribed_exactly(
                     "message": {
                         "video": {
                             "thumbnail_url": THUMBNAIL,
-                            "id": viid(instance),
+                            "id": vid(instance),
                             "channel": channel_ref,
                         },
                         "user": user,
@@ -121,7 +117,7 @@ def test_list_pages_with_start_and_size(
 ) -> None:
     a = _arrange(db)
     url = f"/ws/{uid(a['owner'])}/notifications/"
-    headers = _auth(settings, a["owner"])
+    headers = rockpack_bearer(settings, a["owner"])
 
     second = client.get(url, params={"start": 1, "size": 1}, headers=headers).json()
     beyond = client.get(url, params={"start": 5}, headers=headers).json()
@@ -139,7 +135,7 @@ def test_bad_paging_is_400(
 ) -> None:
     user = make_user(db)
     response = client.get(
-        f"/ws/{uid(user)}/notifications/", params=params, headers=_auth(settings, user)
+        f"/ws/{uid(user)}/notifications/", params=params, headers=rockpack_bearer(settings, user)
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -153,7 +149,7 @@ def test_unread_count_and_mark_read(client: TestClient, db: Database, settings: 
             session, owner_id=stranger.id, actor_id=a["fan"].id, channel_id=a["channel"].id
         )
     base = f"/ws/{uid(a['owner'])}/notifications/"
-    headers = _auth(settings, a["owner"])
+    headers = rockpack_bearer(settings, a["owner"])
 
     before = client.get(f"{base}unread_count/", headers=headers)
     with db.session(write=False) as session:
@@ -179,7 +175,9 @@ def test_unread_count_and_mark_read(client: TestClient, db: Database, settings: 
 def test_mark_read_of_nothing_is_fine(client: TestClient, db: Database, settings: Settings) -> None:
     user = make_user(db)
     response = client.post(
-        f"/ws/{uid(user)}/notifications/", json={"mark_read": []}, headers=_auth(settings, user)
+        f"/ws/{uid(user)}/notifications/",
+        json={"mark_read": []},
+        headers=rockpack_bearer(settings, user),
     )
     assert response.status_code == 204
 
@@ -204,7 +202,7 @@ def test_mark_read_rejects_anything_but_a_list_of_ids(
 ) -> None:
     user = make_user(db)
     response = client.post(
-        f"/ws/{uid(user)}/notifications/", json=body, headers=_auth(settings, user)
+        f"/ws/{uid(user)}/notifications/", json=body, headers=rockpack_bearer(settings, user)
     )
     assert response.status_code == 400
     assert response.json() == {"message": "Invalid id list", "error": "invalid_request"}
@@ -217,7 +215,7 @@ def test_mark_read_with_broken_json_is_400(
     response = client.post(
         f"/ws/{uid(user)}/notifications/",
         content=b'{"mark_read": [1,',
-        headers={**_auth(settings, user), "Content-Type": "application/json"},
+        headers={**rockpack_bearer(settings, user), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"

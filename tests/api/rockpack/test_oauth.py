@@ -16,18 +16,17 @@ from getnative.db import Database, utcnow
 from getnative.mail import OutboxMailer
 from getnative.notifications.models import Notification
 from getnative.web.container import Container
-from tests.factories import DEFAULT_PASSWORD
-from tests.rockpack_users.helpers import (
+from tests.clients import (
     assert_credentials,
     basic,
     bearer_token,
     custom_client,
     login,
-    make_member,
     refresh,
     registration,
     user_path,
 )
+from tests.factories import DEFAULT_PASSWORD, make_member
 
 CLIENT_ROUTES = [
     "/ws/login/",

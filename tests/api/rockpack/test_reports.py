@@ -12,12 +12,8 @@ from getnative.api.rockpack import ids
 from getnative.channels.models import ContentReport
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import chid, make_channel, make_instance, uid, viid
-
-
-def _auth(settings: Settings, user: Any) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
+from tests.clients import cid, uid, vid
+from tests.factories import make_channel, make_instance, make_user, rockpack_bearer
 
 
 def _reports(db: Database) -> list[tuple[Any, ...]]:
@@ -37,10 +33,10 @@ def test_reports_of_each_type_and_id_form_are_stored(
     instance = make_instance(db, channel)
     url = f"/ws/{uid(reporter)}/content_reports/"
     bodies = [
-        ("channel", chid(channel)),
+        ("channel", cid(channel)),
         ("channel", str(channel.id)),
         ("video", ids.encode(ids.VIDEO, instance.video_id)),
-        ("video", viid(instance)),
+        ("video", vid(instance)),
         ("video", instance.video_id),
         ("user", uid(owner)),
     ]
@@ -49,7 +45,7 @@ def test_reports_of_each_type_and_id_form_are_stored(
             url,
             params={"locale": "en-GB"},
             json={"object_type": object_type, "object_id": object_id, "reason": " spam "},
-            headers=_auth(settings, reporter),
+            headers=rockpack_bearer(settings, reporter),
         )
         assert response.status_code == 204, (object_type, object_id, response.text)
         assert response.content == b""
@@ -74,10 +70,10 @@ def test_invisible_or_unknown_objects_are_invalid_ids(
     hidden_instance = make_instance(db, private)
     deactivated = make_user(db, is_active=False)
     cases = [
-        ("channel", chid(private)),
+        ("channel", cid(private)),
         ("channel", ids.encode(ids.CHANNEL, 999_999)),
         ("channel", uid(owner)),  # an id of another type
-        ("video", viid(hidden_instance)),
+        ("video", vid(hidden_instance)),
         ("video", ids.encode(ids.VIDEO, 999_999)),
         ("video", "vi-garbage"),
         ("user", uid(deactivated)),
@@ -92,7 +88,7 @@ def test_invisible_or_unknown_objects_are_invalid_ids(
         response = client.post(
             f"/ws/{uid(reporter)}/content_reports/",
             json={"object_type": object_type, "object_id": object_id, "reason": "bad"},
-            headers=_auth(settings, reporter),
+            headers=rockpack_bearer(settings, reporter),
         )
         assert response.status_code == 400, (object_type, object_id)
         assert response.json() == {
@@ -125,7 +121,9 @@ def test_invalid_fields_are_reported_together(
     owner = make_user(db)
     body = {k: (uid(owner) if v == "OWNER" else v) for k, v in body.items()}
     response = client.post(
-        f"/ws/{uid(reporter)}/content_reports/", json=body, headers=_auth(settings, reporter)
+        f"/ws/{uid(reporter)}/content_reports/",
+        json=body,
+        headers=rockpack_bearer(settings, reporter),
     )
     assert response.status_code == 400
     payload = response.json()
@@ -142,7 +140,7 @@ def test_a_reason_of_256_characters_is_fine(
     response = client.post(
         f"/ws/{uid(reporter)}/content_reports/",
         json={"object_type": "user", "object_id": uid(owner), "reason": "é" * 256},
-        headers=_auth(settings, reporter),
+        headers=rockpack_bearer(settings, reporter),
     )
     assert response.status_code == 204
     assert _reports(db)[0][3] == "é" * 256
@@ -156,7 +154,7 @@ def test_non_object_bodies_are_400(
     response = client.post(
         f"/ws/{uid(reporter)}/content_reports/",
         content=content,
-        headers={**_auth(settings, reporter), "Content-Type": "application/json"},
+        headers={**rockpack_bearer(settings, reporter), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -168,7 +166,7 @@ def test_a_bad_locale_is_400(client: TestClient, db: Database, settings: Setting
         f"/ws/{uid(reporter)}/content_reports/",
         params={"locale": "e" * 36},
         json={"object_type": "user", "object_id": uid(reporter), "reason": "x"},
-        headers=_auth(settings, reporter),
+        headers=rockpack_bearer(settings, reporter),
     )
     assert response.status_code == 400
     assert response.json() == {

@@ -8,8 +8,8 @@ from starlette.testclient import TestClient
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import uid
+from tests.clients import uid
+from tests.factories import bearer, make_user, rockpack_bearer
 
 SUB = ids.encode(ids.SUBSCRIPTION, 1)
 ROUTES = [
@@ -37,7 +37,7 @@ def test_private_routes_need_the_owner(
 ) -> None:
     alice = make_user(db)
     bob = make_user(db)
-    token = bearer(settings, alice, audience="rockpack")
+    token = rockpack_bearer(settings, alice)
     kwargs = {} if body is None else {"json": body}
 
     anonymous = client.request(method, f"/ws/{uid(alice)}{suffix}", **kwargs)

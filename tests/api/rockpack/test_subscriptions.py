@@ -13,20 +13,14 @@ from getnative.channels.models import Subscription
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications.models import Notification
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    BASE,
-    channel_url,
-    chid,
+from tests.clients import BASE, channel_url, cid, uid
+from tests.factories import (
     make_channel,
+    make_user,
+    rockpack_bearer,
     set_public,
     subscriber_state,
-    uid,
 )
-
-
-def _auth(settings: Settings, user: Any) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def _subscription_ids(db: Database, user_id: int) -> list[int]:
@@ -42,8 +36,8 @@ def test_subscribe_creates_once_and_notifies_once(
     channel = make_channel(db, owner)
     url = f"/ws/{uid(fan)}/subscriptions/"
 
-    created = client.post(url, json=channel_url(channel), headers=_auth(settings, fan))
-    again = client.post(url, json=channel_url(channel), headers=_auth(settings, fan))
+    created = client.post(url, json=channel_url(channel), headers=rockpack_bearer(settings, fan))
+    again = client.post(url, json=channel_url(channel), headers=rockpack_bearer(settings, fan))
 
     [key] = _subscription_ids(db, fan.id)
     sub_url = f"{BASE}/ws/{uid(fan)}/subscriptions/{ids.encode(ids.SUBSCRIPTION, key)}/"
@@ -68,7 +62,7 @@ def test_subscribe_accepts_the_path_alone(
     channel = make_channel(db, make_user(db))
     path = channel_url(channel).removeprefix(BASE)
     response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=path, headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/", json=path, headers=rockpack_bearer(settings, fan)
     )
     assert response.status_code == 201
     assert subscriber_state(db, channel) == (1, 1)
@@ -82,7 +76,7 @@ def test_subscribing_to_your_own_private_channel_is_allowed_silently(
     response = client.post(
         f"/ws/{uid(owner)}/subscriptions/",
         json=channel_url(channel),
-        headers=_auth(settings, owner),
+        headers=rockpack_bearer(settings, owner),
     )
     assert response.status_code == 201
     with db.session(write=False) as session:
@@ -119,7 +113,7 @@ def test_invalid_channel_urls_are_400(
     channel = make_channel(db, owner)
     body = _invalid_urls(owner.id, channel.id, fan.id)[case]
     response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=body, headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/", json=body, headers=rockpack_bearer(settings, fan)
     )
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "Invalid channel url"}
@@ -132,7 +126,9 @@ def test_a_private_channel_of_someone_else_cannot_be_subscribed(
     fan = make_user(db)
     channel = make_channel(db, make_user(db), public=False)
     response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=channel_url(channel), headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/",
+        json=channel_url(channel),
+        headers=rockpack_bearer(settings, fan),
     )
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "Invalid channel url"}
@@ -145,7 +141,7 @@ def test_subscribe_with_broken_json_is_400(
     response = client.post(
         f"/ws/{uid(fan)}/subscriptions/",
         content=b'"http://testserver/ws/',
-        headers={**_auth(settings, fan), "Content-Type": "application/json"},
+        headers={**rockpack_bearer(settings, fan), "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -157,12 +153,14 @@ def test_unsubscribe_deletes_and_counts_down(
     fan = make_user(db)
     channel = make_channel(db, make_user(db))
     created = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=channel_url(channel), headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/",
+        json=channel_url(channel),
+        headers=rockpack_bearer(settings, fan),
     ).json()
     path = created["resource_url"].removeprefix(BASE)
 
-    deleted = client.delete(path, headers=_auth(settings, fan))
-    again = client.delete(path, headers=_auth(settings, fan))
+    deleted = client.delete(path, headers=rockpack_bearer(settings, fan))
+    again = client.delete(path, headers=rockpack_bearer(settings, fan))
 
     assert deleted.status_code == 204 and deleted.content == b""
     assert again.status_code == 404
@@ -178,11 +176,11 @@ def test_unsubscribe_of_unknown_malformed_or_foreign_ids_is_404(
     foreign = client.post(
         f"/ws/{uid(other)}/subscriptions/",
         json=channel_url(channel),
-        headers=_auth(settings, other),
+        headers=rockpack_bearer(settings, other),
     ).json()["id"]
     base = f"/ws/{uid(fan)}/subscriptions/"
-    for sub in (foreign, ids.encode(ids.SUBSCRIPTION, 424242), "nope", chid(channel)):
-        response = client.delete(f"{base}{sub}/", headers=_auth(settings, fan))
+    for sub in (foreign, ids.encode(ids.SUBSCRIPTION, 424242), "nope", cid(channel)):
+        response = client.delete(f"{base}{sub}/", headers=rockpack_bearer(settings, fan))
         assert response.status_code == 404, sub
     assert subscriber_state(db, channel) == (1, 1)
 
@@ -198,11 +196,13 @@ def test_list_renders_channels_with_owner_and_subscription_url(
     url = f"/ws/{uid(fan)}/subscriptions/"
     subs = {}
     for channel in (older, newer, hidden):
-        body = client.post(url, json=channel_url(channel), headers=_auth(settings, fan)).json()
+        body = client.post(
+            url, json=channel_url(channel), headers=rockpack_bearer(settings, fan)
+        ).json()
         subs[channel.id] = body["resource_url"]
     set_public(db, hidden, False)
 
-    response = client.get(url, headers=_auth(settings, fan))
+    response = client.get(url, headers=rockpack_bearer(settings, fan))
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private"
@@ -218,7 +218,7 @@ def test_list_renders_channels_with_owner_and_subscription_url(
             "items": [
                 {
                     "position": 0,
-                    "id": chid(newer),
+                    "id": cid(newer),
                     "resource_url": channel_url(newer),
                     "subscription_resource_url": subs[newer.id],
                     "title": "Newer",
@@ -231,7 +231,7 @@ def test_list_renders_channels_with_owner_and_subscription_url(
                 },
                 {
                     "position": 1,
-                    "id": chid(older),
+                    "id": cid(older),
                     "resource_url": channel_url(older),
                     "subscription_resource_url": subs[older.id],
                     "title": "Older",
@@ -245,12 +245,16 @@ def test_list_renders_channels_with_owner_and_subscription_url(
             ],
         }
     }
-    page = client.get(url, params={"start": 1, "size": 1}, headers=_auth(settings, fan)).json()
-    assert [(i["position"], i["id"]) for i in page["channels"]["items"]] == [(1, chid(older))]
+    page = client.get(
+        url, params={"start": 1, "size": 1}, headers=rockpack_bearer(settings, fan)
+    ).json()
+    assert [(i["position"], i["id"]) for i in page["channels"]["items"]] == [(1, cid(older))]
     assert page["channels"]["total"] == 2
     # The hidden subscription still exists and can be removed; the counter stays exact.
     assert (
-        client.delete(subs[hidden.id].removeprefix(BASE), headers=_auth(settings, fan)).status_code
+        client.delete(
+            subs[hidden.id].removeprefix(BASE), headers=rockpack_bearer(settings, fan)
+        ).status_code
         == 204
     )
     assert subscriber_state(db, hidden) == (0, 0)
@@ -259,7 +263,9 @@ def test_list_renders_channels_with_owner_and_subscription_url(
 def test_page_size_is_clamped_to_1000(client: TestClient, db: Database, settings: Settings) -> None:
     fan = make_user(db)
     response = client.get(
-        f"/ws/{uid(fan)}/subscriptions/", params={"size": 5000}, headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/",
+        params={"size": 5000},
+        headers=rockpack_bearer(settings, fan),
     )
     assert response.status_code == 200
     assert response.json() == {"channels": {"items": [], "total": 0}}

@@ -17,23 +17,16 @@ from getnative.channels import social_service
 from getnative.channels.models import Channel, Subscription, VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import bearer, make_user
-from tests.rockpack_social.helpers import (
-    BASE,
+from tests.clients import BASE, channel_url, cid, uid, vid
+from tests.factories import (
     T0,
-    channel_url,
-    chid,
     make_channel,
     make_instance,
+    make_user,
     make_youtube_video,
+    rockpack_bearer,
     set_public,
-    uid,
-    viid,
 )
-
-
-def _auth(settings: Settings, user: Any) -> dict[str, str]:
-    return bearer(settings, user, audience="rockpack")
 
 
 def _subscribe(db: Database, user_id: int, *channels: Channel) -> None:
@@ -46,7 +39,7 @@ def _feed_ids(client: TestClient, settings: Settings, user: Any, **params: Any) 
     response = client.get(
         f"/ws/{uid(user)}/subscriptions/recent_videos/",
         params=params,
-        headers=_auth(settings, user),
+        headers=rockpack_bearer(settings, user),
     )
     assert response.status_code == 200, response.text
     return [item["id"] for item in response.json()["videos"]["items"]]
@@ -67,7 +60,7 @@ def test_feed_renders_instances_with_their_channel_and_owner(
     response = client.get(
         f"/ws/{uid(fan)}/subscriptions/recent_videos/",
         params={"locale": "en-us"},
-        headers=_auth(settings, fan),
+        headers=rockpack_bearer(settings, fan),
     )
 
     assert response.status_code == 200
@@ -78,7 +71,7 @@ def test_feed_renders_instances_with_their_channel_and_owner(
             "items": [
                 {
                     "position": 0,
-                    "id": viid(instance),
+                    "id": vid(instance),
                     "title": "I Wasn't Talking To You",
                     "date_added": "2024-01-01T12:05:00+00:00",
                     "video": {
@@ -92,7 +85,7 @@ def test_feed_renders_instances_with_their_channel_and_owner(
                         "star_count": 0,
                     },
                     "channel": {
-                        "id": chid(channel),
+                        "id": cid(channel),
                         "resource_url": channel_url(channel),
                         "title": "favourites",
                         "description": "",
@@ -132,10 +125,10 @@ def test_feed_is_newest_first_across_channels_and_pages(
     page = client.get(
         f"/ws/{uid(fan)}/subscriptions/recent_videos/",
         params={"start": 1, "size": 2},
-        headers=_auth(settings, fan),
+        headers=rockpack_bearer(settings, fan),
     ).json()["videos"]
 
-    expected = [viid(i) for i in (tie_high, tie_low, b, c, a)]
+    expected = [vid(i) for i in (tie_high, tie_low, b, c, a)]
     assert everything == expected
     assert page["total"] == 5
     assert [(i["position"], i["id"]) for i in page["items"]] == [(1, expected[1]), (2, expected[2])]
@@ -151,9 +144,9 @@ def test_feed_leaves_out_videos_not_visible_in_the_locale(
     french = make_instance(db, channel, minutes=3, locales=["fr"])
     _subscribe(db, fan.id, channel)
 
-    assert _feed_ids(client, settings, fan, locale="en-GB") == [viid(british), viid(everywhere)]
-    assert _feed_ids(client, settings, fan, locale="fr-FR") == [viid(french), viid(everywhere)]
-    assert _feed_ids(client, settings, fan) == [viid(i) for i in (french, british, everywhere)]
+    assert _feed_ids(client, settings, fan, locale="en-GB") == [vid(british), vid(everywhere)]
+    assert _feed_ids(client, settings, fan, locale="fr-FR") == [vid(french), vid(everywhere)]
+    assert _feed_ids(client, settings, fan) == [vid(i) for i in (french, british, everywhere)]
 
 
 def test_a_channel_turned_private_leaves_the_feed(
@@ -168,9 +161,9 @@ def test_a_channel_turned_private_leaves_the_feed(
     set_public(db, channel, False)
 
     assert _feed_ids(client, settings, fan) == []
-    assert _feed_ids(client, settings, owner) == [viid(instance)]  # the owner still sees it
+    assert _feed_ids(client, settings, owner) == [vid(instance)]  # the owner still sees it
     set_public(db, channel, True)
-    assert _feed_ids(client, settings, fan) == [viid(instance)]
+    assert _feed_ids(client, settings, fan) == [vid(instance)]
 
 
 @pytest.mark.parametrize("params", [{"locale": "<script>"}, {"start": "x"}, {"size": -1}])
@@ -179,7 +172,9 @@ def test_feed_rejects_bad_parameters(
 ) -> None:
     fan = make_user(db)
     response = client.get(
-        f"/ws/{uid(fan)}/subscriptions/recent_videos/", params=params, headers=_auth(settings, fan)
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params=params,
+        headers=rockpack_bearer(settings, fan),
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -261,16 +256,18 @@ def test_the_feed_ends_at_its_depth_and_total_counts_at_most_that(
     url = f"/ws/{uid(fan)}/subscriptions/recent_videos/"
 
     def page(**params: Any) -> dict[str, Any]:
-        body: dict[str, Any] = client.get(url, params=params, headers=_auth(settings, fan)).json()
+        body: dict[str, Any] = client.get(
+            url, params=params, headers=rockpack_bearer(settings, fan)
+        ).json()
         return body["videos"]
 
     first = page(size=2)
     second = page(start=2, size=2)
     beyond = page(start=3)
 
-    assert [i["id"] for i in first["items"]] == [viid(i) for i in newest_first[:2]]
+    assert [i["id"] for i in first["items"]] == [vid(i) for i in newest_first[:2]]
     assert first["total"] == 3
-    assert [i["id"] for i in second["items"]] == [viid(newest_first[2])]
+    assert [i["id"] for i in second["items"]] == [vid(newest_first[2])]
     assert second["total"] == 3
     assert beyond == {"total": 3, "items": []}
 
@@ -286,6 +283,6 @@ def test_total_of_a_page_past_the_end_is_counted(
     response = client.get(
         f"/ws/{uid(fan)}/subscriptions/recent_videos/",
         params={"start": 10, "size": 1},  # size 0 is a 400 since issue 12 (one paging rule)
-        headers=_auth(settings, fan),
+        headers=rockpack_bearer(settings, fan),
     )
     assert response.json() == {"videos": {"total": 2, "items": []}}

@@ -16,16 +16,8 @@ from getnative.accounts.tokens import issue_token
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
-from tests.factories import DEFAULT_PASSWORD, bearer
-from tests.rockpack_users.helpers import (
-    assert_credentials,
-    bearer_token,
-    custom_client,
-    login,
-    make_member,
-    refresh,
-    user_path,
-)
+from tests.clients import assert_credentials, bearer_token, custom_client, login, refresh, user_path
+from tests.factories import DEFAULT_PASSWORD, bearer, make_member, rockpack_bearer
 
 ROCKPACK = "rockpack"
 
@@ -42,7 +34,9 @@ def stored(db: Database, user: User) -> User:
 
 
 def put(client: TestClient, settings: Settings, user: User, attribute: str, value: Any) -> Any:
-    return client.put(user_path(user, f"{attribute}/"), json=value, headers=auth(settings, user))
+    return client.put(
+        user_path(user, f"{attribute}/"), json=value, headers=rockpack_bearer(settings, user)
+    )
 
 
 def png(width: int = 40, height: int = 30, mode: str = "RGB") -> bytes:
@@ -161,7 +155,7 @@ def test_attribute_body_must_be_a_json_string(
 
 def test_attribute_body_malformed(client: TestClient, db: Database, settings: Settings) -> None:
     user = make_member(db)
-    headers = {**auth(settings, user), "Content-Type": "application/json"}
+    headers = {**rockpack_bearer(settings, user), "Content-Type": "application/json"}
     for content in (b"{not json", b"", b'"\xff\xfe"', b'"nul\\u0000byte"'):
         response = client.put(user_path(user, "first_name/"), content=content, headers=headers)
         assert response.status_code == 400, content
@@ -182,11 +176,13 @@ def test_owner_only(client: TestClient, db: Database, settings: Settings) -> Non
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == 'Bearer realm="rockpack" error="invalid_token"'
     assert anonymous.json() == {"error": "invalid_token"}
-    forbidden = client.put(path, json="X", headers=auth(settings, other))
+    forbidden = client.put(path, json="X", headers=rockpack_bearer(settings, other))
     assert forbidden.status_code == 403
     assert forbidden.json() == {"error": "insufficient_scope"}
     for bad_id in ("nonsense", "us" + "A" * 10, ids.encode(ids.CHANNEL, user.id), "us" + "!" * 11):
-        response = client.put(f"/ws/{bad_id}/first_name/", json="X", headers=auth(settings, user))
+        response = client.put(
+            f"/ws/{bad_id}/first_name/", json="X", headers=rockpack_bearer(settings, user)
+        )
         assert response.status_code == 404, bad_id
     assert stored(db, user).first_name == "Paul"
 
@@ -271,7 +267,9 @@ def test_change_password_errors(
     client: TestClient, db: Database, settings: Settings, body: Any, message: str
 ) -> None:
     user = make_member(db)
-    response = client.put(user_path(user, "password/"), json=body, headers=auth(settings, user))
+    response = client.put(
+        user_path(user, "password/"), json=body, headers=rockpack_bearer(settings, user)
+    )
     assert response.status_code == 400
     assert response.json() == {"error": "invalid request", "message": [message]}
     assert stored(db, user).token_version == user.token_version
@@ -285,8 +283,13 @@ def test_change_password_is_owner_only(
     body = {"old": DEFAULT_PASSWORD, "new": "new-password-1"}
     path = user_path(user, "password/")
     assert client.put(path, json=body).status_code == 401
-    assert client.put(path, json=body, headers=auth(settings, other)).status_code == 403
-    assert client.put("/ws/x/password/", json=body, headers=auth(settings, user)).status_code == 404
+    assert client.put(path, json=body, headers=rockpack_bearer(settings, other)).status_code == 403
+    assert (
+        client.put(
+            "/ws/x/password/", json=body, headers=rockpack_bearer(settings, user)
+        ).status_code
+        == 404
+    )
 
 
 # --- avatar -------------------------------------------------------------------------------------
@@ -296,7 +299,7 @@ def test_avatar_upload_stores_a_reencoded_image(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
     user = make_member(db)
-    headers = {**auth(settings, user), "Content-Type": "image/png"}
+    headers = {**rockpack_bearer(settings, user), "Content-Type": "image/png"}
     first = client.put(user_path(user, "avatar/"), content=png(), headers=headers)
     assert first.status_code == 204, first.text
     location = first.headers["location"]
@@ -322,7 +325,7 @@ def test_avatar_rejects_non_images(
     client: TestClient, db: Database, settings: Settings, content: bytes
 ) -> None:
     user = make_member(db)
-    headers = {**auth(settings, user), "Content-Type": "image/png"}
+    headers = {**rockpack_bearer(settings, user), "Content-Type": "image/png"}
     response = client.put(user_path(user, "avatar/"), content=content, headers=headers)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "cannot identify image file"}
@@ -331,7 +334,7 @@ def test_avatar_rejects_non_images(
 
 def test_avatar_too_large(client: TestClient, db: Database, settings: Settings) -> None:
     user = make_member(db)
-    headers = {**auth(settings, user), "Content-Type": "image/png"}
+    headers = {**rockpack_bearer(settings, user), "Content-Type": "image/png"}
     huge = client.put(user_path(user, "avatar/"), content=png(8001, 1), headers=headers)
     assert huge.status_code == 413
     assert huge.json()["error"] == "invalid_request"
@@ -345,7 +348,9 @@ def test_avatar_is_owner_only(client: TestClient, db: Database, settings: Settin
     other = make_member(db)
     path = user_path(user, "avatar/")
     assert client.put(path, content=png()).status_code == 401
-    assert client.put(path, content=png(), headers=auth(settings, other)).status_code == 403
+    assert (
+        client.put(path, content=png(), headers=rockpack_bearer(settings, other)).status_code == 403
+    )
 
 
 def test_change_password_attempts_are_limited(tmp_path: Path, db: Database) -> None:
@@ -355,6 +360,7 @@ def test_change_password_attempts_are_limited(tmp_path: Path, db: Database) -> N
     body = {"old": "wrong-password", "new": "new-password-1"}
     path = user_path(user, "password/")
     statuses = [
-        client.put(path, json=body, headers=auth(settings, user)).status_code for _ in range(3)
+        client.put(path, json=body, headers=rockpack_bearer(settings, user)).status_code
+        for _ in range(3)
     ]
     assert statuses == [400, 400, 429]

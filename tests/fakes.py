@@ -1,10 +1,9 @@
-"""Test helpers of the likes API: a fake reCAPTCHA verifier server and a real uvicorn server."""
+"""Stand-ins for outside services: Google's reCAPTCHA verifier, over HTTP and in process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,8 +12,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-import uvicorn
-
 from getnative.likes.recaptcha import (
     RecaptchaExpectations,
     RecaptchaResult,
@@ -22,8 +19,6 @@ from getnative.likes.recaptcha import (
     RecaptchaVerifier,
     require_human_async,
 )
-from getnative.web.app import create_app
-from getnative.web.container import Container
 
 # Token -> (HTTP status, body, seconds to sleep first) of the fake verifier.
 FAKE_ANSWERS: dict[str, tuple[int, str, float]] = {
@@ -122,39 +117,6 @@ class FakeVerifier:
         if token == "broken":
             raise RecaptchaUnavailable("verifier down")
         return RecaptchaResult(success=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def running_server(container: Container) -> Iterator[str]:
-    """The whole app under a real uvicorn on 127.0.0.1:<random port>, in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(container.settings, container=container)
-    config = uvicorn.Config(
-        app, lifespan="off", access_log=False, log_level="warning", proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def require_human(

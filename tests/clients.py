@@ -7,6 +7,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from getnative.accounts.models import User
@@ -90,6 +91,14 @@ def client_on(container: Container, peer: str = "testclient") -> TestClient:
     return TestClient(app, raise_server_exceptions=False, client=(peer, 50000))
 
 
+def container_of(client: TestClient) -> Container:
+    """The container of the app behind `client` (to swap a service or read the settings)."""
+    app = client.app
+    assert isinstance(app, Starlette)
+    container: Container = app.state.container
+    return container
+
+
 def custom_app(
     tmp_path: Path, db: Database, *, peer: str = "testclient", **overrides: Any
 ) -> tuple[TestClient, Container]:
@@ -112,9 +121,10 @@ def error_code(response: Any) -> int:
     """The code of a Get Native error body, which must hold exactly one error."""
     body = response.json()
     assert set(body) == {"errors"}, body
-    assert len(body["errors"]) == 1, body
-    assert isinstance(body["errors"][0]["message"], str)
-    return int(body["errors"][0]["code"])
+    (error,) = body["errors"]
+    assert set(error) == {"message", "code"}, error
+    assert isinstance(error["message"], str), error
+    return int(error["code"])
 
 
 def token_header(response: Any) -> dict[str, str]:
@@ -218,5 +228,7 @@ def assert_credentials(body: dict[str, Any], settings: Settings, user_id: int) -
     assert body["expires_in"] == str(settings.oauth_access_ttl_seconds) == "3600"
     assert body["user_id"] == uid(user_id)
     assert body["resource_url"] == f"{BASE}/ws/{body['user_id']}/"
-    assert isinstance(body["access_token"], str) and body["access_token"].count(".") == 2
-    assert isinstance(body["refresh_token"], str) and len(body["refresh_token"]) >= 40
+    assert isinstance(body["access_token"], str)
+    assert body["access_token"].count(".") == 2
+    assert isinstance(body["refresh_token"], str)
+    assert len(body["refresh_token"]) >= 40

@@ -291,15 +291,27 @@ def make_cover_art(db: Database, owner: User, cover_ref: str | None = None) -> C
         return cover
 
 
-def bearer(settings: Settings, user: User, *, audience: str = "getnative") -> dict[str, str]:
-    issued = issue_token(
+def token(
+    settings: Settings,
+    user: User,
+    *,
+    audience: str = "getnative",
+    ttl_seconds: int = 3600,
+    secret: str | None = None,
+) -> str:
+    """An access token of `user` (signed with the server's secret unless another is given)."""
+    return issue_token(
         user_id=user.id,
         token_version=user.token_version,
-        secret=settings.jwt_secret,
-        ttl_seconds=3600,
+        secret=secret or settings.jwt_secret,
+        ttl_seconds=ttl_seconds,
         audience=audience,
-    )
-    return {"Authorization": f"Bearer {issued.token}"}
+    ).token
+
+
+def bearer(settings: Settings, user: User, **token_options: Any) -> dict[str, str]:
+    """The Authorization header of `token(settings, user, **token_options)`."""
+    return {"Authorization": f"Bearer {token(settings, user, **token_options)}"}
 
 
 def rockpack_bearer(settings: Settings, user: User) -> dict[str, str]:

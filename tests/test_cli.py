@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.servers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli
 
 # --- Settings -----------------------------------------------------------------------------------
 
-STRONG = {
+STRONG: dict[str, Any] = {
     "jwt_secret": STRONG_SECRETS["GETNATIVE_JWT_SECRET"],
     "ip_hash_key": STRONG_SECRETS["GETNATIVE_IP_HASH_KEY"],
     "oauth_clients": STRONG_SECRETS["GETNATIVE_OAUTH_CLIENTS"],

@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.mail import DirectoryMailer, LogMailer, SmtpMailer, SmtpTarget, make_mailer
-from tests.clients import basic, login
+from tests.clients import basic, container_of, login
 from tests.factories import make_member
 
 SMTP_USER, SMTP_PASSWORD = "relay-user", "relay-pa:ss"
@@ -40,7 +40,7 @@ class Sink:
 
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: ARG002
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append((list(envelope.rcpt_tos), message))
@@ -48,8 +48,9 @@ class Sink:
 
 
 def _authenticate(
-    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    _server: Any, _session: Any, _envelope: Any, _mechanism: str, auth_data: Any
 ) -> AuthResult:
+    """aiosmtpd's authenticator (called with all five): only the credentials matter here."""
     ok = isinstance(auth_data, LoginPassword) and (
         auth_data.login.decode(),
         auth_data.password.decode(),
@@ -122,12 +123,13 @@ def _link_and_token(message: EmailMessage) -> tuple[str, str]:
 
 
 def _request_reset(client: TestClient, relay: Relay, url: str, email: str) -> tuple[str, str]:
-    client.app.state.container.mailer = relay.mailer(url)  # type: ignore[attr-defined]
+    container_of(client).mailer = relay.mailer(url)
     response = client.post("/ws/reset-password/", data={"email": email}, headers=basic())
     assert response.status_code == 204
     [(recipients, message)] = relay.sink.messages
     assert recipients == [email]
-    assert message["To"] == email and message["From"] == SENDER
+    assert message["To"] == email
+    assert message["From"] == SENDER
     assert message["Subject"] == "Reset your password"
     return _link_and_token(message)
 
@@ -142,7 +144,8 @@ def test_reset_mail_over_starttls_with_credentials_has_a_working_link(
 
     assert link.startswith("http://testserver/app/#/reset?token=")
     page = client.get(urlparse(link).path)  # the browser drops the fragment
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
     # What the page posts with the token from its fragment:
     confirm = client.post(
         "/password_reset/confirm", json={"token": token, "new_password": "chosen-by-mail"}
@@ -174,13 +177,15 @@ def test_wrong_relay_credentials_or_untrusted_certificate_fail_quietly(
     plain_tls = start_relay()
     untrusting = plain_tls.mailer(f"smtp://127.0.0.1:{plain_tls.port}")
     untrusting.ssl_context = ssl.create_default_context()  # the test CA is unknown to it
-    container = client.app.state.container  # type: ignore[attr-defined]
+    container = container_of(client)
     caplog.set_level(logging.DEBUG)
     for mailer in (authed.mailer(f"smtp://{SMTP_USER}:wrong@127.0.0.1:{authed.port}"), untrusting):
         container.mailer = mailer
         response = client.post("/ws/reset-password/", data={"username": "unlucky"}, headers=basic())
-        assert response.status_code == 204 and response.content == b""
-    assert authed.sink.messages == [] and plain_tls.sink.messages == []
+        assert response.status_code == 204
+        assert response.content == b""
+    assert authed.sink.messages == []
+    assert plain_tls.sink.messages == []
     failures = [r for r in caplog.records if "could not send" in r.getMessage()]
     assert len(failures) == 2
     assert all("unlucky@" not in r.getMessage() and r.exc_info is None for r in failures)
@@ -239,7 +244,7 @@ def test_development_writes_mail_to_an_outbox_directory(
     assert all("dev@example.com" not in r.getMessage() for r in caplog.records)
 
 
-def test_mailer_choice_follows_settings(tmp_path: Path) -> None:
+def test_mailer_choice_follows_settings() -> None:
     assert isinstance(make_mailer(Settings(env="test")), LogMailer)
     smtp = make_mailer(Settings(env="test", smtp_url="smtps://u:p@relay.example", mail_from="a@b"))
     assert isinstance(smtp, SmtpMailer)
@@ -257,7 +262,7 @@ def test_a_silent_relay_times_out_and_the_reset_still_answers(
         silent.listen(4)
         port = silent.getsockname()[1]
         mailer = SmtpMailer(SmtpTarget.parse(f"smtp://127.0.0.1:{port}"), SENDER, timeout=0.5)
-        client.app.state.container.mailer = mailer  # type: ignore[attr-defined]
+        container_of(client).mailer = mailer
         started = time.monotonic()
         response = client.post("/ws/reset-password/", data={"username": "patient"}, headers=basic())
         elapsed = time.monotonic() - started

@@ -50,7 +50,7 @@ class Mailer(Protocol):
 class LogMailer:
     """Drops the message, logging only its subject: for tests and servers with no mail at all."""
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str) -> None:  # noqa: ARG002 (Mailer protocol)
         logger.info("mail not sent (no mail transport configured): subject=%r", subject)
 
 

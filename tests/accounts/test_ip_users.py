@@ -39,7 +39,9 @@ def test_get_or_create_returns_the_same_user(db: Database) -> None:
         other = get_or_create_ip_user(session, key=KEY, ip="192.0.2.2")
     assert again.id == first.id
     assert other.id != first.id
-    assert first.kind == "ip" and first.email is None and first.password_hash is None
+    assert first.kind == "ip"
+    assert first.email is None
+    assert first.password_hash is None
     assert first.is_active is True
     with db.session(write=False) as session:
         assert find_ip_user(session, key=KEY, ip="192.0.2.1").id == first.id  # type: ignore[union-attr]
@@ -67,6 +69,7 @@ def test_concurrent_first_requests_create_one_user(db: Database) -> None:
         thread.join()
 
     assert errors == []
-    assert len(set(ids)) == 1 and len(ids) == 12
+    assert len(set(ids)) == 1
+    assert len(ids) == 12
     with db.session(write=False) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 1

@@ -37,7 +37,9 @@ def _race_once(db: Database) -> None:
     def deactivate() -> None:
         start.wait()
         with db.session() as session:
-            accounts.deactivate(session, session.get(User, user.id))
+            row = session.get(User, user.id)
+            assert row is not None
+            accounts.deactivate(session, row)
 
     threads = [threading.Thread(target=like, args=(v,)) for v in videos]
     threads.append(threading.Thread(target=deactivate))

@@ -56,7 +56,8 @@ def test_generator_keeps_counters_equal_to_rows(bench_database_url: str) -> None
         ).scalar_one()
     engine.dispose()
     assert videos == generate.TINY.videos
-    assert like_mismatch == 0 and subscriber_mismatch == 0
+    assert like_mismatch == 0
+    assert subscriber_mismatch == 0
     assert cues == generate.TINY.videos * generate.TINY.cues_per_video
     assert cues_unlike_transcript == 0  # the cues are the transcript, timed
 

@@ -7,6 +7,9 @@ use. The plans on the 1M-video data set are recorded in bench/RESULTS.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
@@ -63,7 +66,7 @@ def _clips_page(session: Session, q: str) -> Select:  # type: ignore[type-arg]
 )
 def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
     with pg.session(write=False) as session:
-        statements = {
+        statements: dict[str, Callable[[], Any]] = {
             "video_page": lambda: _video_page(session),
             "search_page": lambda: _video_page(session, "business"),
             "feed": lambda: (

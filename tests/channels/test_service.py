@@ -20,7 +20,7 @@ def test_duplicate_title_caught_by_the_constraint_keeps_the_session_usable(
     """As if another request created the title between our check and our insert."""
     owner = make_user(db)
     make_channel(db, owner, title="Race")
-    monkeypatch.setattr(service, "_title_taken", lambda *args, **kwargs: False)
+    monkeypatch.setattr(service, "_title_taken", lambda *_args, **_kwargs: False)
     with db.session() as session:
         with pytest.raises(service.ChannelFormInvalid) as caught:
             service.create_channel(session, owner.id, FORM)

@@ -60,9 +60,9 @@ def test_a_deactivated_subscriber_leaves_count_and_list(
     assert subscriber_state(db, channel) == (2, 2)
 
     with db.session() as session:
-        user = session.get(User, leaves.id)
-        assert user is not None
-        deactivate(session, user)
+        row = session.get(User, leaves.id)
+        assert row is not None
+        deactivate(session, row)
 
     assert subscriber_state(db, channel) == (1, 1)
     path = f"/ws/{uid(owner)}/channels/{cid(channel)}/"

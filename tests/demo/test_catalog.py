@@ -4,6 +4,7 @@ pictures the server itself serves."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from tests.factories import DEMO_CATALOG
 MEDIA_URL = "http://testserver/media"
 
 
-def _first_video(db: Database, column: object, record_id: int) -> object:
+def _first_video(db: Database, column: Any, record_id: int) -> object:
     with db.session(write=False) as session:
         return session.scalar(select(func.min(Video.created_at)).where(column == record_id))
 
@@ -57,7 +58,8 @@ def test_every_demo_picture_is_served_by_the_server(client: TestClient, db: Data
 
     assert len(urls) == 27
     for url in urls:
-        assert url is not None and url.startswith(f"{MEDIA_URL}/demo/"), url
+        assert url is not None
+        assert url.startswith(f"{MEDIA_URL}/demo/"), url
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["content-type"].startswith("image/svg+xml")

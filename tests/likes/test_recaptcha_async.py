@@ -12,7 +12,7 @@ import pytest
 
 from getnative.db import Database
 from getnative.likes.recaptcha import HttpRecaptchaVerifier, RecaptchaResult
-from tests.clients import build_container, make_settings
+from tests.clients import custom_container
 from tests.conftest import ClientFactory
 from tests.factories import make_video
 from tests.fakes import fake_verifier_server
@@ -71,14 +71,13 @@ def test_a_slow_verifier_does_not_starve_other_requests(
     `/ws/categories/` sent meanwhile answers before any of them (it used to queue behind them).
     Ordering, not a time limit, so a loaded machine cannot make it flaky."""
     video = make_video(db)
-    settings = make_settings(
+    container = custom_container(
         tmp_path,
         db,
         recaptcha_secret="s3cret",
         recaptcha_verify_url=fake_server.url,
         recaptcha_timeout_seconds=30,
     )
-    container = build_container(settings, db)
     with running_server(container) as base, ThreadPoolExecutor(max_workers=45) as pool:
 
         def like() -> float:

@@ -18,8 +18,7 @@ from getnative.media.storage import (
     MediaStorage,
     migrate_media,
 )
-from getnative.web.app import create_app
-from tests.clients import build_container, make_settings
+from tests.clients import client_on, container_of, custom_container
 from tests.factories import b64, bearer, image_bytes, make_user, rockpack_bearer
 from tests.servers import clean_env, run_cli
 
@@ -43,10 +42,14 @@ def test_put_get_replace_delete_and_keys(storage: MediaStorage) -> None:
     storage.put("avatars/1/a.jpg", b"first", "image/jpeg")
     storage.put("cover_art/b.png", b"png", "image/png")
     stored = storage.get("avatars/1/a.jpg")
-    assert stored is not None and stored.data == b"first" and stored.content_type == "image/jpeg"
+    assert stored is not None
+    assert stored.data == b"first"
+    assert stored.content_type == "image/jpeg"
     storage.put("avatars/1/a.jpg", b"second", "image/jpeg")
     again = storage.get("avatars/1/a.jpg")
-    assert again is not None and again.data == b"second" and again.etag != stored.etag
+    assert again is not None
+    assert again.data == b"second"
+    assert again.etag != stored.etag
     assert sorted(storage.keys()) == ["avatars/1/a.jpg", "cover_art/b.png"]
     storage.delete("avatars/1/a.jpg")
     storage.delete("avatars/1/a.jpg")  # deleting twice is fine
@@ -59,15 +62,14 @@ def test_put_get_replace_delete_and_keys(storage: MediaStorage) -> None:
 
 @pytest.mark.parametrize("key", ["../x", "/etc/passwd", "a//b", "a/./b", ""])
 def test_bad_keys_are_refused(storage: MediaStorage, key: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="media key"):
         storage.put(key, b"x", "image/png")
 
 
 def served_client(tmp_path: Path, db: Database, kind: str) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, db)
-    container = build_container(settings, db)
+    container = custom_container(tmp_path, db)
     container.media = make_storage(kind, db, tmp_path)
-    yield TestClient(create_app(settings, container=container), raise_server_exceptions=False)
+    yield client_on(container)
 
 
 @pytest.fixture(params=MEDIA_BACKENDS)
@@ -78,11 +80,12 @@ def media_client(request: pytest.FixtureRequest, tmp_path: Path, db: Database) -
 
 
 def test_serving_with_etag_cache_control_and_ranges(media_client: TestClient) -> None:
-    media = media_client.app.state.container.media  # type: ignore[attr-defined]
+    media = container_of(media_client).media
     body = bytes(range(256)) * 4
     media.put("cover_art/x.png", body, "image/png")
     full = media_client.get("/media/cover_art/x.png")
-    assert full.status_code == 200 and full.content == body
+    assert full.status_code == 200
+    assert full.content == body
     assert full.headers["content-type"] == "image/png"
     assert "max-age=" in full.headers["cache-control"]
     assert full.headers["accept-ranges"] == "bytes"
@@ -97,7 +100,8 @@ def test_serving_with_etag_cache_control_and_ranges(media_client: TestClient) ->
     assert part.content == body[10:20]
     assert part.headers["content-range"] == f"bytes 10-19/{len(body)}"
     tail = media_client.get("/media/cover_art/x.png", headers={"Range": "bytes=-5"})
-    assert tail.status_code == 206 and tail.content == body[-5:]
+    assert tail.status_code == 206
+    assert tail.content == body[-5:]
     open_ended = media_client.get("/media/cover_art/x.png", headers={"Range": "bytes=1000-"})
     assert open_ended.content == body[1000:]
     beyond = media_client.get("/media/cover_art/x.png", headers={"Range": "bytes=5000-"})
@@ -106,11 +110,13 @@ def test_serving_with_etag_cache_control_and_ranges(media_client: TestClient) ->
     stale = media_client.get(
         "/media/cover_art/x.png", headers={"Range": "bytes=0-1", "If-Range": '"old"'}
     )
-    assert stale.status_code == 200 and stale.content == body
+    assert stale.status_code == 200
+    assert stale.content == body
     several = media_client.get("/media/cover_art/x.png", headers={"Range": "bytes=0-1,5-6"})
     assert several.status_code == 200
     head = media_client.head("/media/cover_art/x.png")
-    assert head.status_code == 200 and head.content == b""
+    assert head.status_code == 200
+    assert head.content == b""
 
     for path in ("/media/cover_art/missing.png", "/media/../etc/passwd", "/media/", "/media"):
         assert media_client.get(path).status_code == 404, path
@@ -120,7 +126,7 @@ def test_serving_with_etag_cache_control_and_ranges(media_client: TestClient) ->
 def test_replaced_pictures_are_removed_from_storage(
     media_client: TestClient, db: Database, settings: Settings
 ) -> None:
-    media = media_client.app.state.container.media  # type: ignore[attr-defined]
+    media = container_of(media_client).media
     user = make_user(db)
     headers = bearer(settings, user)
     urls = []
@@ -163,7 +169,9 @@ def test_migrate_copies_between_backends_idempotently(db: Database, tmp_path: Pa
     assert (back.copied, back.removed) == (2, 2)
     assert list(rows.keys()) == []
     stored = LocalMediaStorage(tmp_path / "other", PREFIX).get("cover_art/b.png")
-    assert stored is not None and stored.data == b"b" and stored.content_type == "image/png"
+    assert stored is not None
+    assert stored.data == b"b"
+    assert stored.content_type == "image/png"
 
 
 def test_media_migrate_command(tmp_path: Path, db: Database) -> None:
@@ -172,7 +180,8 @@ def test_media_migrate_command(tmp_path: Path, db: Database) -> None:
         refused = run_cli(
             ["media", "migrate", "--from", "filesystem", "--to", "database"], env, tmp_path
         )
-        assert refused.returncode == 1 and "PostgreSQL" in refused.stderr
+        assert refused.returncode == 1
+        assert "PostgreSQL" in refused.stderr
         return
     LocalMediaStorage(tmp_path / "media", PREFIX).put("avatars/9/z.jpg", b"zz", "image/jpeg")
     env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=db.url)

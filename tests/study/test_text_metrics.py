@@ -46,8 +46,12 @@ def test_spaceless_languages_count_characters_without_punctuation(
 
 
 def test_only_chinese_and_japanese_families_are_spaceless() -> None:
-    assert is_spaceless("ja") and is_spaceless("ZH-hant") and is_spaceless("yue")
-    assert not is_spaceless("en") and not is_spaceless("jam") and not is_spaceless("ko")
+    assert is_spaceless("ja")
+    assert is_spaceless("ZH-hant")
+    assert is_spaceless("yue")
+    assert not is_spaceless("en")
+    assert not is_spaceless("jam")
+    assert not is_spaceless("ko")
 
 
 @pytest.mark.parametrize(

@@ -23,13 +23,14 @@ from typing import Any
 
 import jwt
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.testclient import TestClient
 
 from getnative.accounts import service
 from getnative.accounts.models import User
-from getnative.accounts.tokens import issue_token
 from getnative.api.getnative import deps as getnative_deps
 from getnative.api.rockpack import deps as rockpack_deps
 from getnative.api.rockpack import ids
@@ -46,6 +47,7 @@ from tests.factories import (
     make_user,
     make_video,
     rockpack_bearer,
+    token,
     unique,
 )
 
@@ -166,9 +168,12 @@ def _dependency_calls(route: APIRoute) -> set[Any]:
 
 
 def _routes_of(client: TestClient, mount_path: str) -> dict[Route, APIRoute]:
-    (mount,) = [m for m in client.app.routes if isinstance(m, Mount) and m.path == mount_path]
+    root = client.app
+    assert isinstance(root, Starlette)
+    (mount,) = [m for m in root.routes if isinstance(m, Mount) and m.path == mount_path]
     app = mount.app
-    found = {(method, r.path): r for r in _api_routes(app.routes) for method in r.methods}
+    assert isinstance(app, FastAPI)
+    found = {(method, r.path): r for r in _api_routes(app.routes) for method in r.methods or ()}
     documented = sum(
         1
         for operations in app.openapi()["paths"].values()
@@ -177,7 +182,8 @@ def _routes_of(client: TestClient, mount_path: str) -> dict[Route, APIRoute]:
     )
     hidden = sum(1 for r in _api_routes(app.routes) if not r.include_in_schema)
     # The walk must have seen every documented operation (guards the walk itself going stale).
-    assert len(found) >= documented - hidden and documented > 0
+    assert len(found) >= documented - hidden
+    assert documented > 0
     return found
 
 
@@ -203,20 +209,11 @@ def test_every_route_is_classified(client: TestClient) -> None:
 def test_the_likes_api_has_no_bearer_authentication(client: TestClient) -> None:
     routes = _routes_of(client, "/api")
     markers = {getnative_deps._optional_user, rockpack_deps._optional_user}
-    assert routes and all(not _dependency_calls(r) & markers for r in routes.values())
+    assert routes
+    assert all(not _dependency_calls(r) & markers for r in routes.values())
 
 
 # --- credentials ---------------------------------------------------------------------------------
-
-
-def _token(settings: Settings, user: User, audience: str, *, ttl: int = 3600) -> str:
-    return issue_token(
-        user_id=user.id,
-        token_version=user.token_version,
-        secret=settings.jwt_secret,
-        ttl_seconds=ttl,
-        audience=audience,
-    ).token
 
 
 def _unsigned_token(user: User, audience: str) -> str:
@@ -228,7 +225,7 @@ def _unsigned_token(user: User, audience: str) -> str:
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(hours=1)).timestamp()),
     }
-    return jwt.encode(claims, None, algorithm="none")
+    return jwt.encode(claims, "", algorithm="none")
 
 
 def _with_new_token_version(db: Database, user: User, *, deactivate: bool = False) -> User:
@@ -261,18 +258,12 @@ class Cast:
 def _cast(settings: Settings, db: Database, audience: str) -> Cast:
     other_audience = "rockpack" if audience == "getnative" else "getnative"
     owner = make_user(db, username=unique("owner"))
-    revoked = _token(settings, owner, audience)
+    revoked = token(settings, owner, audience=audience)
     owner = _with_new_token_version(db, owner)
     quitter = make_user(db)
-    quitter_token = _token(settings, quitter, audience)
+    quitter_token = token(settings, quitter, audience=audience)
     _with_new_token_version(db, quitter, deactivate=True)
-    forged = issue_token(
-        user_id=owner.id,
-        token_version=owner.token_version,
-        secret="not-the-server-secret-" + "x" * 20,
-        ttl_seconds=3600,
-        audience=audience,
-    ).token
+    forged = token(settings, owner, audience=audience, secret="not-the-server-secret-" + "x" * 20)
     bad = {
         "none": {},
         "empty header": {"Authorization": ""},
@@ -281,10 +272,10 @@ def _cast(settings: Settings, db: Database, audience: str) -> Cast:
         "Bearer without token": {"Authorization": "Bearer "},
         "other secret": _auth(forged),
         "alg none": _auth(_unsigned_token(owner, audience)),
-        "expired": _auth(_token(settings, owner, audience, ttl=-10)),
+        "expired": _auth(token(settings, owner, audience=audience, ttl_seconds=-10)),
         "revoked": _auth(revoked),
         "deactivated": _auth(quitter_token),
-        "other audience": _auth(_token(settings, owner, other_audience)),
+        "other audience": _auth(token(settings, owner, audience=other_audience)),
     }
     return Cast(owner=owner, other=make_user(db), bad=bad)
 
@@ -324,11 +315,14 @@ def test_getnative_private_endpoint_refuses_bad_credentials(
         assert set(body) == {"errors"}, (kind, body)
         (error,) = body["errors"]
         assert set(error) == {"message", "code"}, (kind, error)
-        assert isinstance(error["message"], str) and isinstance(error["code"], int), (kind, error)
+        assert isinstance(error["message"], str), (kind, error)
+        assert isinstance(error["code"], int), (kind, error)
         assert "x-gn-auth-token" not in response.headers, kind
     with db.session(write=False) as session:  # nothing was done on anyone's behalf
         owner = session.get(User, cast.owner.id)
-        assert owner is not None and owner.is_active and owner.email == cast.owner.email
+        assert owner is not None
+        assert owner.is_active
+        assert owner.email == cast.owner.email
 
 
 @pytest.mark.parametrize("route", sorted(ROCKPACK_PRIVATE), ids=" ".join)
@@ -350,7 +344,9 @@ def test_rockpack_private_endpoint_refuses_bad_credentials_and_other_users(
     assert intruder.json() == {"error": "insufficient_scope"}
     with db.session(write=False) as session:
         owner = session.get(User, cast.owner.id)
-        assert owner is not None and owner.is_active and owner.email == cast.owner.email
+        assert owner is not None
+        assert owner.is_active
+        assert owner.email == cast.owner.email
         assert owner.username == cast.owner.username
 
 
@@ -384,9 +380,12 @@ def test_getnative_account_routes_act_on_the_caller_only(
     assert client.patch("/account", json={"name": "Robert"}, headers=as_bob).status_code == 204
     with db.session(write=False) as session:
         untouched = session.get(User, alice.id)
-        assert untouched is not None and untouched.name == "Alice" and untouched.is_active
+        assert untouched is not None
+        assert untouched.name == "Alice"
+        assert untouched.is_active
         changed = session.get(User, bob.id)
-        assert changed is not None and changed.name == "Robert"
+        assert changed is not None
+        assert changed.name == "Robert"
 
 
 def test_getnative_study_data_of_another_user_is_not_listed(

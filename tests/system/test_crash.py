@@ -85,5 +85,6 @@ def test_acknowledged_writes_survive_sigkill(db: Database, tmp_path: Path) -> No
             select(func.count()).select_from(Like).where(Like.video_id == video.id)
         )
         counter = session.scalar(select(Video.like_count).where(Video.id == video.id))
-    assert rows is not None and rows >= len(acked)
+    assert rows is not None
+    assert rows >= len(acked)
     assert counter == rows

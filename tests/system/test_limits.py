@@ -39,34 +39,25 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
 from getnative.channels.models import CoverArt
+from getnative.config import Settings
 from getnative.db import Database
-from getnative.web.app import create_app
-from tests.clients import build_container, make_settings
+from tests.clients import custom_app, error_code
 from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video, rockpack_bearer
 
 BODY_LIMIT = 200
 GETNATIVE_BODY_TOO_LARGE = 105
 
 
-def limited_client(tmp_path: Path, db: Database, *, peer: str = "203.0.113.9", **overrides: Any):
-    """A client (from socket peer `peer`) on an app whose settings are overridden."""
-    settings = make_settings(tmp_path, db, **overrides)
-    app = create_app(settings, container=build_container(settings, db))
-    return TestClient(app, raise_server_exceptions=False, client=(peer, 50000)), settings
+def limited_client(tmp_path: Path, db: Database, **overrides: Any) -> tuple[TestClient, Settings]:
+    """A client (from socket peer 203.0.113.9) on an app whose settings are overridden."""
+    client, container = custom_app(tmp_path, db, peer="203.0.113.9", **overrides)
+    return client, container.settings
 
 
 def chunks(data: bytes, size: int = 64) -> Iterator[bytes]:
     """A streamed body: httpx sends it with `Transfer-Encoding: chunked`, no Content-Length."""
     for start in range(0, len(data), size):
         yield data[start : start + size]
-
-
-def getnative_error_code(response: Any) -> int:
-    body = response.json()
-    assert set(body) == {"errors"}, body
-    (error,) = body["errors"]
-    assert set(error) == {"message", "code"} and isinstance(error["message"], str)
-    return int(error["code"])
 
 
 def big_login_json() -> bytes:
@@ -102,7 +93,7 @@ def test_getnative_body_over_the_limit_is_400(tmp_path: Path, db: Database, stre
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert getnative_error_code(response) == GETNATIVE_BODY_TOO_LARGE
+    assert error_code(response) == GETNATIVE_BODY_TOO_LARGE
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
@@ -161,10 +152,11 @@ def test_getnative_profile_image_over_a_limit_stores_nothing(
         "/account/profile_image", json={"image": image}, headers=bearer(settings, user)
     )
     assert response.status_code == 400
-    assert getnative_error_code(response) == 131
+    assert error_code(response) == 131
     with db.session(write=False) as session:
         stored = session.get(User, user.id)
-        assert stored is not None and stored.picture_url == "https://static.example.com/old.jpg"
+        assert stored is not None
+        assert stored.picture_url == "https://static.example.com/old.jpg"
     assert files_under(settings.media_dir) == []
 
 
@@ -183,7 +175,8 @@ def test_rockpack_avatar_over_a_limit_stores_nothing(
     assert response.json()["error"] == "invalid_request"
     with db.session(write=False) as session:
         stored = session.get(User, user.id)
-        assert stored is not None and stored.picture_url == "https://static.example.com/a.jpg"
+        assert stored is not None
+        assert stored.picture_url == "https://static.example.com/a.jpg"
     assert files_under(settings.media_dir) == []
 
 
@@ -216,7 +209,7 @@ def test_getnative_general_rate_limit_is_429_in_its_error_format(
     assert client.get("/categories").status_code == 200
     refused = client.get("/categories")
     assert refused.status_code == 429
-    assert getnative_error_code(refused) == 220
+    assert error_code(refused) == 220
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # The budget is per client IP: another client is unaffected.
     other = TestClient(client.app, raise_server_exceptions=False, client=("198.51.100.4", 1))

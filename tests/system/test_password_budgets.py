@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from getnative.accounts import service
+from getnative.accounts.passwords import verify_password
 from getnative.db import Database
 from getnative.errors import AuthenticationFailed, RateLimited
 from getnative.web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -76,7 +77,7 @@ def test_a_burst_of_parallel_guesses_cannot_overshoot_the_limit(
 ) -> None:
     make_user(db, email="target@example.com")
     checked: list[int] = []
-    real_verify = service.verify_password
+    real_verify = verify_password
 
     def counting_verify(password_hash: Any, password: str) -> bool:
         checked.append(1)

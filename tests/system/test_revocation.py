@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from getnative.accounts.models import User
 from getnative.db import Database
 from getnative.mail import OutboxMailer
-from tests.clients import basic, bearer_token, login, refresh, user_path
+from tests.clients import basic, bearer_token, container_of, login, refresh, user_path
 from tests.factories import DEFAULT_PASSWORD, make_member
 
 NEW_PASSWORD = "a-brand-new-pw-1"
@@ -25,7 +25,7 @@ def _gn_token(client: TestClient, user: User) -> str:
     return response.headers["X-GN-Auth-Token"]
 
 
-def _gn_password_change(client: TestClient, user: User, gn: str, _rp: dict[str, Any]) -> None:
+def _gn_password_change(client: TestClient, _user: User, gn: str, _rp: dict[str, Any]) -> None:
     response = client.post(
         "/account/password",
         json={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
@@ -34,7 +34,7 @@ def _gn_password_change(client: TestClient, user: User, gn: str, _rp: dict[str, 
     assert response.status_code == 204, response.text
 
 
-def _gn_deactivation(client: TestClient, user: User, gn: str, _rp: dict[str, Any]) -> None:
+def _gn_deactivation(client: TestClient, _user: User, gn: str, _rp: dict[str, Any]) -> None:
     assert client.delete("/account", headers=bearer_token(gn)).status_code == 204
 
 
@@ -49,7 +49,7 @@ def _rp_password_change(client: TestClient, user: User, _gn: str, rp: dict[str, 
 
 def _rp_reset(client: TestClient, user: User, _gn: str, _rp: dict[str, Any]) -> None:
     mailer = OutboxMailer()
-    client.app.state.container.mailer = mailer  # type: ignore[attr-defined]
+    container_of(client).mailer = mailer
     client.post("/ws/reset-password/", data={"username": user.username}, headers=basic())
     link = next(line for line in mailer.outbox[0].body.splitlines() if "token=" in line)
     token = parse_qs(urlparse(link).fragment.partition("?")[2])["token"][0]

@@ -155,7 +155,8 @@ def test_concurrent_stars_of_one_user_count_once_and_notify_once(db: Database) -
         rows, total = social_service.list_social_notifications(
             session, user_id=owner.id, start=0, size=10
         )
-    assert total == 1 and rows[0].kind == "starred"
+    assert total == 1
+    assert rows[0].kind == "starred"
 
 
 def test_leaving_all_channels_moves_each_counter_once(db: Database) -> None:

@@ -36,7 +36,8 @@ def _register(client: TestClient, username: str) -> tuple[dict[str, Any], dict[s
     body = response.json()
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == "3600"
-    assert body["access_token"] and body["refresh_token"]
+    assert body["access_token"]
+    assert body["refresh_token"]
     assert body["resource_url"] == f"{BASE}/ws/{body['user_id']}/"
     return body, form
 

@@ -6,10 +6,12 @@ documented response body conforms to its schema. Bounded for CI (GETNATIVE_FUZZ_
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -36,11 +38,13 @@ def fuzz(schema: schemathesis.BaseSchema) -> None:
     """Run every operation of `schema` through hypothesis; report all failing operations."""
     failures: list[str] = []
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
         operation = result.ok()
 
         @given(case=operation.as_strategy())
         @FUZZ_SETTINGS
-        def check(case: schemathesis.Case) -> None:
+        def check(case: Any) -> None:
             case.call_and_validate(checks=CHECKS)
 
         try:

@@ -16,7 +16,8 @@ def test_bad_input_is_documented_as_400_in_the_dialect_body(
 ) -> None:
     spec = client.get(document).json()
     responses = [op["responses"] for ops in spec["paths"].values() for op in ops.values()]
-    assert responses and not any("422" in r for r in responses)
+    assert responses
+    assert not any("422" in r for r in responses)
     documented = [r["400"] for r in responses if "400" in r]
     assert documented, "operations taking input document their 400"
     schema = documented[0]["content"]["application/json"]["schema"]

@@ -12,17 +12,10 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database
-from getnative.web.app import create_app
-from tests.clients import build_container, make_settings
+from tests.clients import client_on, custom_client, custom_container
 from tests.factories import b64, bearer, image_bytes, make_user, make_video
 
 TOKEN = "metrics-token-for-tests"
-
-
-def app_client(tmp_path: Path, db: Database, **overrides: object) -> TestClient:
-    settings = make_settings(tmp_path, db, **overrides)
-    container = build_container(settings, db)
-    return TestClient(create_app(settings, container=container), raise_server_exceptions=False)
 
 
 def sample(name: str, **labels: str) -> float:
@@ -40,7 +33,7 @@ def test_healthz_and_readyz_answer_ok(client: TestClient) -> None:
 def test_probes_skip_rate_limits_and_the_access_log(
     tmp_path: Path, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = app_client(tmp_path, db, rate_limit_per_minute=1)
+    client = custom_client(tmp_path, db, rate_limit_per_minute=1)
     caplog.set_level(logging.INFO, logger="getnative.access")
     for _ in range(5):
         assert client.get("/healthz").status_code == 200
@@ -50,10 +43,10 @@ def test_probes_skip_rate_limits_and_the_access_log(
     assert client.get("/videos").status_code == 429
 
 
-def test_readyz_fails_when_migrations_are_not_at_head(tmp_path: Path, db: Database) -> None:
+@pytest.mark.usefixtures("db")
+def test_readyz_fails_when_migrations_are_not_at_head(tmp_path: Path) -> None:
     unmigrated = Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-    settings = make_settings(tmp_path, unmigrated)
-    client = TestClient(create_app(settings, container=build_container(settings, unmigrated)))
+    client = custom_client(tmp_path, unmigrated)
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
@@ -64,10 +57,9 @@ def test_readyz_fails_when_migrations_are_not_at_head(tmp_path: Path, db: Databa
 def test_readyz_checks_redis_when_configured(tmp_path: Path, db: Database) -> None:
     from getnative.web.ratelimit import RedisRateLimiter
 
-    settings = make_settings(tmp_path, db, redis_url="redis://127.0.0.1:1/0")
-    container = build_container(settings, db)
-    container.rate_limiter = RedisRateLimiter(settings.redis_url)
-    ready = TestClient(create_app(settings, container=container)).get("/readyz")
+    container = custom_container(tmp_path, db, redis_url="redis://127.0.0.1:1/0")
+    container.rate_limiter = RedisRateLimiter(container.settings.redis_url)
+    ready = client_on(container).get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"] == "ok"
     assert ready.json()["checks"]["redis"] != "ok"
@@ -80,7 +72,7 @@ def test_metrics_are_off_the_public_surface_by_default(client: TestClient) -> No
 
 
 def test_metrics_need_the_bearer_token(tmp_path: Path, db: Database) -> None:
-    client = app_client(tmp_path, db, metrics_token=TOKEN)
+    client = custom_client(tmp_path, db, metrics_token=TOKEN)
     assert client.get("/metrics").status_code == 404
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
     client.get("/videos")
@@ -151,7 +143,7 @@ def test_domain_counters(client: TestClient, db: Database, settings: Settings) -
 
 
 def test_rate_limited_requests_are_counted(tmp_path: Path, db: Database) -> None:
-    client = app_client(tmp_path, db, likes_rate_limit_per_minute=1)
+    client = custom_client(tmp_path, db, likes_rate_limit_per_minute=1)
     before = sample("getnative_rate_limited_requests_total", dialect="likes")
     client.get("/api/me")
     assert client.get("/api/me").status_code == 429
@@ -163,7 +155,7 @@ def test_recaptcha_outcomes_are_counted() -> None:
     from tests.likes_api.helpers import require_human
 
     class Verifier:
-        def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:
+        def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:  # noqa: ARG002
             return RecaptchaResult(success=token == "good", score=0.9)
 
     before = {
@@ -172,7 +164,7 @@ def test_recaptcha_outcomes_are_counted() -> None:
     }
     require_human(Verifier(), "good", remote_ip=None, min_score=0.5)
     for token in ("bad", None):
-        with pytest.raises(Exception):  # noqa: B017 (the two refusals have their own types)
+        with pytest.raises(Exception):  # noqa: B017, PT011 (the two refusals have their own types)
             require_human(Verifier(), token, remote_ip=None, min_score=0.5)
     for outcome in ("passed", "failed", "missing"):
         assert sample("getnative_recaptcha_checks_total", outcome=outcome) == before[outcome] + 1

@@ -6,13 +6,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from starlette.testclient import TestClient
 
 from getnative.catalog.models import Video
 from getnative.db import Database
-from getnative.web.app import create_app
 from getnative.web.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
-from tests.clients import FrozenClock, build_container
+from tests.clients import FrozenClock, build_container, client_on
 from tests.conftest import ClientFactory
 from tests.factories import make_video
 from tests.servers import free_port
@@ -72,7 +70,8 @@ def test_memory_limiter_counts_per_key_and_window() -> None:
     assert limiter.hit("a", limit=2, window_seconds=60) is None
     assert limiter.hit("a", limit=2, window_seconds=60) is None
     retry_after = limiter.hit("a", limit=2, window_seconds=60)
-    assert retry_after is not None and 1 <= retry_after <= 60
+    assert retry_after is not None
+    assert 1 <= retry_after <= 60
     assert limiter.hit("b", limit=2, window_seconds=60) is None
     assert limiter.blocking is False
 
@@ -91,7 +90,8 @@ def test_redis_limiters_share_one_count(redis_prefix: str) -> None:
     assert second.hit("ip", limit=3, window_seconds=60) is None
     assert first.hit("ip", limit=3, window_seconds=60) is None
     retry_after = second.hit("ip", limit=3, window_seconds=60)
-    assert retry_after is not None and 1 <= retry_after <= 60
+    assert retry_after is not None
+    assert 1 <= retry_after <= 60
     assert first.hit("other-ip", limit=3, window_seconds=60) is None
     first.close()
     second.close()
@@ -125,8 +125,7 @@ def test_two_app_instances_share_the_redis_budget(
     for _ in range(2):
         container = build_container(limited, db)
         container.rate_limiter = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
-        app = create_app(limited, container=container)
-        clients.append(TestClient(app, raise_server_exceptions=False, client=("198.51.100.9", 1)))
+        clients.append(client_on(container, "198.51.100.9"))
     assert clients[0].get("/api/me").status_code == 200
     assert clients[1].get("/api/me").status_code == 200
     refused = clients[0].get("/api/me")

@@ -12,7 +12,8 @@ def test_app_is_served_with_an_index_fallback_and_a_same_origin_policy(client: T
     assert page.headers["content-type"].startswith("text/html")
     assert '<script type="module" src="js/main.js">' in page.text
     policy = page.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "connect-src 'self'" in policy
     assert client.get("/app/reset").text == page.text  # a path without a file: the page
     assert client.get("/app/js/main.js").headers["content-type"].split(";")[0] in {
         "text/javascript",

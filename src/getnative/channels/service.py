@@ -441,7 +441,7 @@ class DefaultVideoMetadata:
     """Metadata derivable from the id alone: no network call, so adding videos never waits
     on (or fails because of) YouTube."""
 
-    def lookup(self, source: str, source_id: str) -> VideoMetadata:
+    def lookup(self, source: str, source_id: str) -> VideoMetadata:  # noqa: ARG002 (protocol)
         return VideoMetadata(
             title="",
             thumbnail_url=f"https://i.ytimg.com/vi/{source_id}/mqdefault.jpg",

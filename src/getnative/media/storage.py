@@ -87,7 +87,7 @@ class LocalMediaStorage(_PublicUrls):
             raise ValueError(f"media key escapes the media root: {key!r}")
         return path
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str) -> None:  # noqa: ARG002 (protocol)
         """Write atomically (temp file + rename) so a crash never leaves half an image."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

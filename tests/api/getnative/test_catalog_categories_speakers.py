@@ -32,7 +32,8 @@ def test_categories_with_subcategories_in_id_order(client: TestClient, db: Datab
         "count": 1,
         "records": [{"id": travel[0], "name": "Airports"}],
     }
-    assert third["name"] == "Empty" and empty == []
+    assert third["name"] == "Empty"
+    assert empty == []
     assert third["subcategories"] == {"count": 0, "records": []}
     assert first["id"] < second["id"] < third["id"]
 

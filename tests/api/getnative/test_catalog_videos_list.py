@@ -65,7 +65,8 @@ def test_summary_fields_for_anonymous_caller(client: TestClient, db: Database) -
     assert record["cued"] is None
     assert record["liked"] is False  # as on the detail page (issue 12)
     # `Sat Dec 14 04:35:55 +0000 2015`
-    assert record["created_at"].count(":") == 2 and "+0000" in record["created_at"]
+    assert record["created_at"].count(":") == 2
+    assert "+0000" in record["created_at"]
     assert "x-gn-auth-token" not in response.headers
 
 
@@ -212,7 +213,8 @@ def test_search_ranks_by_relevance_within_the_cursor(client: TestClient, db: Dat
         "then we had dinner and went home and slept for a long time after a long day.",
     ).id
     unrelated = make_video(db, description="Cooking rice.").id
-    assert weak > strong > 0 and unrelated
+    assert weak > strong > 0
+    assert unrelated
 
     ranked = ids_of(client.get("/videos", params={"q": "train"}).json())
     assert ranked == [strong, weak]

@@ -380,13 +380,14 @@ def test_the_demo_lands_on_business_cards(client: TestClient, db: Database) -> N
     assert clips(client, lang="ja", q="名刺")
 
 
-def test_every_demo_video_has_timed_cues(client: TestClient, db: Database) -> None:
+def test_every_demo_video_has_timed_cues(db: Database) -> None:
     import_demo(db)
     with db.session(write=False) as session:
         videos = set(session.scalars(select(Video.id)))
         timed = set(session.scalars(select(TranscriptCue.video_id)))
 
-    assert videos and videos == timed
+    assert videos
+    assert videos == timed
 
 
 def test_clips_is_in_the_served_openapi(client: TestClient) -> None:

@@ -8,7 +8,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from getnative.accounts.models import User
-from getnative.accounts.tokens import issue_token
 from getnative.config import Settings
 from getnative.db import Database
 from tests.clients import error_code, token_header
@@ -54,14 +53,7 @@ def test_expired_token_is_401_token_expired(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
     user = make_user(db)
-    expired = issue_token(
-        user_id=user.id,
-        token_version=0,
-        secret=settings.jwt_secret,
-        ttl_seconds=-60,
-        audience="getnative",
-    )
-    response = client.get("/account", headers={"Authorization": f"Bearer {expired.token}"})
+    response = client.get("/account", headers=bearer(settings, user, ttl_seconds=-60))
     assert response.status_code == 401
     assert error_code(response) == 204
 
@@ -73,14 +65,8 @@ def test_token_of_another_api_or_secret_is_invalid(
     rockpack = client.get("/account", headers=rockpack_bearer(settings, user))
     assert rockpack.status_code == 401
     assert error_code(rockpack) == 203
-    forged = issue_token(
-        user_id=user.id,
-        token_version=0,
-        secret="another-secret-that-is-long-enough-for-hs256",
-        ttl_seconds=60,
-        audience="getnative",
-    )
-    response = client.get("/account", headers={"Authorization": f"Bearer {forged.token}"})
+    forged = bearer(settings, user, secret="another-secret-that-is-long-enough-for-hs256")
+    response = client.get("/account", headers=forged)
     assert response.status_code == 401
     assert error_code(response) == 203
 

@@ -188,7 +188,8 @@ def test_an_absurd_stored_offset_is_clamped(db: Database) -> None:
     assert streaks_of(db, user, at(5, 12)) == (1, 1)
 
 
-def test_stats_need_authentication(client: TestClient, db: Database) -> None:
+@pytest.mark.usefixtures("db")
+def test_stats_need_authentication(client: TestClient) -> None:
     response = client.get("/study/stats/en")
     assert (response.status_code, error_code(response)) == (401, 201)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -228,7 +229,8 @@ def test_malformed_answer_bodies_are_400(
         assert (response.status_code, error_code(response)) == (400, code), content
 
 
-def test_posting_an_answer_needs_authentication(client: TestClient, db: Database) -> None:
+@pytest.mark.usefixtures("db")
+def test_posting_an_answer_needs_authentication(client: TestClient) -> None:
     body = {"study_session_id": 1, "writing_question_id": 1, "answer": "x"}
     response = client.post("/study/writing_answers", json=body)
     assert (response.status_code, error_code(response)) == (401, 201)
@@ -365,6 +367,7 @@ def test_invalid_list_parameters_are_400(
     assert (bad_lang.status_code, error_code(bad_lang)) == (400, 140)
 
 
-def test_listing_answers_needs_authentication(client: TestClient, db: Database) -> None:
+@pytest.mark.usefixtures("db")
+def test_listing_answers_needs_authentication(client: TestClient) -> None:
     response = client.get("/study/writing_answers/en")
     assert (response.status_code, error_code(response)) == (401, 201)

@@ -140,7 +140,8 @@ def test_me_answers_the_ip_user(db: Database, make_client: ClientFactory, settin
         user = session.scalars(select(User).where(User.ip_hash == expected_hash)).one()
     assert body["id"] == str(user.id)
     assert user.kind == "ip"
-    assert user.email is None and user.password_hash is None
+    assert user.email is None
+    assert user.password_hash is None
     # The visitor name is derived, not stored: a stored one sits under the unique username index,
     # which is no arbiter of the get-or-create upsert, and concurrent first requests of one
     # address then failed with a 500 (seen in the like-toggle benchmark on PostgreSQL).
@@ -153,7 +154,8 @@ def test_me_ip_hash_does_not_contain_the_address(db: Database, make_client: Clie
     make_client(ip="192.0.2.44").get("/api/me")
     with db.session(write=False) as session:
         user = session.scalars(select(User)).one()
-    assert user.ip_hash is not None and len(user.ip_hash) == 64
+    assert user.ip_hash is not None
+    assert len(user.ip_hash) == 64
     assert "192.0.2.44" not in (user.ip_hash + (user.username or ""))
 
 
@@ -217,12 +219,11 @@ def test_too_large_body_answers_in_this_dialect(db: Database, make_client: Clien
 def test_unexpected_errors_answer_in_this_dialect(
     db: Database, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ):
-    from getnative.api.likes import routes
 
     def explode(*_args: object, **_kwargs: object) -> bool:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(routes.likes, "toggle", explode)
+    monkeypatch.setattr("getnative.likes.service.toggle", explode)
     video = make_video(db)
     response = make_client().post(f"/api/videos/{video.id}/like")
     assert response.status_code == 500

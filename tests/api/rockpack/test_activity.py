@@ -45,7 +45,8 @@ def test_star_likes_the_video_once_and_notifies_the_owner_once(
     first = client.post(url, json=body, headers=headers)
     again = client.post(url, json=body, headers=headers)
 
-    assert first.status_code == 204 and first.content == b""
+    assert first.status_code == 204
+    assert first.content == b""
     assert again.status_code == 204
     assert like_state(db, instance.video_id) == (1, 1)
     starred = _notifications(db, owner.id)

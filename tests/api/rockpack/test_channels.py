@@ -207,7 +207,8 @@ def test_create_with_empty_fields_uses_defaults(
         ]
         # Every field unset: `public` defaults to false, as the document says (issue 12).
         assert not any(c.public for c in rows[1:])
-        assert rows[1].category_id is None and rows[1].cover_art_id is None
+        assert rows[1].category_id is None
+        assert rows[1].cover_art_id is None
 
 
 def test_create_reports_every_bad_field(

@@ -78,7 +78,8 @@ def test_put_replaces_reorders_copies_and_adds_youtube(
     rows = instance_rows(db, channel)
     assert [position for _, _, position in rows] == [0, 1, 2, 3]
     assert rows[0][0] == i2.id
-    assert rows[1][1] == v4.id and rows[1][0] != foreign.id
+    assert rows[1][1] == v4.id
+    assert rows[1][0] != foreign.id
     assert rows[3][0] == i1.id
     with db.session(write=False) as session:
         youtube = session.get(Video, rows[2][1])
@@ -238,7 +239,7 @@ def test_writes_need_the_owner(db: Database, client: TestClient, settings: Setti
 
 
 class _FakeMetadata:
-    def lookup(self, source: str, source_id: str) -> service.VideoMetadata:
+    def lookup(self, source: str, source_id: str) -> service.VideoMetadata:  # noqa: ARG002 (protocol)
         return service.VideoMetadata(
             title=f"Title of {source_id}",
             thumbnail_url="http://thumb",
@@ -268,10 +269,11 @@ def test_replace_is_all_or_nothing(db: Database) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner)
     keep = make_instance(db, channel, make_youtube_video(db), 0)
-    with db.session() as session, pytest.raises(service.InvalidVideoRefs) as caught:
+    with db.session() as session:
         row = service.lock_channel(session, channel.id, owner_id=owner.id)
-        service.replace_channel_videos(
-            session, row, [service.SourceRef("youtube", "9bZkp7q19f0"), None]
-        )
+        with pytest.raises(service.InvalidVideoRefs) as caught:
+            service.replace_channel_videos(
+                session, row, [service.SourceRef("youtube", "9bZkp7q19f0"), None]
+            )
     assert caught.value.positions == [1]
     assert [r[0] for r in instance_rows(db, channel)] == [keep.id]

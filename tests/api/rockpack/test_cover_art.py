@@ -17,6 +17,7 @@ from getnative.channels import cover_art_service as covers
 from getnative.channels.models import Channel, CoverArt
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.errors import InvalidInput
 from getnative.media.images import ImageLimits
 from tests.clients import channel_path, uid
 from tests.factories import image_bytes, make_user, png_declaring, rockpack_bearer
@@ -328,9 +329,9 @@ def test_failed_commit_removes_the_stored_files(tmp_path: Path) -> None:
 
 def test_parse_aoi_accepts_integers_and_bounds() -> None:
     assert covers.parse_aoi([0, 0, 1, 1]) == [0.0, 0.0, 1.0, 1.0]
-    with pytest.raises(covers.InvalidInput):
+    with pytest.raises(InvalidInput):
         covers.parse_aoi([0, 0, 1, float("nan")])
-    with pytest.raises(covers.InvalidInput):
+    with pytest.raises(InvalidInput):
         covers.parse_aoi([0, 0, 1, 1e309])
 
 

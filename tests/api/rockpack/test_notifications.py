@@ -163,7 +163,8 @@ def test_unread_count_and_mark_read(client: TestClient, db: Database, settings: 
     assert before.status_code == 200
     assert before.headers["Cache-Control"] == "private, max-age=60"
     assert before.json() == 2  # the welcome is not a Rockpack notification
-    assert marked.status_code == 204 and marked.content == b""
+    assert marked.status_code == 204
+    assert marked.content == b""
     assert after.json() == 1
     assert [item["read"] for item in listing["notifications"]["items"]] == [True, False]
     with db.session(write=False) as session:

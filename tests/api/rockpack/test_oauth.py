@@ -20,6 +20,7 @@ from tests.clients import (
     assert_credentials,
     basic,
     bearer_token,
+    container_of,
     custom_client,
     login,
     refresh,
@@ -82,7 +83,7 @@ def test_login_with_username_email_or_other_case(client: TestClient, db: Databas
         )
         assert response.status_code == 200, name
         assert response.headers["cache-control"] == "no-store"
-        assert_credentials(response.json(), client.app.state.container.settings, user.id)
+        assert_credentials(response.json(), container_of(client).settings, user.id)
 
 
 @pytest.mark.parametrize(
@@ -170,11 +171,12 @@ def test_register_answers_credentials_and_creates_the_user(
         user = session.scalars(select(User).where(User.username == "PorkChopExpress")).one()
         assert (user.first_name, user.last_name, user.name) == ("Jack", "Burton", "Jack Burton")
         assert user.email == "jack@example.com"
+        assert user.date_of_birth is not None
         assert user.date_of_birth.isoformat() == "1980-05-17"
         assert (user.locale, user.gender) == ("en-GB", "m")
         welcome = session.scalar(select(func.count()).where(Notification.user_id == user.id))
         assert welcome == 1
-    assert_credentials(response.json(), client.app.state.container.settings, user.id)
+    assert_credentials(response.json(), container_of(client).settings, user.id)
     assert (
         login(client, "porkchopexpress", form["password"])["user_id"] == response.json()["user_id"]
     )
@@ -270,7 +272,7 @@ def test_refresh_rotates_and_reuse_revokes_every_refresh_token(
     second = refresh(client, first["refresh_token"])
     assert second.status_code == 200
     assert second.headers["cache-control"] == "no-store"
-    assert_credentials(second.json(), client.app.state.container.settings, user.id)
+    assert_credentials(second.json(), container_of(client).settings, user.id)
     assert second.json()["refresh_token"] != first["refresh_token"]
     third = refresh(client, second.json()["refresh_token"])
     assert third.status_code == 200
@@ -367,7 +369,7 @@ def test_availability(client: TestClient, db: Database) -> None:
 
 
 def _mailer(client: TestClient) -> OutboxMailer:
-    container: Container = client.app.state.container
+    container: Container = container_of(client)
     mailer = OutboxMailer()
     container.mailer = mailer
     return mailer
@@ -410,7 +412,8 @@ def test_reset_password_mails_a_link_and_never_reveals_accounts(
     assert user.id
 
 
-def test_reset_password_errors(client: TestClient, db: Database) -> None:
+@pytest.mark.usefixtures("db")
+def test_reset_password_errors(client: TestClient) -> None:
     assert client.post("/ws/reset-password/", data={}, headers=basic()).status_code == 400
     bad = client.post(
         "/ws/reset-password/confirm/",
@@ -432,12 +435,12 @@ def test_reset_requests_are_limited(tmp_path: Path, db: Database) -> None:
 
 
 class BrokenMailer:
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(self, to: str, subject: str, body: str) -> None:  # noqa: ARG002 (Mailer's signature)
         raise ConnectionError("smtp down")
 
 
 def test_reset_password_hides_mail_failures(client: TestClient, db: Database) -> None:
-    client.app.state.container.mailer = BrokenMailer()
+    container_of(client).mailer = BrokenMailer()
     make_member(db, username="unlucky")
     response = client.post("/ws/reset-password/", data={"username": "unlucky"}, headers=basic())
     assert response.status_code == 204

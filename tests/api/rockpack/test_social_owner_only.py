@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -12,7 +14,7 @@ from tests.clients import uid
 from tests.factories import bearer, make_user, rockpack_bearer
 
 SUB = ids.encode(ids.SUBSCRIPTION, 1)
-ROUTES = [
+ROUTES: list[tuple[str, str, object]] = [
     ("POST", "/activity/", {"action": "view", "video_instance": "x"}),
     ("GET", "/activity/", None),
     ("GET", "/notifications/", None),
@@ -38,7 +40,7 @@ def test_private_routes_need_the_owner(
     alice = make_user(db)
     bob = make_user(db)
     token = rockpack_bearer(settings, alice)
-    kwargs = {} if body is None else {"json": body}
+    kwargs: dict[str, Any] = {} if body is None else {"json": body}
 
     anonymous = client.request(method, f"/ws/{uid(alice)}{suffix}", **kwargs)
     assert anonymous.status_code == 401

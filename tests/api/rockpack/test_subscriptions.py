@@ -162,7 +162,8 @@ def test_unsubscribe_deletes_and_counts_down(
     deleted = client.delete(path, headers=rockpack_bearer(settings, fan))
     again = client.delete(path, headers=rockpack_bearer(settings, fan))
 
-    assert deleted.status_code == 204 and deleted.content == b""
+    assert deleted.status_code == 204
+    assert deleted.content == b""
     assert again.status_code == 404
     assert subscriber_state(db, channel) == (0, 0)
 

@@ -12,11 +12,18 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from getnative.accounts.models import User
-from getnative.accounts.tokens import issue_token
 from getnative.api.rockpack import ids
 from getnative.config import Settings
 from getnative.db import Database
-from tests.clients import assert_credentials, bearer_token, custom_client, login, refresh, user_path
+from tests.clients import (
+    assert_credentials,
+    bearer_token,
+    container_of,
+    custom_client,
+    login,
+    refresh,
+    user_path,
+)
 from tests.factories import DEFAULT_PASSWORD, bearer, make_member, rockpack_bearer
 
 ROCKPACK = "rockpack"
@@ -110,7 +117,8 @@ def test_update_attribute_validation(
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_request"
-    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["message"], str)
+    assert body["message"]
 
 
 def test_taken_username_suggests_a_free_one(
@@ -204,16 +212,8 @@ def test_tokens_of_other_audiences_or_garbage_are_invalid(
 
 def test_expired_access_token(client: TestClient, db: Database, settings: Settings) -> None:
     user = make_member(db)
-    expired = issue_token(
-        user_id=user.id,
-        token_version=user.token_version,
-        secret=settings.jwt_secret,
-        ttl_seconds=-60,
-        audience=ROCKPACK,
-    )
-    response = client.put(
-        user_path(user, "first_name/"), json="X", headers=bearer_token(expired.token)
-    )
+    expired = bearer(settings, user, audience=ROCKPACK, ttl_seconds=-60)
+    response = client.put(user_path(user, "first_name/"), json="X", headers=expired)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == 'Bearer realm="rockpack" error="expired_token"'
     assert response.json() == {"error": "expired_token"}
@@ -355,7 +355,7 @@ def test_avatar_is_owner_only(client: TestClient, db: Database, settings: Settin
 
 def test_change_password_attempts_are_limited(tmp_path: Path, db: Database) -> None:
     client = custom_client(tmp_path, db, login_attempts_per_15_minutes=2)
-    settings = client.app.state.container.settings
+    settings = container_of(client).settings
     user = make_member(db)
     body = {"old": "wrong-password", "new": "new-password-1"}
     path = user_path(user, "password/")

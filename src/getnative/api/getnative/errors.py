@@ -158,6 +158,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(str(exc.detail), "invalid_input", exc.status_code)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response("Something went wrong on our side.", "internal_error", 500)

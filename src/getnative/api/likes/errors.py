@@ -80,6 +80,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, INVALID_REQUEST)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")

@@ -120,6 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return RockpackError(exc.status_code, "invalid_request", message=str(exc.detail)).response()
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return RockpackError(500, "server_error").response()

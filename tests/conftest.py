@@ -7,6 +7,7 @@ collide. Under `CI=true` an unreachable PostgreSQL fails the run instead of skip
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,11 @@ def make_client(tmp_path: Path, db: Database) -> ClientFactory:
         return custom_client(tmp_path, db, peer=ip, **overrides)
 
     return build
+
+
+@pytest.fixture
+def no_getnative_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process environment without any GETNATIVE_* setting, for tests of settings."""
+    for name in list(os.environ):
+        if name.startswith("GETNATIVE_"):
+            monkeypatch.delenv(name)

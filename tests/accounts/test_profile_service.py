@@ -1,4 +1,4 @@
-"""Profile and OAuth rules called directly: the boundaries the HTTP tests do not spell out."""
+"""Profile rules called directly: the boundaries the HTTP tests do not spell out."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from getnative.accounts import oauth_service, profile_service
+from getnative.accounts import profile_service
 from getnative.db import Database
-from getnative.errors import InvalidInput, RateLimited
-from getnative.web.ratelimit import MemoryRateLimiter
-from tests.clients import FrozenClock
+from getnative.errors import InvalidInput
 from tests.factories import make_member
 
 
@@ -58,27 +56,3 @@ def test_suggestion_fits_the_length_limit(db: Database) -> None:
         assert len(suggestion) <= profile_service.MAX_USERNAME_LENGTH
         assert profile_service.username_available(session, suggestion)
         profile_service.validate_username(suggestion)
-
-
-def test_verify_client() -> None:
-    clients = {"ios": "s3cret", "web": "other"}
-    assert oauth_service.verify_client(clients, "ios", "s3cret")
-    assert not oauth_service.verify_client(clients, "ios", "other")
-    assert not oauth_service.verify_client(clients, "nobody", "s3cret")
-    assert not oauth_service.verify_client(clients, "ios", "s3crét")
-
-
-def test_login_budget_counts_per_login_and_per_ip() -> None:
-    limiter = MemoryRateLimiter(clock=FrozenClock())
-
-    def attempt(login: str, ip: str) -> None:
-        oauth_service.check_login_budget(limiter, login=login, client_ip=ip, limit=2)
-
-    attempt("alice", "10.0.0.1")
-    attempt("ALICE ", "10.0.0.2")
-    with pytest.raises(RateLimited):
-        attempt("alice", "10.0.0.3")
-    attempt("bob", "10.0.0.4")
-    attempt("carol", "10.0.0.4")
-    with pytest.raises(RateLimited):
-        attempt("dave", "10.0.0.4")

@@ -1,15 +1,14 @@
-"""The foundation: migrations, search index, like counter and the shared middleware."""
+"""Catalog search: the query's terms and word pairs, and the search index on both databases."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
 from getnative.catalog.models import Video
-from getnative.catalog.search import apply_search
+from getnative.catalog.search import apply_search, parse_query, phrase_pairs, word_pairs
 from getnative.db import Database
-from getnative.likes import service as likes
-from tests.factories import make_user, make_video
+from tests.factories import make_video
 
 
 def search_ids(db: Database, q: str) -> list[int]:
@@ -28,33 +27,31 @@ def test_search_matches_words_and_cjk_substrings(db: Database) -> None:
     assert search_ids(db, "!!!") == []
 
 
-def test_like_counter_follows_rows(db: Database) -> None:
-    video = make_video(db)
-    user = make_user(db)
-    with db.session() as session:
-        assert likes.toggle(session, video_id=video.id, user_id=user.id) is True
-        assert likes.like(session, video_id=video.id, user_id=user.id) is False
-    with db.session() as session:
-        assert session.get(Video, video.id).like_count == 1  # type: ignore[union-attr]
-        assert likes.toggle(session, video_id=video.id, user_id=user.id) is False
-        assert likes.unlike(session, video_id=video.id, user_id=user.id) is False
-    with db.session() as session:
-        assert session.get(Video, video.id).like_count == 0  # type: ignore[union-attr]
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("Business cards", [("business",), ("cards",)]),
+        ('"business cards"', [("business", "cards")]),
+        ('see "Business, cards!" now', [("see",), ("business", "cards"), ("now",)]),
+        ('"unpaired quote', [("unpaired",), ("quote",)]),
+        ('""', []),
+        ("名刺を", [("名", "刺", "を")]),
+        ('"名刺 交換"', [("名", "刺", "交", "換")]),
+    ],
+)
+def test_queries_split_into_words_and_quoted_phrases(
+    query: str, terms: list[tuple[str, ...]]
+) -> None:
+    assert [term.tokens for term in parse_query(query)] == terms
 
 
-def test_unknown_route_is_a_getnative_404_with_security_headers(client: TestClient) -> None:
-    response = client.get("/no-such-thing")
-    assert response.status_code == 404
-    assert response.json()["errors"][0]["code"] == 304
-    assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["x-xss-protection"] == "1; mode=block"
-    assert response.headers["server"] == "api.get-native.com"
-    assert "max-age=31536000" in response.headers["strict-transport-security"]
-
-
-def test_cors_allows_configured_origin_and_exposes_auth_headers(client: TestClient) -> None:
-    response = client.get("/no-such-thing", headers={"Origin": "https://get-native.com"})
-    assert response.headers["access-control-allow-origin"] == "https://get-native.com"
-    assert "X-GN-Auth-Token" in response.headers["access-control-expose-headers"]
-    other = client.get("/no-such-thing", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in other.headers
+def test_word_pairs_follow_the_query_tokens() -> None:
+    assert word_pairs("We exchange Business-Cards.") == (
+        "we_exchange exchange_business business_cards"
+    )
+    assert word_pairs("名刺です") == "名_刺 刺_で で_す"
+    assert word_pairs("One") == ""
+    assert phrase_pairs(parse_query('"exchange business cards" now')) == [
+        "business_cards",
+        "exchange_business",
+    ]

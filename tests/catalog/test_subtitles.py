@@ -1,10 +1,9 @@
-"""SRT and WebVTT to timed cues and plain transcript text; the search query's terms."""
+"""SRT and WebVTT to timed cues and plain transcript text."""
 
 from __future__ import annotations
 
 import pytest
 
-from getnative.catalog.search import parse_query, phrase_pairs, word_pairs
 from getnative.catalog.subtitles import (
     SubtitleError,
     TimedText,
@@ -146,33 +145,3 @@ def test_a_cue_ending_before_it_starts_has_no_length() -> None:
 def test_unreadable_or_out_of_range_timings_are_rejected(line: str) -> None:
     with pytest.raises(SubtitleError):
         parse_srt(f"1\n{line}\nText\n")
-
-
-@pytest.mark.parametrize(
-    ("query", "terms"),
-    [
-        ("Business cards", [("business",), ("cards",)]),
-        ('"business cards"', [("business", "cards")]),
-        ('see "Business, cards!" now', [("see",), ("business", "cards"), ("now",)]),
-        ('"unpaired quote', [("unpaired",), ("quote",)]),
-        ('""', []),
-        ("名刺を", [("名", "刺", "を")]),
-        ('"名刺 交換"', [("名", "刺", "交", "換")]),
-    ],
-)
-def test_queries_split_into_words_and_quoted_phrases(
-    query: str, terms: list[tuple[str, ...]]
-) -> None:
-    assert [term.tokens for term in parse_query(query)] == terms
-
-
-def test_word_pairs_follow_the_query_tokens() -> None:
-    assert word_pairs("We exchange Business-Cards.") == (
-        "we_exchange exchange_business business_cards"
-    )
-    assert word_pairs("名刺です") == "名_刺 刺_で で_す"
-    assert word_pairs("One") == ""
-    assert phrase_pairs(parse_query('"exchange business cards" now')) == [
-        "business_cards",
-        "exchange_business",
-    ]

@@ -14,7 +14,7 @@ Already covered elsewhere (not repeated here):
   store nothing: tests/api/rockpack/test_cover_art.py
 - Login throttling (per account and per IP, 15-minute window):
   tests/accounts/test_service_login_throttle.py, tests/api/rockpack/test_oauth.py and
-  tests/accounts/test_profile_service.py
+  tests/accounts/test_oauth_service.py
 
 What is added here: JSON bodies over GETNATIVE_MAX_BODY_BYTES on Get Native and Rockpack routes,
 chunked bodies without Content-Length in every dialect, "nothing is stored" after every refused

@@ -314,3 +314,21 @@ async def test_upload_paths_have_the_larger_limit() -> None:
     )
     assert middleware._limit_for("/ws/u/avatar/") == 4 * LIMIT
     assert middleware._limit_for("/ws/u/") == LIMIT
+
+
+def test_unknown_route_is_a_getnative_404_with_security_headers(client: TestClient) -> None:
+    response = client.get("/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == 304
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-xss-protection"] == "1; mode=block"
+    assert response.headers["server"] == "api.get-native.com"
+    assert "max-age=31536000" in response.headers["strict-transport-security"]
+
+
+def test_cors_allows_configured_origin_and_exposes_auth_headers(client: TestClient) -> None:
+    response = client.get("/no-such-thing", headers={"Origin": "https://get-native.com"})
+    assert response.headers["access-control-allow-origin"] == "https://get-native.com"
+    assert "X-GN-Auth-Token" in response.headers["access-control-expose-headers"]
+    other = client.get("/no-such-thing", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers

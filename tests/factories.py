@@ -371,6 +371,14 @@ def table_counts(db: Database) -> dict[str, int]:
         }
 
 
+def stored_user(db: Database, user: User | int) -> User:
+    """The user's row as stored now."""
+    with db.session(write=False) as session:
+        found = session.get(User, user if isinstance(user, int) else user.id)
+        assert found is not None
+        return found
+
+
 def video_id_by_key(db: Database, key: str) -> int:
     with db.session(write=False) as session:
         video_id = session.scalar(select(Video.id).where(Video.key == key))

@@ -34,8 +34,7 @@ def test_too_many_failures_for_an_account_throttle_it_from_any_ip(
     for _ in range(LIMIT):
         assert attacker.post("/login", json=bad("victim@example.com")).status_code == 401
     throttled = attacker.post("/login", json=good("Victim@Example.com"))
-    assert throttled.status_code == 429
-    assert error_code(throttled) == 221
+    assert (throttled.status_code, error_code(throttled)) == (429, 221)
     assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
     assert "x-gn-auth-token" not in throttled.headers
     elsewhere = client_on(container, "198.51.100.7").post("/login", json=good("victim@example.com"))
@@ -52,8 +51,7 @@ def test_too_many_failures_from_an_ip_throttle_it_for_every_account(
     for n in range(LIMIT):
         assert sprayer.post("/login", json=bad(f"guess{n}@example.com")).status_code == 401
     response = sprayer.post("/login", json=good("member@example.com"))
-    assert response.status_code == 429
-    assert error_code(response) == 221
+    assert (response.status_code, error_code(response)) == (429, 221)
     member = client_on(container, "198.51.100.8")
     assert member.post("/login", json=good("member@example.com")).status_code == 200
 

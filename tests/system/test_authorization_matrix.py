@@ -47,6 +47,7 @@ from tests.factories import (
     make_user,
     make_video,
     rockpack_bearer,
+    stored_user,
     token,
     unique,
 )
@@ -318,11 +319,9 @@ def test_getnative_private_endpoint_refuses_bad_credentials(
         assert isinstance(error["message"], str), (kind, error)
         assert isinstance(error["code"], int), (kind, error)
         assert "x-gn-auth-token" not in response.headers, kind
-    with db.session(write=False) as session:  # nothing was done on anyone's behalf
-        owner = session.get(User, cast.owner.id)
-        assert owner is not None
-        assert owner.is_active
-        assert owner.email == cast.owner.email
+    owner = stored_user(db, cast.owner)  # nothing was done on anyone's behalf
+    assert owner.is_active
+    assert owner.email == cast.owner.email
 
 
 @pytest.mark.parametrize("route", sorted(ROCKPACK_PRIVATE), ids=" ".join)
@@ -342,12 +341,10 @@ def test_rockpack_private_endpoint_refuses_bad_credentials_and_other_users(
     intruder = _send(client, method, path, call, rockpack_bearer(settings, cast.other))
     assert intruder.status_code == 403, intruder.text
     assert intruder.json() == {"error": "insufficient_scope"}
-    with db.session(write=False) as session:
-        owner = session.get(User, cast.owner.id)
-        assert owner is not None
-        assert owner.is_active
-        assert owner.email == cast.owner.email
-        assert owner.username == cast.owner.username
+    owner = stored_user(db, cast.owner)
+    assert owner.is_active
+    assert owner.email == cast.owner.email
+    assert owner.username == cast.owner.username
 
 
 # --- Get Native: another user's valid token only ever reaches that user's own data ---------------

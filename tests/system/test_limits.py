@@ -42,7 +42,14 @@ from getnative.channels.models import CoverArt
 from getnative.config import Settings
 from getnative.db import Database
 from tests.clients import custom_app, error_code
-from tests.factories import DEFAULT_PASSWORD, bearer, make_user, make_video, rockpack_bearer
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    bearer,
+    make_user,
+    make_video,
+    rockpack_bearer,
+    stored_user,
+)
 
 BODY_LIMIT = 200
 GETNATIVE_BODY_TOO_LARGE = 105
@@ -151,12 +158,8 @@ def test_getnative_profile_image_over_a_limit_stores_nothing(
     response = client.post(
         "/account/profile_image", json={"image": image}, headers=bearer(settings, user)
     )
-    assert response.status_code == 400
-    assert error_code(response) == 131
-    with db.session(write=False) as session:
-        stored = session.get(User, user.id)
-        assert stored is not None
-        assert stored.picture_url == "https://static.example.com/old.jpg"
+    assert (response.status_code, error_code(response)) == (400, 131)
+    assert stored_user(db, user).picture_url == "https://static.example.com/old.jpg"
     assert files_under(settings.media_dir) == []
 
 
@@ -173,10 +176,7 @@ def test_rockpack_avatar_over_a_limit_stores_nothing(
     )
     assert response.status_code in {400, 413}, response.text
     assert response.json()["error"] == "invalid_request"
-    with db.session(write=False) as session:
-        stored = session.get(User, user.id)
-        assert stored is not None
-        assert stored.picture_url == "https://static.example.com/a.jpg"
+    assert stored_user(db, user).picture_url == "https://static.example.com/a.jpg"
     assert files_under(settings.media_dir) == []
 
 
@@ -208,8 +208,7 @@ def test_getnative_general_rate_limit_is_429_in_its_error_format(
     assert client.get("/categories").status_code == 200
     assert client.get("/categories").status_code == 200
     refused = client.get("/categories")
-    assert refused.status_code == 429
-    assert error_code(refused) == 220
+    assert (refused.status_code, error_code(refused)) == (429, 220)
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # The budget is per client IP: another client is unaffected.
     other = TestClient(client.app, raise_server_exceptions=False, client=("198.51.100.4", 1))

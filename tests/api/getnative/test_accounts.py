@@ -152,8 +152,7 @@ def test_patch_accepts_the_edges(client: TestClient, db: Database, settings: Set
 def test_patch_malformed_json_is_400(client: TestClient, db: Database, settings: Settings) -> None:
     headers = {**bearer(settings, make_user(db)), "content-type": "application/json"}
     response = client.patch("/account", content=b"{nope", headers=headers)
-    assert response.status_code == 400
-    assert error_code(response) == 101
+    assert (response.status_code, error_code(response)) == (400, 101)
 
 
 def test_delete_account_deactivates_everything(
@@ -172,8 +171,7 @@ def test_delete_account_deactivates_everything(
     assert "x-gn-auth-token" not in response.headers  # it would already be revoked
 
     revoked = client.get("/account", headers=headers)
-    assert revoked.status_code == 401
-    assert error_code(revoked) == 205
+    assert (revoked.status_code, error_code(revoked)) == (401, 205)
     login = client.post(
         "/login", json={"email": "leaving@example.com", "password": DEFAULT_PASSWORD}
     )
@@ -238,8 +236,7 @@ def test_change_password_revokes_old_tokens_and_hands_out_a_new_one(
     fresh = token_header(response)
     assert client.get("/account", headers=fresh).status_code == 200
     stale = client.get("/account", headers=old_headers)
-    assert stale.status_code == 401
-    assert error_code(stale) == 205
+    assert (stale.status_code, error_code(stale)) == (401, 205)
     old_login = client.post(
         "/login", json={"email": "pw@example.com", "password": DEFAULT_PASSWORD}
     )

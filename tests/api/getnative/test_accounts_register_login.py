@@ -74,8 +74,7 @@ def test_register_with_an_email_in_use_is_121(client: TestClient, db: Database) 
     response = client.post(
         "/register", json={"email": "TAKEN@example.com", "password": "pw-123456"}
     )
-    assert response.status_code == 400
-    assert error_code(response) == 121
+    assert (response.status_code, error_code(response)) == (400, 121)
     assert "x-gn-auth-token" not in response.headers
 
 
@@ -106,11 +105,9 @@ def test_register_rejects_bad_input_with_400(client: TestClient, body: Any, code
 def test_malformed_or_missing_json_is_400(client: TestClient, path: str) -> None:
     headers = {"content-type": "application/json"}
     malformed = client.post(path, content=b'{"email": ', headers=headers)
-    assert malformed.status_code == 400
-    assert error_code(malformed) == 101
+    assert (malformed.status_code, error_code(malformed)) == (400, 101)
     empty = client.post(path, content=b"", headers=headers)
-    assert empty.status_code == 400
-    assert error_code(empty) == 102
+    assert (empty.status_code, error_code(empty)) == (400, 102)
     form = client.post(path, data={"email": "a@example.com", "password": "secret-pw"})
     assert form.status_code == 400
 
@@ -141,8 +138,7 @@ def test_login_returns_the_account_and_a_token(
 def test_wrong_credentials_are_401(client: TestClient, db: Database, body: Any) -> None:
     make_user(db, email="member@example.com")
     response = client.post("/login", json=body)
-    assert response.status_code == 401
-    assert error_code(response) == 202
+    assert (response.status_code, error_code(response)) == (401, 202)
     assert "x-gn-auth-token" not in response.headers
 
 
@@ -154,5 +150,4 @@ def test_ip_users_cannot_log_in(client: TestClient, db: Database) -> None:
 
 def test_login_wrong_types_are_400(client: TestClient) -> None:
     response = client.post("/login", json={"email": True, "password": 123456})
-    assert response.status_code == 400
-    assert error_code(response) == 103
+    assert (response.status_code, error_code(response)) == (400, 103)

@@ -34,8 +34,7 @@ def test_private_endpoints_need_a_token(
     client: TestClient, method: str, path: str, body: object
 ) -> None:
     response = call(client, method, path, body, {})
-    assert response.status_code == 401
-    assert error_code(response) == 201
+    assert (response.status_code, error_code(response)) == (401, 201)
     assert "x-gn-auth-token" not in response.headers
 
 
@@ -45,8 +44,7 @@ def test_private_endpoints_refuse_a_malformed_token(
 ) -> None:
     for header in ("Bearer not.a.jwt", "Bearer ", "Basic dXNlcjpwdw==", "garbage"):
         response = call(client, method, path, body, {"Authorization": header})
-        assert response.status_code == 401, header
-        assert error_code(response) == 203
+        assert (response.status_code, error_code(response)) == (401, 203), header
 
 
 def test_expired_token_is_401_token_expired(
@@ -54,8 +52,7 @@ def test_expired_token_is_401_token_expired(
 ) -> None:
     user = make_user(db)
     response = client.get("/account", headers=bearer(settings, user, ttl_seconds=-60))
-    assert response.status_code == 401
-    assert error_code(response) == 204
+    assert (response.status_code, error_code(response)) == (401, 204)
 
 
 def test_token_of_another_api_or_secret_is_invalid(
@@ -63,12 +60,10 @@ def test_token_of_another_api_or_secret_is_invalid(
 ) -> None:
     user = make_user(db)
     rockpack = client.get("/account", headers=rockpack_bearer(settings, user))
-    assert rockpack.status_code == 401
-    assert error_code(rockpack) == 203
+    assert (rockpack.status_code, error_code(rockpack)) == (401, 203)
     forged = bearer(settings, user, secret="another-secret-that-is-long-enough-for-hs256")
     response = client.get("/account", headers=forged)
-    assert response.status_code == 401
-    assert error_code(response) == 203
+    assert (response.status_code, error_code(response)) == (401, 203)
 
 
 def test_revoked_or_orphan_token_is_401_token_revoked(
@@ -79,12 +74,10 @@ def test_revoked_or_orphan_token_is_401_token_revoked(
     with db.session() as session:
         session.get(User, user.id).token_version += 1  # type: ignore[union-attr]
     response = client.get("/account", headers=headers)
-    assert response.status_code == 401
-    assert error_code(response) == 205
+    assert (response.status_code, error_code(response)) == (401, 205)
     ghost = User(id=999_999, token_version=0)
     response = client.get("/account", headers=bearer(settings, ghost))
-    assert response.status_code == 401
-    assert error_code(response) == 205
+    assert (response.status_code, error_code(response)) == (401, 205)
 
 
 def test_every_authenticated_response_carries_a_fresh_token(

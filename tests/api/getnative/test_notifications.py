@@ -51,8 +51,7 @@ def test_delete_removes_my_notification(
     listed = client.get("/notifications", headers=headers).json()
     assert [r["id"] for r in listed["records"]] == [kept]
     again = client.delete(f"/notifications/{gone}", headers=headers)
-    assert again.status_code == 404
-    assert error_code(again) == 303
+    assert (again.status_code, error_code(again)) == (404, 303)
 
 
 def test_another_users_notification_is_404_and_untouched(
@@ -61,8 +60,7 @@ def test_another_users_notification_is_404_and_untouched(
     owner = make_user(db)
     theirs = add_notification(db, owner.id)
     response = client.delete(f"/notifications/{theirs}", headers=bearer(settings, make_user(db)))
-    assert response.status_code == 404
-    assert error_code(response) == 303
+    assert (response.status_code, error_code(response)) == (404, 303)
     listed = client.get("/notifications", headers=bearer(settings, owner)).json()
     assert [r["id"] for r in listed["records"]] == [theirs]
 
@@ -74,8 +72,7 @@ def test_unknown_ids_are_404(
     response = client.delete(
         f"/notifications/{notification_id}", headers=bearer(settings, make_user(db))
     )
-    assert response.status_code == 404
-    assert error_code(response) == 303
+    assert (response.status_code, error_code(response)) == (404, 303)
 
 
 @pytest.mark.parametrize("notification_id", ["abc", "1.5", "1e3", "%20"])
@@ -85,5 +82,4 @@ def test_non_integer_ids_are_400(
     response = client.delete(
         f"/notifications/{notification_id}", headers=bearer(settings, make_user(db))
     )
-    assert response.status_code == 400
-    assert error_code(response) == 103
+    assert (response.status_code, error_code(response)) == (400, 103)

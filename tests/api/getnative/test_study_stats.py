@@ -44,38 +44,34 @@ def test_sessions_on_consecutive_utc_days_can_be_one_local_day(db: Database) -> 
     assert streaks_of(db, utc, now) == (2, 2)
 
 
-def test_sessions_on_one_utc_day_can_be_consecutive_local_days(db: Database) -> None:
+def local_and_utc_streaks(
+    db: Database, utc_offset: int, sessions: list[datetime], now: datetime
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The streaks of a user at `utc_offset` and of one at UTC, with the same study sessions."""
     video = make_video(db)
-    tokyo = make_user(db, utc_offset=TOKYO)
+    local = make_user(db, utc_offset=utc_offset)
     utc = make_user(db, utc_offset=None)
-    for user in (tokyo, utc):
-        add_session(db, user, video, at(5, 14))  # Tokyo: Jan 5 23:00
-        add_session(db, user, video, at(5, 16))  # Tokyo: Jan 6 01:00
-    now = at(5, 20)
-    assert streaks_of(db, tokyo, now) == (2, 2)
-    assert streaks_of(db, utc, now) == (1, 1)
+    for user in (local, utc):
+        for started in sessions:
+            add_session(db, user, video, started)
+    return streaks_of(db, local, now), streaks_of(db, utc, now)
+
+
+def test_sessions_on_one_utc_day_can_be_consecutive_local_days(db: Database) -> None:
+    sessions = [at(5, 14), at(5, 16)]  # Tokyo: Jan 5 23:00 and Jan 6 01:00
+    assert local_and_utc_streaks(db, TOKYO, sessions, now=at(5, 20)) == ((2, 2), (1, 1))
 
 
 def test_yesterday_is_judged_in_local_days_east_of_utc(db: Database) -> None:
-    video = make_video(db)
-    tokyo = make_user(db, utc_offset=TOKYO)
-    utc = make_user(db)
-    for user in (tokyo, utc):
-        add_session(db, user, video, at(9, 14))  # Tokyo: Jan 9 23:00
+    sessions = [at(9, 14)]  # Tokyo: Jan 9 23:00
     now = at(10, 16)  # Tokyo: Jan 11 01:00, so Jan 9 is two local days ago
-    assert streaks_of(db, tokyo, now) == (0, 1)
-    assert streaks_of(db, utc, now) == (1, 1)
+    assert local_and_utc_streaks(db, TOKYO, sessions, now) == ((0, 1), (1, 1))
 
 
 def test_yesterday_is_judged_in_local_days_west_of_utc(db: Database) -> None:
-    video = make_video(db)
-    new_york = make_user(db, utc_offset=NEW_YORK)
-    utc = make_user(db)
-    for user in (new_york, utc):
-        add_session(db, user, video, at(8, 23))  # New York: Jan 8 18:00
+    sessions = [at(8, 23)]  # New York: Jan 8 18:00
     now = at(10, 3)  # New York: Jan 9 22:00, so Jan 8 was yesterday
-    assert streaks_of(db, new_york, now) == (1, 1)
-    assert streaks_of(db, utc, now) == (0, 1)
+    assert local_and_utc_streaks(db, NEW_YORK, sessions, now) == ((1, 1), (0, 1))
 
 
 def test_current_streak_continues_through_yesterday_and_breaks_after(db: Database) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from getnative.accounts.models import User
@@ -42,6 +43,20 @@ def arrange(
     question = add_question(db, "What would you do?", video_id=video.id)
     study = add_session(db, user, video, started or utcnow())
     return user, video, study, question
+
+
+def answer_in(
+    session: Session, study: StudySession, question: WritingQuestion, answer: str, now: datetime
+) -> WritingAnswer:
+    """The study rule called directly: the user of `study` answers `question` at `now`."""
+    return record_writing_answer(
+        session,
+        user_id=study.user_id,
+        study_session_id=study.id,
+        writing_question_id=question.id,
+        answer=answer,
+        now=now,
+    )
 
 
 # ---------------------------------------------------------------- POST
@@ -91,25 +106,12 @@ def test_speed_is_measured_from_the_session_start_then_from_the_previous_answer(
     db: Database,
 ) -> None:
     start = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
-    user, video, study, question = arrange(db, started=start)
+    _, video, study, question = arrange(db, started=start)
     second = add_question(db, "And then?", video_id=video.id)
+    thirty_words = " ".join(["word"] * 30)
     with db.session() as session:
-        first = record_writing_answer(
-            session,
-            user_id=user.id,
-            study_session_id=study.id,
-            writing_question_id=question.id,
-            answer=" ".join(["word"] * 30),
-            now=start + 3 * MINUTE,
-        )
-        later = record_writing_answer(
-            session,
-            user_id=user.id,
-            study_session_id=study.id,
-            writing_question_id=second.id,
-            answer=" ".join(["word"] * 30),
-            now=start + 5 * MINUTE,
-        )
+        first = answer_in(session, study, question, thirty_words, now=start + 3 * MINUTE)
+        later = answer_in(session, study, second, thirty_words, now=start + 5 * MINUTE)
     assert (first.word_count, first.wpm) == (30, 10)
     assert (later.word_count, later.wpm) == (30, 15)
     assert later.created_at == start + 5 * MINUTE
@@ -117,16 +119,9 @@ def test_speed_is_measured_from_the_session_start_then_from_the_previous_answer(
 
 def test_an_instant_answer_is_floored_at_one_second(db: Database) -> None:
     start = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
-    user, _, study, question = arrange(db, started=start)
+    _, _, study, question = arrange(db, started=start)
     with db.session() as session:
-        answer = record_writing_answer(
-            session,
-            user_id=user.id,
-            study_session_id=study.id,
-            writing_question_id=question.id,
-            answer="two words",
-            now=start,
-        )
+        answer = answer_in(session, study, question, "two words", now=start)
     assert answer.wpm == 120
 
 

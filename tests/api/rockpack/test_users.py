@@ -24,20 +24,13 @@ from tests.clients import (
     refresh,
     user_path,
 )
-from tests.factories import DEFAULT_PASSWORD, bearer, make_member, rockpack_bearer
+from tests.factories import DEFAULT_PASSWORD, bearer, make_member, rockpack_bearer, stored_user
 
 ROCKPACK = "rockpack"
 
 
 def auth(settings: Settings, user: User) -> dict[str, str]:
     return bearer(settings, user, audience=ROCKPACK)
-
-
-def stored(db: Database, user: User) -> User:
-    with db.session(write=False) as session:
-        found = session.get(User, user.id)
-        assert found is not None
-        return found
 
 
 def put(client: TestClient, settings: Settings, user: User, attribute: str, value: Any) -> Any:
@@ -78,7 +71,7 @@ def test_update_attribute(
     response = put(client, settings, user, attribute, value)
     assert response.status_code == 204, response.text
     assert response.content == b""
-    assert getattr(stored(db, user), column) == expected
+    assert getattr(stored_user(db, user), column) == expected
 
 
 def test_names_keep_the_display_name_in_step(
@@ -87,7 +80,7 @@ def test_names_keep_the_display_name_in_step(
     user = make_member(db, first_name="Jack", last_name="Burton")
     put(client, settings, user, "first_name", "Wang")
     put(client, settings, user, "last_name", "Chi")
-    assert stored(db, user).name == "Wang Chi"
+    assert stored_user(db, user).name == "Wang Chi"
 
 
 @pytest.mark.parametrize(
@@ -137,7 +130,7 @@ def test_taken_username_suggests_a_free_one(
     assert put(client, settings, user, "username", "FOO3").status_code == 204
     # Changing only the case of one's own username is allowed.
     assert put(client, settings, user, "username", "foo3").status_code == 204
-    assert stored(db, user).username == "foo3"
+    assert stored_user(db, user).username == "foo3"
 
 
 def test_taken_email_is_refused(client: TestClient, db: Database, settings: Settings) -> None:
@@ -192,7 +185,7 @@ def test_owner_only(client: TestClient, db: Database, settings: Settings) -> Non
             f"/ws/{bad_id}/first_name/", json="X", headers=rockpack_bearer(settings, user)
         )
         assert response.status_code == 404, bad_id
-    assert stored(db, user).first_name == "Paul"
+    assert stored_user(db, user).first_name == "Paul"
 
 
 def test_tokens_of_other_audiences_or_garbage_are_invalid(
@@ -272,7 +265,7 @@ def test_change_password_errors(
     )
     assert response.status_code == 400
     assert response.json() == {"error": "invalid request", "message": [message]}
-    assert stored(db, user).token_version == user.token_version
+    assert stored_user(db, user).token_version == user.token_version
 
 
 def test_change_password_is_owner_only(
@@ -305,7 +298,7 @@ def test_avatar_upload_stores_a_reencoded_image(
     location = first.headers["location"]
     assert location.startswith("http://testserver/media/avatars/")
     assert location.endswith(".jpg")
-    assert stored(db, user).picture_url == location
+    assert stored_user(db, user).picture_url == location
     served = client.get(location.removeprefix("http://testserver"))
     assert served.status_code == 200
     assert Image.open(io.BytesIO(served.content)).size == (40, 30)
@@ -329,7 +322,7 @@ def test_avatar_rejects_non_images(
     response = client.put(user_path(user, "avatar/"), content=content, headers=headers)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "cannot identify image file"}
-    assert stored(db, user).picture_url is None
+    assert stored_user(db, user).picture_url is None
 
 
 def test_avatar_too_large(client: TestClient, db: Database, settings: Settings) -> None:

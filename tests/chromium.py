@@ -46,9 +46,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium per test process."""
+    """One headless Chromium per test module.
+
+    Not per session: Playwright's sync API keeps its event loop marked as running in the
+    thread while the browser lives, so asyncio tests run later in the same worker would fail.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - playwright is a dev dependency

@@ -98,7 +98,9 @@ def test_demo_transcripts_are_plain_text(db: Database) -> None:
         texts = dict(
             session.execute(
                 select(Video.key, Transcript.text).join(Transcript, Transcript.video_id == Video.id)
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
     srt = texts["harold-business-cards"]
     assert srt.startswith("Hey there, I'm Harold, and today I want to talk about business cards.")
@@ -141,7 +143,7 @@ def test_reimport_is_idempotent(db: Database) -> None:
     import_demo(db)
     first = table_counts(db)
     with db.session(write=False) as session:
-        video_ids = dict(session.execute(select(Video.key, Video.id)).tuples())
+        video_ids = dict(session.execute(select(Video.key, Video.id)).tuples().all())
         question_ids = sorted(session.scalars(select(WritingQuestion.id)))
     report = import_file(db, DEMO_CATALOG, progress=False)
     import_demo(db)
@@ -151,7 +153,7 @@ def test_reimport_is_idempotent(db: Database) -> None:
     assert report.speakers.created == 0
     assert report.categories.created == 0
     with db.session(write=False) as session:
-        assert dict(session.execute(select(Video.key, Video.id)).tuples()) == video_ids
+        assert dict(session.execute(select(Video.key, Video.id)).tuples().all()) == video_ids
         # questions are matched by text, so users' answers to them survive a re-import
         assert sorted(session.scalars(select(WritingQuestion.id))) == question_ids
 

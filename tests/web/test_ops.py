@@ -152,7 +152,7 @@ def test_rate_limited_requests_are_counted(tmp_path: Path, db: Database) -> None
 
 def test_recaptcha_outcomes_are_counted() -> None:
     from getnative.likes.recaptcha import RecaptchaResult
-    from tests.likes_api.helpers import require_human
+    from tests.fakes import require_human
 
     class Verifier:
         def verify(self, token: str, remote_ip: str | None) -> RecaptchaResult:  # noqa: ARG002

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from getnative.api.getnative.errors import ERROR_CODES
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "getnative-errors.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "getnative-errors.md"
 
 
 def documented_rows() -> dict[str, int]:

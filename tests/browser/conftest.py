@@ -8,22 +8,19 @@ tests never touch the network and the page has to look whole with failed images.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from getnative.cli import load_demo_if_empty
 from getnative.db import Database
 from getnative.migrate import upgrade
-from getnative.web.app import create_app
 from tests.chromium import browser, offline_page  # noqa: F401  (browser: a fixture)
-from tests.clients import build_container, make_settings
+from tests.clients import custom_container
+from tests.servers import running_server
 
 
 @dataclass
@@ -39,23 +36,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     db = Database(f"sqlite:///{tmp / 'demo.sqlite3'}")
     upgrade(db.engine)
     load_demo_if_empty(db)
-    settings = make_settings(tmp, db)
-    container = build_container(settings, db)
-    app = create_app(settings, container=container)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the live server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveServer(f"http://127.0.0.1:{port}", db, container)
-    server.should_exit = True
-    thread.join(timeout=10)
+    container = custom_container(tmp, db)
+    with running_server(container) as url:
+        yield LiveServer(url, db, container)
     db.dispose()
 
 

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from getnative import metrics
 from getnative.errors import DomainError, InvalidInput, RateLimited
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
+from getnative.web.lifecycle import InFlight
 from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
@@ -206,8 +207,10 @@ class EdgeMiddleware:
         ipv6_prefix: int = 64,
         ops: Callable[[Scope], ASGIApp | None] | None = None,
         observe: Callable[[Scope, int, float], None] | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.app = app
+        self.in_flight = in_flight if in_flight is not None else InFlight()
         # `ops` answers /healthz, /readyz, /metrics before everything (no log, no limits);
         # `observe` is the per-request metrics hook (getnative.metrics.record_request).
         self.ops = ops
@@ -271,12 +274,14 @@ class EdgeMiddleware:
                 message["headers"] = with_exposed_headers(kept + fixed)
             await send(message)
 
+        self.in_flight.enter()
         try:
             if origin is None:
                 await self._limited(scope, receive, send_at_edge)
             else:
                 await self.cors(scope, receive, send_at_edge)
         finally:
+            self.in_flight.leave()
             elapsed = time.perf_counter() - started
             if self.observe is not None:
                 try:

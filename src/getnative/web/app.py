@@ -25,7 +25,7 @@ from getnative.config import Settings, get_settings
 from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
 from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
-from getnative.web.head import HeadAsGetMiddleware
+from getnative.web.dispatch import PrefixDispatch
 from getnative.web.lifecycle import InFlight, stop_idle_worker_threads
 from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
@@ -73,8 +73,6 @@ def _middleware(container: Container, in_flight: InFlight) -> list[Middleware]:
             observe=metrics.record_request,
             in_flight=in_flight,
         ),
-        # Innermost: a HEAD runs as its GET below the edge, which still sees (and logs) a HEAD.
-        Middleware(HeadAsGetMiddleware),
     ]
 
 
@@ -113,8 +111,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Route("/ws", _to_mount_root),
             Route("/api", _to_mount_root),
             Route(WEBAPP_PATH, _to_mount_root),
-            Mount("/ws", app=create_rockpack_app(container)),
-            Mount("/api", app=create_likes_app(container)),
+            rockpack := Mount("/ws", app=create_rockpack_app(container)),
+            likes := Mount("/api", app=create_likes_app(container)),
             # The demo catalog's pictures ship with the package (getnative.demo.images).
             Mount(
                 f"{settings.media_url_path}/{DEMO_URL_PREFIX}",
@@ -128,10 +126,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ),
             Mount(DOCS_ASSETS_PATH, app=StaticFiles(directory=docs_assets_directory())),
             Mount(WEBAPP_PATH, app=WebApp()),  # the learner's page, a client of `/`
-            Mount("/", app=create_getnative_app(container)),
+            getnative := Mount("/", app=create_getnative_app(container)),
         ],
         middleware=_middleware(container, in_flight),
         lifespan=lifespan,
     )
     app.state.container = container
+    router = app.router
+    router.middleware_stack = PrefixDispatch(
+        router, router.middleware_stack, fast=[rockpack, likes, getnative]
+    )
     return app

@@ -91,8 +91,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await container.db.start_async()  # the worker's event loop gets its async pool
         yield
         # uvicorn has stopped accepting and finished (or timed out) in-flight requests.
+        await container.db.stop_async()
         container.close()
         metrics.process_exited()
 

@@ -94,12 +94,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await container.db.start_async()  # the worker's event loop gets its async pool
         logger.info("Worker process [%d] ready", os.getpid())
         yield
         # The server has stopped accepting; requests already started finish first, bounded
         # (see getnative.web.lifecycle).
         if not await in_flight.drained(settings.shutdown_timeout_seconds):
             logger.warning("shutting down with %d request(s) still in flight", in_flight.count)
+        await container.db.stop_async()
         container.close()
         metrics.process_exited()
         stop_idle_worker_threads()

@@ -17,10 +17,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Row, Select, and_, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from getnative.accounts.service import token_is_current, token_revoked
@@ -165,12 +176,55 @@ async def video_page(
     connection: AsyncConnection, query: VideoQuery, viewer: Viewer | None
 ) -> Sequence[Row[Any]]:
     """One `GET /videos` page without search, newest first: one statement."""
-    user_id = viewer.user_id if viewer else None
-    statement = catalog_page_filter(_summary_select(viewer), query, user_id=user_id)
-    result = await connection.execute(statement.order_by(Video.id.desc()).limit(query.count))
-    rows: Sequence[Row[Any]] = result.all()
+    statement = _page_statement(
+        viewer is not None,
+        query.max_id is not None,
+        query.subcategory_id is not None,
+        query.category_id is not None,
+        query.cued_only,
+    )
+    values = {
+        "lang": query.lang,
+        "count": query.count,
+        "max_id": query.max_id,
+        "subcategory_id": query.subcategory_id,
+        "category_id": query.category_id,
+        **_viewer_values(viewer),
+    }
+    rows: Sequence[Row[Any]] = (await connection.execute(statement, values)).all()
     await _check_token(connection, viewer, rows[0] if rows else None)
     return rows
+
+
+def _viewer_values(viewer: Viewer | None) -> dict[str, int]:
+    if viewer is None:
+        return {}
+    return {"user_id": viewer.user_id, "token_version": viewer.token_version}
+
+
+# Statements are built once per shape with bound parameters, not per request: building a
+# select costs more Python than executing a cached one.
+_VIEWER = Viewer(bindparam("user_id"), bindparam("token_version"))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=64)
+def _page_statement(
+    signed_in: bool, max_id: bool, subcategory_id: bool, category_id: bool, cued_only: bool
+) -> Select[Any]:
+    def given(name: str, present: bool) -> Any:
+        return bindparam(name) if present else None
+
+    template = VideoQuery(
+        lang=bindparam("lang"),  # type: ignore[arg-type]
+        max_id=given("max_id", max_id),
+        subcategory_id=given("subcategory_id", subcategory_id),
+        category_id=given("category_id", category_id),
+        cued_only=cued_only,
+    )
+    viewer = _VIEWER if signed_in else None
+    user_id = viewer.user_id if viewer else None
+    statement = catalog_page_filter(_summary_select(viewer), template, user_id=user_id)
+    return statement.order_by(Video.id.desc()).limit(bindparam("count"))
 
 
 def _nested_parts(dialect: str, video_id: int) -> list[ColumnElement[Any]]:
@@ -238,21 +292,29 @@ def _own_like(viewer: Viewer | None) -> list[ColumnElement[Any]]:
     ]
 
 
-def _related(video: Row[Any], viewer: Viewer | None) -> Select[Any] | None:
+@lru_cache(maxsize=16)
+def _related(signed_in: bool, subcategory: bool, speaker: bool) -> Select[Any] | None:
     """Same subcategory first, then same speaker; same language; newest first (the rule of
     `render.related_videos`), as one UNION of the two newest-first index walks."""
     base = (
-        _summary_select(viewer)
-        .where(Video.id != video.id, Video.lang == video.lang, Video.source == CATALOG_SOURCE)
+        _summary_select(_VIEWER if signed_in else None)
+        .where(
+            Video.id != bindparam("of_id"),
+            Video.lang == bindparam("of_lang"),
+            Video.source == CATALOG_SOURCE,
+        )
         .order_by(Video.id.desc())
         .limit(RELATED_VIDEOS_LIMIT)
     )
     walks = [
-        base.where(column == value).add_columns(literal(rank).label("walk")).subquery()
-        for rank, (column, value) in enumerate(
-            ((Video.subcategory_id, video.subcategory_id), (Video.speaker_id, video.speaker_id))
+        base.where(column == bindparam(name)).add_columns(literal(rank).label("walk")).subquery()
+        for rank, (column, name, present) in enumerate(
+            (
+                (Video.subcategory_id, "of_subcategory_id", subcategory),
+                (Video.speaker_id, "of_speaker_id", speaker),
+            )
         )
-        if value is not None  # "no subcategory" does not make videos related
+        if present  # "no subcategory" does not make videos related
     ]
     if not walks:
         return None
@@ -264,17 +326,25 @@ async def video_detail(
     connection: AsyncConnection, video_id: int, viewer: Viewer | None
 ) -> VideoDetail | None:
     """A catalog video's detail page (None: no such catalog video): two statements."""
-    statement = (
-        _summary_select(viewer)
-        .add_columns(*_own_like(viewer), *_nested_parts(connection.dialect.name, video_id))
-        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
-    )
-    video = (await connection.execute(statement)).first() if video_id > 0 else None
+    statement = _detail_statement(viewer is not None, connection.dialect.name)
+    values = {"video_id": video_id, **_viewer_values(viewer)}
+    video = (await connection.execute(statement, values)).first() if video_id > 0 else None
     await _check_token(connection, viewer, video)
     if video is None:
         return None
-    related_statement = _related(video, viewer)
-    related = [] if related_statement is None else (await connection.execute(related_statement))
+    related_statement = _related(
+        viewer is not None, video.subcategory_id is not None, video.speaker_id is not None
+    )
+    related = []
+    if related_statement is not None:
+        of = {
+            "of_id": video.id,
+            "of_lang": video.lang,
+            "of_subcategory_id": video.subcategory_id,
+            "of_speaker_id": video.speaker_id,
+            **_viewer_values(viewer),
+        }
+        related = (await connection.execute(related_statement, of)).all()
     return VideoDetail(
         video=video,
         related=unique_by_id(related)[:RELATED_VIDEOS_LIMIT],
@@ -299,6 +369,17 @@ def _transcripts(video: Row[Any]) -> list[TranscriptView]:
         TranscriptView(id, text, lang, collocations[id], cues[id])
         for id, text, lang in orjson.loads(video.transcripts)
     ]
+
+
+@lru_cache(maxsize=8)
+def _detail_statement(signed_in: bool, dialect: str) -> Select[Any]:
+    viewer = _VIEWER if signed_in else None
+    video_id: Any = bindparam("video_id")
+    return (
+        _summary_select(viewer)
+        .add_columns(*_own_like(viewer), *_nested_parts(dialect, video_id))
+        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
+    )
 
 
 def unique_by_id(items: Iterable[T]) -> list[T]:

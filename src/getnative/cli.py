@@ -1,6 +1,6 @@
 """The `getnative` command: serve, migrate, import, demo.
 
-Heavy modules (SQLAlchemy, Alembic, uvicorn) are imported by the commands that use them, so that
+Heavy modules (SQLAlchemy, Alembic, Granian) are imported by the commands that use them, so that
 `--version`, `--help` and configuration errors answer at once.
 """
 
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from getnative.db import Database
 
 DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
-# uvicorn imports the app in every worker process, so it needs an import string, not an object.
+# Granian imports the app in every worker process, so it needs an import string, not an object.
 APP_FACTORY = "getnative.web.app:create_app"
-WORKER_STARTUP_SECONDS = 60
+WORKER_KILL_MARGIN_SECONDS = 5
 
 
 class CommandFailed(Exception):
@@ -151,7 +151,7 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Migrate (and load the demo) once here, then let uvicorn start the workers.
+    """Migrate (and load the demo) once here, then let Granian start the workers.
 
     Each worker builds the app from the same `GETNATIVE_*` environment via `create_app()`.
     """
@@ -198,7 +198,8 @@ def _start_metrics_listener(listen: str) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from granian import Granian
+    from granian.constants import Interfaces
 
     if settings.metrics_listen:
         _start_metrics_listener(settings.metrics_listen)
@@ -209,38 +210,37 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(f"learner's page: http://{args.host}:{args.port}/app/", flush=True)
-    uvicorn.run(
+    Granian(
         APP_FACTORY,
         factory=True,
-        host=args.host,
+        interface=Interfaces.ASGI,
+        address=args.host,
         port=args.port,
         workers=args.workers,
-        access_log=False,  # our AccessLogMiddleware logs, and honours DNT
-        proxy_headers=False,  # client IPs are resolved by getnative.web.client_ip
-        server_header=False,  # SecurityHeadersMiddleware sends the configured `Server`
+        log_access=False,  # the edge middleware logs, and honours DNT
         log_level=args.log_level,
-        log_config=uvicorn_log_config(args.log_level),
-        # A worker answers health checks only once imported; a cold start on a busy machine
-        # can take longer than uvicorn's 5 s default, which kills and respawns it.
-        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
-        # SIGTERM: stop accepting, let in-flight requests finish for at most this long, then
-        # the app's lifespan closes the pools (getnative.web.app).
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-    )
+        log_dictconfig=server_log_config(args.log_level),
+        # SIGTERM: Granian stops accepting and runs the lifespan's shutdown, which lets in-flight
+        # requests finish for at most `shutdown_timeout_seconds` and closes the pools
+        # (getnative.web.app). A worker still alive a little after that is killed rather than
+        # waited for forever (Granian's default).
+        workers_kill_timeout=settings.shutdown_timeout_seconds + WORKER_KILL_MARGIN_SECONDS,
+    ).serve()
     return 0
 
 
-def uvicorn_log_config(level: str) -> dict[str, Any]:
-    """uvicorn's logging plus our `getnative.*` loggers (the access log among them).
+def server_log_config(level: str) -> dict[str, Any]:
+    """Granian's logging plus our `getnative.*` loggers (the access log among them).
 
-    uvicorn applies this in every worker process; `logging.basicConfig` in `main` only reaches
+    Granian applies this in every worker process; `logging.basicConfig` in `main` only reaches
     the parent, so without it workers would drop the access log.
     """
-    import uvicorn.config
+    from granian.log import LOGGING_CONFIG
 
-    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["generic"]["fmt"] = "%(levelname)s: %(message)s"
     config["loggers"]["getnative"] = {
-        "handlers": ["default"],
+        "handlers": ["console"],
         "level": level.upper(),
         "propagate": False,
     }

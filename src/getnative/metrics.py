@@ -1,6 +1,6 @@
 """Prometheus metrics: what an operator graphs and alerts on (docs/operations.md lists them).
 
-Several uvicorn workers add up through prometheus-client's multiprocess mode: `getnative serve`
+Several server workers add up through prometheus-client's multiprocess mode: `getnative serve`
 points `PROMETHEUS_MULTIPROC_DIR` at a fresh directory before any worker imports this module, and
 every process writes its values there; a scrape of any worker (or of the separate metrics
 listener) reads them all. Without that variable (tests, a bare `create_app()`), values live in

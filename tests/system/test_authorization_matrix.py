@@ -207,6 +207,18 @@ def test_every_route_is_classified(client: TestClient) -> None:
         assert rockpack_deps._owner in _dependency_calls(rockpack[key]), f"{key} lacks Owner"
 
 
+# They check the token inside their own page query (`getnative.catalog.pages`).
+GETNATIVE_SELF_AUTHENTICATING: set[Route] = {("GET", "/videos"), ("GET", "/videos/{video_id}")}
+
+
+def test_every_getnative_route_applies_the_token_rule(client: TestClient) -> None:
+    """A valid token slides and a revoked one is a 401 on every route, public ones included:
+    through the session dependency that applies the rule, or in the fast routes' own query."""
+    for key, route in _routes_of(client, "").items():
+        applies_rule = getnative_deps._session_with_token_rule in _dependency_calls(route)
+        assert applies_rule != (key in GETNATIVE_SELF_AUTHENTICATING), key
+
+
 def test_the_likes_api_has_no_bearer_authentication(client: TestClient) -> None:
     routes = _routes_of(client, "/api")
     markers = {getnative_deps._optional_user, rockpack_deps._optional_user}

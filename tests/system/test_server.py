@@ -83,7 +83,7 @@ def test_serve_with_several_workers_logs_in_workers_and_honours_dnt(tmp_path: Pa
             assert response.status_code == 404
             assert response.headers.get_list("server") == ["workers.example"]
             assert server.get("/private-path", headers={"DNT": "1"}).status_code == 404
-    assert server.output.count("Started server process") == 2
+    assert server.output.count("Worker process [") == 2  # the lifespan of each worker ran
     assert server.output.count('"GET /logged-path" 404') == 4
     assert "/private-path" not in server.output
     assert "Traceback" not in server.output

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from getnative.catalog.events import catalog_changed
 from getnative.web.page_cache import AnonymousPageCache
@@ -102,3 +105,41 @@ def test_zero_lifetime_turns_it_off() -> None:
     client = TestClient(AnonymousPageCache(app, ttl_seconds=0))
     assert client.get("/videos").json() == {"n": 1}
     assert client.get("/videos").json() == {"n": 2}
+
+
+def test_waiters_of_an_uncacheable_page_all_get_their_answer() -> None:
+    """Several waiters of a 404 render together; none is left waiting, no KeyError (a bug:
+    the second renderer's entry was removed by the first, the second's `del` raised and its
+    own waiters were never answered)."""
+    gate = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await gate.wait()
+        await asyncio.sleep(0)  # renderers interleave
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b"missing"})
+
+    cache = AnonymousPageCache(app, ttl_seconds=1.0)
+
+    async def get() -> int:
+        scope = {"type": "http", "method": "GET", "path": "/videos/9", "query_string": b""}
+        scope["headers"] = []
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await cache(scope, receive, send)
+        return int(sent[0]["status"])
+
+    async def scenario() -> list[int]:
+        requests = [asyncio.create_task(get()) for _ in range(5)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        gate.set()
+        return await asyncio.wait_for(asyncio.gather(*requests), 30)  # a hang guard only
+
+    assert asyncio.run(scenario()) == [404] * 5

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -164,8 +164,22 @@ def get_user_for_token(session: Session, *, user_id: int, token_version: int) ->
     """The token's user, if still active and the token not revoked by a newer version."""
     user = session.get(User, user_id)
     if user is None or not user.is_active or user.token_version != token_version:
-        raise AuthenticationFailed("The token has been revoked.", code="token_revoked")
+        raise token_revoked()
     return user
+
+
+def token_revoked() -> AuthenticationFailed:
+    return AuthenticationFailed("The token has been revoked.", code="token_revoked")
+
+
+def token_is_current(*, user_id: int, token_version: int) -> ColumnElement[bool]:
+    """`get_user_for_token`'s rule as a SQL condition, for pages that check the token inside
+    their own query (one round trip) instead of loading the user first."""
+    return (
+        select(User.id)
+        .where(User.id == user_id, User.is_active, User.token_version == token_version)
+        .exists()
+    )
 
 
 def revoke_refresh_tokens(session: Session, user_id: int) -> int:

@@ -161,11 +161,24 @@ def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> 
 
     `max_id` is an inclusive cursor on the id. No COUNT is run: the page is a LIMIT.
     """
-    statement: Select[Any] = (
-        select(Video)
-        .options(joinedload(Video.speaker), joinedload(Video.subcategory))
-        .where(Video.source == CATALOG_SOURCE, Video.lang == query.lang)
+    statement = catalog_page_filter(
+        select(Video).options(joinedload(Video.speaker), joinedload(Video.subcategory)),
+        query,
+        user_id=user_id,
     )
+    if query.q is not None:
+        statement = apply_search(session, statement, query.q)
+    else:
+        statement = statement.order_by(Video.id.desc())
+    return session.scalars(statement.limit(query.count)).all()
+
+
+def catalog_page_filter(
+    statement: Select[Any], query: VideoQuery, *, user_id: int | None
+) -> Select[Any]:
+    """The WHERE of a `GET /videos` page (everything but search and order), for a select over
+    `videos`: the ORM page above and the Core page of `catalog.pages` share it."""
+    statement = statement.where(Video.source == CATALOG_SOURCE, Video.lang == query.lang)
     if query.max_id is not None:
         statement = statement.where(Video.id <= query.max_id)
     if query.subcategory_id is not None:
@@ -180,11 +193,7 @@ def list_videos(session: Session, query: VideoQuery, *, user_id: int | None) -> 
             )
         cued = select(Cue.video_id).where(Cue.user_id == user_id)
         statement = statement.where(Video.id.in_(cued))
-    if query.q is not None:
-        statement = apply_search(session, statement, query.q)
-    else:
-        statement = statement.order_by(Video.id.desc())
-    return session.scalars(statement.limit(query.count)).all()
+    return statement
 
 
 def require_catalog_video(session: Session, video_id: int) -> None:

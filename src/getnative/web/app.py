@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,7 +25,8 @@ from getnative.config import Settings, get_settings
 from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
 from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
-from getnative.web.head import HeadAsGetMiddleware
+from getnative.web.dispatch import PrefixDispatch
+from getnative.web.lifecycle import InFlight, stop_idle_worker_threads
 from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
 from getnative.web.openapi import DOCS_ASSETS_PATH, docs_assets_directory
@@ -44,7 +46,7 @@ def _dialect_errors() -> DialectErrors:
     return errors
 
 
-def _middleware(container: Container) -> list[Middleware]:
+def _middleware(container: Container, in_flight: InFlight) -> list[Middleware]:
     """The one edge middleware (see getnative.web.middleware), configured once at start-up."""
     s = container.settings
     return [
@@ -69,9 +71,8 @@ def _middleware(container: Container) -> list[Middleware]:
             ipv6_prefix=s.ipv6_client_prefix,
             ops=OpsEndpoints(container).match,
             observe=metrics.record_request,
+            in_flight=in_flight,
         ),
-        # Innermost: a HEAD runs as its GET below the edge, which still sees (and logs) a HEAD.
-        Middleware(HeadAsGetMiddleware),
     ]
 
 
@@ -89,12 +90,22 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         settings.media_dir.mkdir(parents=True, exist_ok=True)
     metrics.watch_pool(container.db.engine)
 
+    in_flight = InFlight()
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await container.db.start_async()  # the worker's event loop gets its async pool
+        logger.info("Worker process [%d] ready", os.getpid())
         yield
-        # uvicorn has stopped accepting and finished (or timed out) in-flight requests.
+        # The server has stopped accepting; requests already started finish first, bounded
+        # (see getnative.web.lifecycle).
+        if not await in_flight.drained(settings.shutdown_timeout_seconds):
+            logger.warning("shutting down with %d request(s) still in flight", in_flight.count)
+        await container.db.stop_async()
         container.close()
         metrics.process_exited()
+        stop_idle_worker_threads()
+        logger.info("Application shutdown complete: pools closed")
 
     app = Starlette(
         routes=[
@@ -102,8 +113,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Route("/ws", _to_mount_root),
             Route("/api", _to_mount_root),
             Route(WEBAPP_PATH, _to_mount_root),
-            Mount("/ws", app=create_rockpack_app(container)),
-            Mount("/api", app=create_likes_app(container)),
+            rockpack := Mount("/ws", app=create_rockpack_app(container)),
+            likes := Mount("/api", app=create_likes_app(container)),
             # The demo catalog's pictures ship with the package (getnative.demo.images).
             Mount(
                 f"{settings.media_url_path}/{DEMO_URL_PREFIX}",
@@ -117,10 +128,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             ),
             Mount(DOCS_ASSETS_PATH, app=StaticFiles(directory=docs_assets_directory())),
             Mount(WEBAPP_PATH, app=WebApp()),  # the learner's page, a client of `/`
-            Mount("/", app=create_getnative_app(container)),
+            getnative := Mount("/", app=create_getnative_app(container)),
         ],
-        middleware=_middleware(container),
+        middleware=_middleware(container, in_flight),
         lifespan=lifespan,
     )
     app.state.container = container
+    router = app.router
+    router.middleware_stack = PrefixDispatch(
+        router, router.middleware_stack, fast=[rockpack, likes, getnative]
+    )
     return app

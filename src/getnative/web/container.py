@@ -66,7 +66,11 @@ class Container:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Container:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            async_pool_size=settings.database_async_pool_size,
+        )
         return cls(
             settings=settings,
             db=db,

@@ -8,6 +8,7 @@ the response is sent (`scope="function"`), so an acknowledged write is a committ
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -29,8 +30,13 @@ async def get_container(request: Request) -> Container:
     return container_of(request)
 
 
+def open_request_session(request: Request) -> AbstractContextManager[Session]:
+    """The request's one transaction: a writing one unless the method only reads."""
+    return container_of(request).db.session(write=request.method not in READ_METHODS)
+
+
 def request_session(request: Request) -> Iterator[Session]:
-    with container_of(request).db.session(write=request.method not in READ_METHODS) as session:
+    with open_request_session(request) as session:
         yield session
 
 

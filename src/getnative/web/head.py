@@ -3,7 +3,8 @@
 FastAPI routes declared with GET refuse HEAD with 405, which breaks link checkers, monitors and
 caches that probe with HEAD. Rather than doubling every route (and every OpenAPI operation), the
 request is run as a GET and its body dropped; status and headers, `Content-Length` included, are
-those of the GET.
+those of the GET. The edge (getnative.web.middleware) does it in its own pass; the middleware
+class remains for apps served without the edge.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def _without_body(send: Send) -> Send:
+def without_body(send: Send) -> Send:
     async def send_headers_only(message: Message) -> None:
         if message["type"] == "http.response.body":
             if not message.get("more_body", False):
@@ -30,4 +31,4 @@ class HeadAsGetMiddleware:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
-        await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+        await self.app({**scope, "method": "GET"}, receive, without_body(send))

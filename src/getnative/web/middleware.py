@@ -1,5 +1,5 @@
 """The edge every request passes, shared by the dialects: access log with DNT, security headers,
-CORS, rate limit and body limit, in one pure-ASGI pass (`EdgeMiddleware`).
+CORS, rate limit, body limit and HEAD-as-GET, in one pure-ASGI pass (`EdgeMiddleware`).
 
 One pass rather than a stack of five: each layer of a stack costs a coroutine, its own scan of
 the request headers and its own `send` wrapper on every request. Here the headers are scanned
@@ -22,6 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from getnative import metrics
 from getnative.errors import DomainError, InvalidInput, RateLimited
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
+from getnative.web.head import without_body
+from getnative.web.lifecycle import InFlight
 from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
@@ -206,8 +208,10 @@ class EdgeMiddleware:
         ipv6_prefix: int = 64,
         ops: Callable[[Scope], ASGIApp | None] | None = None,
         observe: Callable[[Scope, int, float], None] | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.app = app
+        self.in_flight = in_flight if in_flight is not None else InFlight()
         # `ops` answers /healthz, /readyz, /metrics before everything (no log, no limits);
         # `observe` is the per-request metrics hook (getnative.metrics.record_request).
         self.ops = ops
@@ -271,12 +275,19 @@ class EdgeMiddleware:
                 message["headers"] = with_exposed_headers(kept + fixed)
             await send(message)
 
+        inner: Scope = scope
+        inner_send: Send = send_at_edge
+        if scope["method"] == "HEAD":  # runs as its GET below the edge, which logs a HEAD
+            inner = {**scope, "method": "GET"}
+            inner_send = without_body(send_at_edge)
+        self.in_flight.enter()
         try:
             if origin is None:
-                await self._limited(scope, receive, send_at_edge)
+                await self._limited(inner, receive, inner_send)
             else:
-                await self.cors(scope, receive, send_at_edge)
+                await self.cors(inner, receive, inner_send)
         finally:
+            self.in_flight.leave()
             elapsed = time.perf_counter() - started
             if self.observe is not None:
                 try:

@@ -116,7 +116,10 @@ class AnonymousPageCache:
                 page = _Page(headers, b"".join(body), self.clock() + self.ttl, generation)
                 self._store(key, page)
         finally:
-            del self._rendering[key]
+            # Waiters of an uncacheable answer render concurrently, each under its own future:
+            # only the entry that is still ours is removed, and ours is always answered.
+            if self._rendering.get(key) is pending:
+                del self._rendering[key]
             pending.set_result(page)  # waiters render themselves when this is None
 
     def _store(self, key: tuple[str, bytes], page: _Page) -> None:

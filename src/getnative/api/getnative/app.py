@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.accounts.tokens import IssuedToken
 from getnative.api.getnative import accounts, catalog, clips, notifications, study
-from getnative.api.getnative.deps import AUTH_TOKEN_STATE, SLIDING_SESSION
+from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.web.container import Container
 from getnative.web.openapi import (
@@ -53,7 +53,6 @@ def create_getnative_app(container: Container) -> FastAPI:
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",
         docs_url=None,  # served offline by serve_offline_docs
         redoc_url=None,
-        dependencies=[SLIDING_SESSION],
     )
     app.state.container = container
     install_error_handlers(app)

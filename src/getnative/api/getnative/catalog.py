@@ -11,19 +11,25 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from getnative.api.getnative.deps import CurrentUser, DbSession, optional_user
+from getnative.api.getnative.deps import (
+    CurrentUser,
+    DbSession,
+    optional_user,
+    slide_session,
+    token_claims,
+)
 from getnative.api.getnative.render import (
     add_matches,
-    load_video_for_detail,
     record_list,
+    render_detail_page,
     render_speaker,
-    render_video_detail,
+    render_summary_row,
     render_video_summaries,
 )
 from getnative.api.getnative.schemas_catalog import VideoDetail, VideoList
-from getnative.catalog import clips, service
+from getnative.catalog import clips, pages, service
 from getnative.catalog.models import Category
-from getnative.errors import NotFound
+from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
 from getnative.web.deps import container_of
 from getnative.web.responses import FastJSONResponse
@@ -60,46 +66,80 @@ async def list_videos(
     q: str | None = None,
     cued_only: str | None = None,
 ) -> Response:
-    """One thread-pool hop and one connection for the whole page: authenticate, query, render
-    (instead of a hop per dependency), then serialised once with orjson, not validated again."""
-    raw = {
-        "lang": lang,
-        "count": count,
-        "max_id": max_id,
-        "subcategory_id": subcategory_id,
-        "category_id": category_id,
-        "q": q,
-        "cued_only": cued_only,
-    }
+    """On the event loop: one async connection, one statement (the page with the viewer's
+    flags and the token check), rows rendered straight to orjson. Searches take the ORM path
+    in one thread-pool hop (their relevance query and `matches` live there)."""
+    viewer = _viewer(request)  # a malformed or expired token: 401 before parameter errors
+    try:
+        query = service.VideoQuery.parse(
+            lang=lang,
+            count=count,
+            max_id=max_id,
+            subcategory_id=subcategory_id,
+            category_id=category_id,
+            q=q,
+            cued_only=cued_only,
+        )
+    except InvalidInput:
+        await _accept_token(request, viewer)
+        raise
+    if query.q is not None:
+        return FastJSONResponse(await run_in_threadpool(_search_page, request, query))
+    async with container_of(request).db.async_connection() as connection:
+        rows = await pages.video_page(connection, query, viewer)
+    _slide(request, viewer)
+    signed_in = viewer is not None
+    return FastJSONResponse(
+        record_list([render_summary_row(row, signed_in=signed_in) for row in rows])
+    )
 
-    def page() -> dict[str, Any]:
-        with container_of(request).db.session(write=False) as session:
-            user = optional_user(request, session)  # auth errors before parameter errors
-            query = service.VideoQuery.parse(**raw)
-            videos = service.list_videos(session, query, user_id=user.id if user else None)
-            records = render_video_summaries(session, videos, user)
-            if query.q is not None:
-                matches = clips.matching_cues(session, [v.id for v in videos], query.q)
-                add_matches(records, matches)
-            return record_list(records)
 
-    return FastJSONResponse(await run_in_threadpool(page))
+def _search_page(request: Request, query: service.VideoQuery) -> dict[str, Any]:
+    with container_of(request).db.session(write=False) as session:
+        user = optional_user(request, session)
+        videos = service.list_videos(session, query, user_id=user.id if user else None)
+        records = render_video_summaries(session, videos, user)
+        assert query.q is not None
+        add_matches(records, clips.matching_cues(session, [v.id for v in videos], query.q))
+        return record_list(records)
 
 
 @router.get("/videos/{video_id}", response_model=VideoDetail)
 async def get_video(video_id: str, request: Request) -> Response:
-    """Same shape as the list: one hop, one connection, orjson."""
+    """Same shape as the list: one async connection, two statements (the video with its
+    nested parts and the viewer's flags, then its related videos), orjson."""
+    viewer = _viewer(request)
+    try:
+        parsed = service.parse_id(video_id)
+    except InvalidInput:
+        await _accept_token(request, viewer)
+        raise
+    async with container_of(request).db.async_connection() as connection:
+        detail = await pages.video_detail(connection, parsed, viewer)
+    _slide(request, viewer)  # the page query found the token current (else it raised)
+    if detail is None:
+        raise NotFound("Video not found.", code="video_not_found")
+    return FastJSONResponse(render_detail_page(detail, signed_in=viewer is not None))
 
-    def page() -> dict[str, Any]:
-        with container_of(request).db.session(write=False) as session:
-            user = optional_user(request, session)
-            parsed = service.parse_id(video_id)
-            video = load_video_for_detail(session, parsed) if parsed else None
-            if video is None or video.source != service.CATALOG_SOURCE:
-                raise NotFound("Video not found.", code="video_not_found")
-            return render_video_detail(session, video, user)
 
-    return FastJSONResponse(await run_in_threadpool(page))
+def _viewer(request: Request) -> pages.Viewer | None:
+    claims = token_claims(request)
+    return None if claims is None else pages.Viewer(claims.user_id, claims.token_version)
+
+
+async def _accept_token(request: Request, viewer: pages.Viewer | None) -> None:
+    """The token rule for an answer that has no page query to carry it (a 400): a revoked
+    token is still a 401, a current one still slides."""
+    if viewer is not None:
+        async with container_of(request).db.async_connection() as connection:
+            await pages.require_current_token(connection, viewer)
+        _slide(request, viewer)
+
+
+def _slide(request: Request, viewer: pages.Viewer | None) -> None:
+    """The token was found current by the page query: slide it, as `optional_user` does."""
+    if viewer is not None:
+        slide_session(request, user_id=viewer.user_id, token_version=viewer.token_version)
 
 
 def _no_content() -> Response:

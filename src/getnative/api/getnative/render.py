@@ -6,9 +6,9 @@ Shared by every Get Native route that returns a video, so a video looks the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -23,12 +23,17 @@ from getnative.catalog.models import (
     Video,
 )
 from getnative.catalog.models import WritingQuestion as WritingQuestionModel
+from getnative.catalog.pages import (
+    RELATED_VIDEOS_LIMIT,
+    CollocationView,
+    CueView,
+    TranscriptView,
+    VideoDetail,
+    unique_by_id,
+)
 from getnative.likes.models import Like
 from getnative.likes.service import liked_video_ids
 from getnative.study.models import Cue
-
-T = TypeVar("T")
-RELATED_VIDEOS_LIMIT = 6
 
 
 def gn_date(value: datetime) -> str:
@@ -78,15 +83,18 @@ def cued_video_ids(session: Session, *, user_id: int | None, video_ids: list[int
     return set(rows)
 
 
-def render_video_summary(video: Video, *, cued: bool | None, liked: bool | None) -> dict[str, Any]:
-    """The video object of lists (`GET /videos`, related videos)."""
+def render_video_summary(
+    video: Any, speaker: Any, subcategory: Any, *, cued: bool | None, liked: bool | None
+) -> dict[str, Any]:
+    """The video object of lists (`GET /videos`, related videos), from a `Video` and its
+    speaker and subcategory, or from a summary row of `catalog.pages` (see `render_row`)."""
     return {
         "id": video.id,
         "created_at": gn_date(video.created_at),
         "lang": video.lang,
         "description": video.description,
-        "speaker": render_speaker(video.speaker),
-        "subcategory": render_subcategory(video.subcategory),
+        "speaker": render_speaker(speaker),
+        "subcategory": render_subcategory(subcategory),
         "loop_count": video.loop_count,
         "loop_velocity": video.loop_velocity,
         "thumbnail_image_url": video.thumbnail_image_url,
@@ -115,6 +123,8 @@ def render_video_summaries(
     return [
         render_video_summary(
             video,
+            video.speaker,
+            video.subcategory,
             cued=(video.id in cued) if user else None,
             liked=video.id in liked,
         )
@@ -128,7 +138,7 @@ def add_matches(records: list[dict[str, Any]], matches: dict[int, list[Transcrip
         record["matches"] = [render_cue(cue) for cue in matches.get(record["id"], [])]
 
 
-def render_collocation(collocation: Collocation) -> dict[str, Any]:
+def render_collocation(collocation: Collocation | CollocationView) -> dict[str, Any]:
     examples = [{"text": example.text} for example in collocation.usage_examples]
     return {
         "id": collocation.id,
@@ -140,12 +150,12 @@ def render_collocation(collocation: Collocation) -> dict[str, Any]:
     }
 
 
-def render_cue(cue: TranscriptCue) -> dict[str, Any]:
+def render_cue(cue: TranscriptCue | CueView) -> dict[str, Any]:
     """A timed cue: `cues` of a transcript, `matches` of a searched video."""
     return {"start_ms": cue.start_ms, "end_ms": cue.end_ms, "text": cue.text}
 
 
-def render_transcript(transcript: Transcript) -> dict[str, Any]:
+def render_transcript(transcript: Transcript | TranscriptView) -> dict[str, Any]:
     return {
         "id": transcript.id,
         "text": transcript.text,
@@ -189,18 +199,7 @@ def related_videos(session: Session, video: Video) -> list[Video]:
     ):
         if value is not None:  # "no subcategory" does not make videos related
             found.extend(session.scalars(base.where(column == value)))
-    return _unique_by_id(found)[:RELATED_VIDEOS_LIMIT]
-
-
-def _unique_by_id(items: Iterable[T]) -> list[T]:
-    seen: set[int] = set()
-    unique: list[T] = []
-    for item in items:
-        key = item.id  # type: ignore[attr-defined]
-        if key not in seen:
-            seen.add(key)
-            unique.append(item)
-    return unique
+    return unique_by_id(found)[:RELATED_VIDEOS_LIMIT]
 
 
 def _own_likes(session: Session, video: Video, user: User | None) -> list[dict[str, Any]]:
@@ -226,17 +225,80 @@ def load_video_for_detail(session: Session, video_id: int) -> Video | None:
 
 
 def render_video_detail(session: Session, video: Video, user: User | None) -> dict[str, Any]:
-    """`GET /videos/:id` (and the `video` of `POST /study`)."""
-    summary = render_video_summaries(session, [video], user)[0]
+    """`GET /videos/:id` through the ORM: the `video` of `POST /study`."""
     related = related_videos(session, video)
-    own_likes = _own_likes(session, video, user)
     questions = [{"id": q.id, "text": q.text} for q in writing_questions_for(session, video)]
+    return _detail_body(
+        render_video_summaries(session, [video], user)[0],
+        render_video_summaries(session, related, user),
+        like_count=video.like_count,
+        own_likes=_own_likes(session, video, user),
+        signed_in=user is not None,
+        transcripts=video.transcripts,
+        questions=questions,
+    )
+
+
+def render_detail_page(detail: VideoDetail, *, signed_in: bool) -> dict[str, Any]:
+    """`GET /videos/:id` from the rows of `catalog.pages.video_detail`."""
+    video = detail.video
+    own_likes = []
+    if signed_in and video.own_like_id is not None:
+        own_likes = [{"id": video.own_like_id, "created_at": gn_date(video.own_like_created_at)}]
+    return _detail_body(
+        render_summary_row(video, signed_in=signed_in),
+        [render_summary_row(row, signed_in=signed_in) for row in detail.related],
+        like_count=video.like_count,
+        own_likes=own_likes,
+        signed_in=signed_in,
+        transcripts=detail.transcripts,
+        questions=[{"id": q.id, "text": q.text} for q in detail.writing_questions],
+    )
+
+
+def _detail_body(
+    summary: dict[str, Any],
+    related: list[dict[str, Any]],
+    *,
+    like_count: int,
+    own_likes: list[dict[str, Any]],
+    signed_in: bool,
+    transcripts: Sequence[Transcript | TranscriptView],
+    questions: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
         **summary,
-        "related_videos": record_list(render_video_summaries(session, related, user)),
+        "related_videos": record_list(related),
         "has_related_videos": bool(related),
-        "likes": {"count": video.like_count, "records": own_likes},
-        "liked": bool(own_likes) if user else False,
-        "transcripts": record_list([render_transcript(t) for t in video.transcripts]),
+        "likes": {"count": like_count, "records": own_likes},
+        "liked": bool(own_likes) if signed_in else False,
+        "transcripts": record_list([render_transcript(t) for t in transcripts]),
         "writing_questions": record_list(questions),
     }
+
+
+class _Columns:
+    """The columns of one joined table in a flat row (`speaker_name` as `.name`), so that the
+    renderers of model objects render a row's speaker and subcategory too."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
+def render_summary_row(row: Any, *, signed_in: bool) -> dict[str, Any]:
+    """A video summary from a summary row of `catalog.pages` (flags as on the ORM path)."""
+    speaker = _Columns(row, "speaker_") if row.speaker_id is not None else None
+    subcategory = _Columns(row, "subcategory_") if row.subcategory_id is not None else None
+    return render_video_summary(
+        row,
+        speaker,
+        subcategory,
+        cued=bool(row.cued) if signed_in else None,
+        liked=bool(row.liked) if signed_in else False,
+    )

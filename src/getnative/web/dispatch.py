@@ -1,0 +1,68 @@
+"""Dialect routing by prefix: a request goes to its dialect's app in one or two string tests.
+
+Starlette's router tries every route's regular expression in order, and Get Native (mounted at
+`/`, the last route) is where most requests go, so they paid every other route's test first.
+Here the mounts named at start-up (`/ws`, `/api`, and `/` for the rest) are chosen by prefix,
+with the same scope a `Mount` match gives the dialect app (`root_path`, `path_params`, `route`,
+`endpoint`); anything else (redirects, media, docs assets, the learner's page, lifespan) goes
+through Starlette's router as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class PrefixDispatch:
+    def __init__(self, router: Router, fallback: ASGIApp, fast: Sequence[Mount]) -> None:
+        self.router = router
+        self.fallback = fallback
+        self.mounts = [(mount.path + "/", mount) for mount in fast if mount.path]
+        self.default = next((mount for mount in fast if not mount.path), None)
+        # Paths some other route answers: they are never sent to the default mount directly.
+        self.reserved = tuple(
+            _path(route) for route in router.routes if _path(route) and route is not self.default
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            mount = self._mount_for(get_route_path(scope))
+            if mount is not None:
+                await self._handle(mount, scope, receive, send)
+                return
+        await self.fallback(scope, receive, send)
+
+    def _mount_for(self, path: str) -> tuple[Mount, str] | None:
+        for prefix, mount in self.mounts:
+            if path.startswith(prefix):
+                return mount, path[len(prefix) - 1 :]
+        if self.default is None or not path.startswith("/"):
+            return None
+        for reserved in self.reserved:
+            if path == reserved or path.startswith(reserved + "/"):
+                return None
+        return self.default, path
+
+    async def _handle(
+        self, found: tuple[Mount, str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        mount, remaining = found
+        root_path = scope.get("root_path", "")
+        route_path = get_route_path(scope)
+        path_params = dict(scope.get("path_params", {}))
+        path_params["path"] = remaining[1:]
+        scope.setdefault("router", self.router)
+        scope["route"] = mount
+        scope["path_params"] = path_params
+        scope["app_root_path"] = scope.get("app_root_path", root_path)
+        scope["root_path"] = root_path + route_path[: len(route_path) - len(remaining)]
+        scope["endpoint"] = mount.app
+        await mount.app(scope, receive, send)
+
+
+def _path(route: BaseRoute) -> str:
+    return str(getattr(route, "path", ""))

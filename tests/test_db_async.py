@@ -1,0 +1,102 @@
+"""The asyncio way into the database (`Database.async_connection`), on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select, update
+
+from getnative.accounts.models import User
+from getnative.db import Database, async_driver_url
+from getnative.errors import InvalidInput
+from tests.factories import make_user
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_read_runs_core_statements(db: Database) -> None:
+    user = make_user(db)
+
+    async def read() -> str | None:
+        async with db.async_connection() as connection:
+            return await connection.scalar(select(User.email).where(User.id == user.id))
+
+    assert asyncio.run(read()) == user.email
+
+
+def test_a_write_commits_when_the_block_ends(db: Database) -> None:
+    user = make_user(db)
+
+    async def rename() -> None:
+        async with db.async_connection(write=True) as connection:
+            await connection.execute(update(User).where(User.id == user.id).values(name="Ada"))
+
+    asyncio.run(rename())
+    with db.session(write=False) as session:
+        assert session.scalar(select(User.name).where(User.id == user.id)) == "Ada"
+
+
+def test_a_write_that_raises_is_rolled_back(db: Database) -> None:
+    user = make_user(db, name="Before")
+
+    async def fail() -> None:
+        async with db.async_connection(write=True) as connection:
+            await connection.execute(update(User).where(User.id == user.id).values(name="After"))
+            raise Boom
+
+    with pytest.raises(Boom):
+        asyncio.run(fail())
+    with db.session(write=False) as session:
+        assert session.scalar(select(User.name).where(User.id == user.id)) == "Before"
+
+
+def test_unstorable_text_is_refused_before_the_driver(db: Database) -> None:
+    async def lookup() -> None:
+        async with db.async_connection() as connection:
+            await connection.execute(select(User.id).where(User.email == "a\x00b"))
+
+    with pytest.raises(InvalidInput):
+        asyncio.run(lookup())
+
+
+def test_the_started_loop_reuses_pooled_connections_and_others_still_connect(
+    db: Database,
+) -> None:
+    make_user(db)
+
+    async def count_twice() -> list[object]:
+        await db.start_async()
+        try:
+            seen = []
+            for _ in range(2):
+                async with db.async_connection() as connection:
+                    raw = await connection.get_raw_connection()
+                    seen.append(raw.driver_connection)
+                    assert await connection.scalar(select(func.count(User.id))) == 1
+            return seen
+        finally:
+            await db.stop_async()
+
+    first, second = asyncio.run(count_twice())
+    assert first is second  # one pooled driver connection, checked out twice
+
+    async def elsewhere() -> int | None:  # another loop (a test client's): unpooled, still works
+        async with db.async_connection() as connection:
+            return await connection.scalar(select(func.count(User.id)))
+
+    assert asyncio.run(elsewhere()) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///./var/x.sqlite3", "sqlite+aiosqlite:///./var/x.sqlite3"),
+        ("postgresql://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
+        ("postgresql+psycopg://u:p@h:5433/d", "postgresql+asyncpg://u:p@h:5433/d"),
+    ],
+)
+def test_the_async_driver_url_names_the_same_database(url: str, expected: str) -> None:
+    assert async_driver_url(url) == expected

@@ -1,0 +1,43 @@
+"""A worker's graceful stop: in-flight requests drain (bounded), AnyIO's idle threads are told
+to finish so the interpreter can exit (the Granian shutdown hang)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import anyio.to_thread
+
+from getnative.web.lifecycle import ANYIO_WORKER_THREAD, InFlight, stop_idle_worker_threads
+
+
+def test_drained_waits_for_the_last_request_to_leave() -> None:
+    async def scenario() -> tuple[bool, int]:
+        in_flight = InFlight()
+        in_flight.enter()
+        asyncio.get_running_loop().call_later(0.05, in_flight.leave)
+        return await in_flight.drained(30), in_flight.count
+
+    assert asyncio.run(scenario()) == (True, 0)
+
+
+def test_drained_gives_up_after_the_timeout() -> None:
+    async def scenario() -> bool:
+        in_flight = InFlight()
+        in_flight.enter()  # a stuck request
+        return await in_flight.drained(0.05)
+
+    assert asyncio.run(scenario()) is False
+
+
+def test_idle_anyio_worker_threads_are_stopped() -> None:
+    async def scenario() -> int:
+        await anyio.to_thread.run_sync(lambda: None)  # starts a worker thread
+        return stop_idle_worker_threads()
+
+    told = asyncio.run(scenario())
+    assert told >= 0
+    for thread in threading.enumerate():
+        if thread.name == ANYIO_WORKER_THREAD:
+            thread.join(30)  # would hang (test timeout) if nobody stopped it
+            assert not thread.is_alive()

@@ -1,19 +1,25 @@
-"""Shared browser fixtures: Debian's Chromium driven headless by Playwright, nothing downloaded.
+"""The one headless browser of the tests: Debian's Chromium driven by Playwright.
 
-Import the fixtures into a test package's conftest (`from tests.chromium import browser`).
+Nothing is downloaded.
+
+Import the fixture into a test package's conftest (`from tests.chromium import browser`).
 Playwright is pointed at the system browser (`/usr/bin/chromium`, or `GETNATIVE_TEST_CHROMIUM`),
 so `playwright install` is never needed. Without a browser the tests skip, except under
 `CI=true`, where `.ci/run` installs Debian's `chromium` and a missing one is a failure.
-Screenshots go to `test-artifacts/` at the repository root (or `GETNATIVE_TEST_ARTIFACTS`).
+Pages opened with `offline_page` reach only their own server: a page that needs a CDN or any
+other host shows it. Screenshots go to `test-artifacts/` at the repository root (or
+`GETNATIVE_TEST_ARTIFACTS`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -58,6 +64,38 @@ def browser() -> Iterator[Any]:
         )
         yield launched
         launched.close()
+
+
+def offline_page(browser: Any, url: str, **context_options: Any) -> Any:
+    """A new page (in its own context) that reaches only the origin of `url`: others are refused."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    context = browser.new_context(**context_options)
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(origin):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    return context.new_page()
+
+
+def rendered_dom(browser: Any, url: str, *, ready: str, timeout_ms: int = 15_000) -> str:
+    """The DOM of `url`, offline but for its own server, once an element matches `ready`.
+
+    When nothing matches within `timeout_ms` the DOM is returned as it is, for the test to show.
+    """
+    page = offline_page(browser, url)
+    try:
+        page.goto(url)
+        # A timeout is not an error here: the caller's assertion shows what did render.
+        with contextlib.suppress(Exception):
+            page.wait_for_selector(ready, timeout=timeout_ms)
+        return str(page.content())
+    finally:
+        page.context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -13,14 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from bench import generate, load
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable
+from tests.servers import POSTGRES_ADMIN_URL, postgres_problem
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def bench_database_url() -> Iterator[str]:
-    problem = _postgres_reachable()
+    problem = postgres_problem()
     if problem is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true: {problem}")

@@ -1,0 +1,288 @@
+"""GET /ws/USERID/subscriptions/recent_videos/: the newest instances of subscribed channels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from getnative.accounts.models import User
+from getnative.api.rockpack import ids
+from getnative.catalog.models import Video
+from getnative.channels import social_service
+from getnative.channels.models import Channel, Subscription, VideoInstance
+from getnative.config import Settings
+from getnative.db import Database
+from tests.clients import BASE, channel_url, cid, uid, vid
+from tests.factories import (
+    T0,
+    make_channel,
+    make_instance,
+    make_user,
+    make_youtube_video,
+    rockpack_bearer,
+    set_public,
+)
+
+
+def _subscribe(db: Database, user_id: int, *channels: Channel) -> None:
+    with db.session() as session:
+        for channel in channels:
+            social_service.subscribe(session, user_id=user_id, channel_id=channel.id)
+
+
+def _feed_ids(client: TestClient, settings: Settings, user: Any, **params: Any) -> list[str]:
+    response = client.get(
+        f"/ws/{uid(user)}/subscriptions/recent_videos/",
+        params=params,
+        headers=rockpack_bearer(settings, user),
+    )
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["videos"]["items"]]
+
+
+def test_feed_renders_instances_with_their_channel_and_owner(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    owner = make_user(db, username="curator")
+    channel = make_channel(db, owner, title="favourites", description="")
+    video = make_youtube_video(
+        db, source_id="vSV8un-UscU", title="I Wasn't Talking To You", source_username="yt user"
+    )
+    instance = make_instance(db, channel, video=video, minutes=5)
+    _subscribe(db, fan.id, channel)
+
+    response = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params={"locale": "en-us"},
+        headers=rockpack_bearer(settings, fan),
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, max-age=60"
+    assert response.json() == {
+        "videos": {
+            "total": 1,
+            "items": [
+                {
+                    "position": 0,
+                    "id": vid(instance),
+                    "title": "I Wasn't Talking To You",
+                    "date_added": "2024-01-01T12:05:00+00:00",
+                    "video": {
+                        "id": ids.encode(ids.VIDEO, video.id),
+                        "source": "youtube",
+                        "source_id": "vSV8un-UscU",
+                        "source_username": "yt user",
+                        "duration": 62,
+                        "thumbnail_url": "http://i.ytimg.com/vi/vSV8un-UscU/mqdefault.jpg",
+                        "view_count": 0,
+                        "star_count": 0,
+                    },
+                    "channel": {
+                        "id": cid(channel),
+                        "resource_url": channel_url(channel),
+                        "title": "favourites",
+                        "description": "",
+                        "category": "",
+                        "public": True,
+                        "subscriber_count": 1,
+                        "cover": {"thumbnail_url": "", "aoi": [0.0, 0.0, 1.0, 1.0]},
+                        "owner": {
+                            "id": uid(owner),
+                            "resource_url": f"{BASE}/ws/{uid(owner)}/",
+                            "display_name": "curator",
+                            "avatar_thumbnail_url": "",
+                        },
+                    },
+                }
+            ],
+        }
+    }
+
+
+def test_feed_is_newest_first_across_channels_and_pages(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    first = make_channel(db, make_user(db))
+    second = make_channel(db, make_user(db))
+    unsubscribed = make_channel(db, make_user(db))
+    a = make_instance(db, first, minutes=1)
+    b = make_instance(db, second, minutes=3)
+    c = make_instance(db, first, minutes=2)
+    tie_low = make_instance(db, second, minutes=4)
+    tie_high = make_instance(db, first, minutes=4)  # same date_added: higher id first
+    make_instance(db, unsubscribed, minutes=9)
+    _subscribe(db, fan.id, first, second)
+
+    everything = _feed_ids(client, settings, fan)
+    page = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params={"start": 1, "size": 2},
+        headers=rockpack_bearer(settings, fan),
+    ).json()["videos"]
+
+    expected = [vid(i) for i in (tie_high, tie_low, b, c, a)]
+    assert everything == expected
+    assert page["total"] == 5
+    assert [(i["position"], i["id"]) for i in page["items"]] == [(1, expected[1]), (2, expected[2])]
+
+
+def test_feed_leaves_out_videos_not_visible_in_the_locale(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    everywhere = make_instance(db, channel, minutes=1)
+    british = make_instance(db, channel, minutes=2, locales=["en-gb"])
+    french = make_instance(db, channel, minutes=3, locales=["fr"])
+    _subscribe(db, fan.id, channel)
+
+    assert _feed_ids(client, settings, fan, locale="en-GB") == [vid(british), vid(everywhere)]
+    assert _feed_ids(client, settings, fan, locale="fr-FR") == [vid(french), vid(everywhere)]
+    assert _feed_ids(client, settings, fan) == [vid(i) for i in (french, british, everywhere)]
+
+
+def test_a_channel_turned_private_leaves_the_feed(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    owner = make_user(db)
+    channel = make_channel(db, owner)
+    instance = make_instance(db, channel)
+    _subscribe(db, fan.id, channel)
+    _subscribe(db, owner.id, channel)
+    set_public(db, channel, False)
+
+    assert _feed_ids(client, settings, fan) == []
+    assert _feed_ids(client, settings, owner) == [vid(instance)]  # the owner still sees it
+    set_public(db, channel, True)
+    assert _feed_ids(client, settings, fan) == [vid(instance)]
+
+
+@pytest.mark.parametrize("params", [{"locale": "<script>"}, {"start": "x"}, {"size": -1}])
+def test_feed_rejects_bad_parameters(
+    client: TestClient, db: Database, settings: Settings, params: dict[str, Any]
+) -> None:
+    fan = make_user(db)
+    response = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params=params,
+        headers=rockpack_bearer(settings, fan),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+@contextmanager
+def _counting_statements(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _record)
+
+
+def test_feed_costs_a_constant_number_of_queries(db: Database) -> None:
+    """Many subscriptions, channels and owners: still a handful of statements per page."""
+    fan = make_user(db)
+    with db.session() as session:
+        owners = [make_user_row(session, n) for n in range(20)]
+        channels = [
+            Channel(owner_id=owner.id, title=f"c{n}", public=True) for n, owner in enumerate(owners)
+        ]
+        session.add_all(channels)
+        session.flush()
+        video = make_video_row(session)
+        for n, channel in enumerate(channels):
+            session.add(Subscription(user_id=fan.id, channel_id=channel.id))
+            for m in range(3):
+                session.add(
+                    VideoInstance(
+                        channel_id=channel.id,
+                        video_id=video,
+                        date_added=T0.replace(minute=m, second=n),
+                    )
+                )
+
+    with _counting_statements(db) as statements, db.session(write=False) as session:
+        rows, total = social_service.feed(session, user_id=fan.id, locale="en", start=0, size=50)
+        owners_by_id = social_service.users_by_id(session, {c.owner_id for _, c in rows})
+        for instance, channel in rows:
+            assert instance.video.source == "youtube"
+            assert channel.cover_art is None
+            assert channel.owner_id in owners_by_id
+
+    assert total == 60
+    assert len(rows) == 50
+    assert [i.date_added for i, _ in rows] == sorted((i.date_added for i, _ in rows), reverse=True)
+    # BEGIN + page + video/cover eager loads + bounded count + owners (+ slack for dialect chatter)
+    assert len(statements) <= 8, statements
+
+
+def make_user_row(session: Any, n: int) -> User:
+    user = User(email=f"owner{n}-{id(session)}@example.com", username=f"owner{n}")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_video_row(session: Any) -> int:
+    video = Video(source="youtube", source_id=f"bulk{id(session)}", title="bulk")
+    session.add(video)
+    session.flush()
+    return video.id
+
+
+def test_the_feed_ends_at_its_depth_and_total_counts_at_most_that(
+    client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(social_service, "FEED_DEPTH", 3)
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    newest_first = [make_instance(db, channel, minutes=m) for m in range(5)][::-1]
+    _subscribe(db, fan.id, channel)
+    url = f"/ws/{uid(fan)}/subscriptions/recent_videos/"
+
+    def page(**params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = client.get(
+            url, params=params, headers=rockpack_bearer(settings, fan)
+        ).json()
+        return body["videos"]
+
+    first = page(size=2)
+    second = page(start=2, size=2)
+    beyond = page(start=3)
+
+    assert [i["id"] for i in first["items"]] == [vid(i) for i in newest_first[:2]]
+    assert first["total"] == 3
+    assert [i["id"] for i in second["items"]] == [vid(newest_first[2])]
+    assert second["total"] == 3
+    assert beyond == {"total": 3, "items": []}
+
+
+def test_total_of_a_page_past_the_end_is_counted(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    make_instance(db, channel)
+    make_instance(db, channel, minutes=1)
+    _subscribe(db, fan.id, channel)
+    response = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+        params={"start": 10, "size": 1},  # size 0 is a 400 since issue 12 (one paging rule)
+        headers=rockpack_bearer(settings, fan),
+    )
+    assert response.json() == {"videos": {"total": 2, "items": []}}

@@ -1,0 +1,98 @@
+"""The learner's page in a real browser: a live server on the demo catalog, and a fresh page.
+
+The server runs in a thread of the test process (uvicorn on a free port) over a SQLite file with
+the shipped demo catalog: these tests check the page, the storage rules are tested elsewhere on
+both databases. Requests to other hosts (the demo catalog's remote media) are refused, so the
+tests never touch the network and the page has to look whole with failed images.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from getnative.cli import load_demo_if_empty
+from getnative.db import Database
+from getnative.migrate import upgrade
+from getnative.web.app import create_app
+from tests.chromium import browser, offline_page  # noqa: F401  (browser: a fixture)
+from tests.clients import build_container, make_settings
+
+
+@dataclass
+class LiveServer:
+    url: str
+    db: Database
+    container: Any
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp: Path = tmp_path_factory.mktemp("webapp")
+    db = Database(f"sqlite:///{tmp / 'demo.sqlite3'}")
+    upgrade(db.engine)
+    load_demo_if_empty(db)
+    settings = make_settings(tmp, db)
+    container = build_container(settings, db)
+    app = create_app(settings, container=container)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield LiveServer(f"http://127.0.0.1:{port}", db, container)
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
+
+
+@dataclass
+class PageErrors:
+    errors: list[str] = field(default_factory=list)
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def open_page(
+    chromium: Any, live_server: LiveServer, errors: PageErrors, viewport: dict[str, int]
+) -> Any:
+    page = offline_page(chromium, live_server.url, viewport=viewport, locale="en-US")
+    page.set_default_timeout(10_000)
+    page.on("pageerror", lambda exc: errors.errors.append(str(exc)))
+    return page
+
+
+@pytest.fixture
+def page_errors() -> Iterator[PageErrors]:
+    errors = PageErrors()
+    yield errors
+    assert errors.errors == [], f"JavaScript errors on the page: {errors.errors}"
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer, page_errors: PageErrors) -> Iterator[Any]:  # noqa: F811
+    page = open_page(browser, live_server, page_errors, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: LiveServer, page_errors: PageErrors) -> Iterator[Any]:  # noqa: F811
+    page = open_page(browser, live_server, page_errors, PHONE)
+    yield page
+    page.context.close()

@@ -1,1 +1,0 @@
-"""Rockpack end-to-end flow and discovery listings."""

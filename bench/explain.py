@@ -66,8 +66,8 @@ def main() -> None:
                 statement = statement.limit(9)
             _explain(session, db, name, statement)
         for name, q in CLIP_QUERIES.items():
-            clip_statement = clips.clips_statement(session, clips.ClipQuery.parse(q=q))
-            assert clip_statement is not None
+            query = clips.ClipQuery.parse(q=q)
+            clip_statement = clips.clips_page_statement("postgresql", query, user_id=None)
             _explain(session, db, name, clip_statement)
     db.dispose()
 

@@ -55,9 +55,8 @@ def pg(db: Database) -> Database:
 
 
 def _clips_page(session: Session, q: str) -> Select:  # type: ignore[type-arg]
-    statement = clips.clips_statement(session, clips.ClipQuery.parse(q=q, max_id="500000"))
-    assert statement is not None
-    return statement
+    query = clips.ClipQuery.parse(q=q, max_id="500000")
+    return clips.clips_page_statement("postgresql", query, user_id=None)
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,8 @@ def counting_app() -> tuple[Starlette, list[str]]:
             Route("/videos", page),
             Route("/videos/{video_id}", page, methods=["GET", "POST"]),
             Route("/categories", page),
+            Route("/clips", page),
+            Route("/clips/{anything}", page),
         ]
     )
     return app, rendered
@@ -59,6 +61,19 @@ def test_anonymous_page_is_served_again_within_its_lifetime_only() -> None:
     assert client.get("/videos?lang=en").json() == {"n": 2}
     assert client.get("/videos/7").json() == {"n": 3}
     assert client.get("/videos/7").json() == {"n": 3}
+
+
+def test_anonymous_clips_pages_are_kept_like_video_pages() -> None:
+    client, _, clock = cached_client()
+    assert client.get("/clips?q=business").json() == {"n": 1}
+    assert client.get("/clips?q=business").json() == {"n": 1}
+    assert client.get("/clips?q=train").json() == {"n": 2}
+    assert client.get("/clips/1").json() == {"n": 3}  # not a page of the catalog
+    assert client.get("/clips/1").json() == {"n": 4}
+    catalog_changed()  # an import may have changed the cues
+    assert client.get("/clips?q=business").json() == {"n": 5}
+    clock.now += 1.1
+    assert client.get("/clips?q=train").json() == {"n": 6}
 
 
 def test_query_string_is_part_of_the_key() -> None:

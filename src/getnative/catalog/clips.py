@@ -13,11 +13,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Subquery,
+    Text,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Session
 
-from getnative.catalog.models import TranscriptCue, Video
+from getnative.catalog.models import Speaker, Subcategory, TranscriptCue, Video
 from getnative.catalog.search import (
     QueryTerm,
     fts5_matches,
@@ -35,9 +47,13 @@ from getnative.catalog.service import (
     validate_lang,
 )
 from getnative.errors import InvalidInput
+from getnative.likes.models import Like
+from getnative.study.models import Cue
 
 DEFAULT_CLIP_COUNT = 20
-CLIP_CANDIDATES = 500
+CLIP_CANDIDATES = 100
+"""Ranked window: 100 measured 3-20x faster than 500 at 10M cues (bench/RESULTS.md, Clips), and a
+page has at most 100 clips; a frequent phrase then walks the id index instead of a huge bitmap."""
 MATCHES_PER_VIDEO = 3
 
 
@@ -74,43 +90,98 @@ class ClipQuery:
         )
 
 
-def search_clips(session: Session, query: ClipQuery) -> Sequence[TranscriptCue]:
-    """The best `query.count` matching cues (with their videos loaded), best first.
+def ranked_clips(dialect: str, query: ClipQuery) -> Subquery | None:
+    """The page's clips, best first: `id, video_id, start_ms, end_ms, text, rank` of the best
+    `query.count` among the newest `CLIP_CANDIDATES` matching cues (None: no searchable term).
 
-    A query with no searchable term matches nothing.
+    One scan produces the window with its rank (computed for the window's rows only), so the
+    page is a single statement: join it to the video summaries and order by `clip_order`.
     """
-    statement = clips_statement(session, query)
-    if statement is None:
-        return []
-    return session.scalars(statement).all()
-
-
-def clips_statement(session: Session, query: ClipQuery) -> Select[Any] | None:
-    """The SELECT of `search_clips` (None when the query has no searchable term)."""
     terms = parse_query(query.q)
     if not terms:
         return None
     filters = [Video.source == CATALOG_SOURCE, Video.lang == query.lang]
     if query.max_id is not None:
         filters.append(TranscriptCue.id <= query.max_id)
-    if _is_sqlite(session):
-        ranked = _ranked_fts5(terms, filters)
-    else:
-        ranked = _ranked_tsvector(terms, filters)
-    return ranked.options(
-        joinedload(TranscriptCue.video).joinedload(Video.speaker),
-        joinedload(TranscriptCue.video).joinedload(Video.subcategory),
-    ).limit(query.count)
+    window = (_fts5_window if dialect == "sqlite" else _tsvector_window)(terms, filters)
+    best = select(window).order_by(window.c.rank.desc(), window.c.id.desc()).limit(query.count)
+    return best.subquery("clips")
 
 
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+VIDEO_FIELDS = (
+    "id",
+    "created_at",
+    "lang",
+    "description",
+    "loop_count",
+    "loop_velocity",
+    "thumbnail_image_url",
+    "video_url",
+    "length",
+    "like_count",
+)
+SPEAKER_FIELDS = ("id", "name", "description", "location", "lang", "gender", "created_at")
+SUBCATEGORY_FIELDS = ("id", "name", "category_id", "created_at")
 
 
-def _candidates(columns: list[Any], filters: list[ColumnElement[bool]]) -> Select[Any]:
-    """The newest matching cues of catalog videos in the language, below the cursor."""
+def clips_page_statement(dialect: str, query: ClipQuery, *, user_id: int | None) -> Select[Any]:
+    """A `GET /clips` page in one statement: per clip its cue columns (`id`, `start_ms`,
+    `end_ms`, `text`) and its video summary (`video_*`, `speaker_*`, `subcategory_*`; for a
+    signed-in user `cued` and `liked`), best first. Plain columns: no ORM objects to hydrate."""
+    clips = ranked_clips(dialect, query)
+    if clips is None:
+        return select(literal_column("1")).where(literal_column("1") == 0)
+    columns: list[ColumnElement[Any]] = [
+        clips.c.id,
+        clips.c.start_ms,
+        clips.c.end_ms,
+        clips.c.text,
+        *(getattr(Video, name).label(f"video_{name}") for name in VIDEO_FIELDS),
+        *(getattr(Speaker, name).label(f"speaker_{name}") for name in SPEAKER_FIELDS),
+        Speaker.picture_url.label("speaker_picture_url"),
+        *(getattr(Subcategory, name).label(f"subcategory_{name}") for name in SUBCATEGORY_FIELDS),
+    ]
+    if user_id is not None:
+        cued = select(Cue.id).where(Cue.user_id == user_id, Cue.video_id == Video.id).exists()
+        liked = select(Like.id).where(Like.user_id == user_id, Like.video_id == Video.id).exists()
+        columns += [cued.label("cued"), liked.label("liked")]
     return (
         select(*columns)
+        .select_from(clips)
+        .join(Video, Video.id == clips.c.video_id)
+        .outerjoin(Speaker, Speaker.id == Video.speaker_id)
+        .outerjoin(Subcategory, Subcategory.id == Video.subcategory_id)
+        .order_by(*clip_order(clips))
+    )
+
+
+async def clips_page(
+    connection: AsyncConnection, query: ClipQuery, *, user_id: int | None
+) -> Sequence[Row[Any]]:
+    """The rows of `clips_page_statement`, read on the async driver."""
+    statement = clips_page_statement(connection.dialect.name, query, user_id=user_id)
+    rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+    return rows
+
+
+def clip_order(clips: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """Best first (higher `rank`), newest first among equals."""
+    return (clips.c.rank.desc(), clips.c.id.desc())
+
+
+_CUE_COLUMNS = (
+    TranscriptCue.id,
+    TranscriptCue.video_id,
+    TranscriptCue.start_ms,
+    TranscriptCue.end_ms,
+    TranscriptCue.text,
+)
+
+
+def _window(rank: ColumnElement[Any], filters: list[ColumnElement[bool]]) -> Select[Any]:
+    """The newest matching cues of catalog videos in the language, below the cursor."""
+    return (
+        select(*_CUE_COLUMNS, rank.label("rank"))
         .join(Video, Video.id == TranscriptCue.video_id)
         .where(*filters)
         .order_by(TranscriptCue.id.desc())
@@ -118,34 +189,25 @@ def _candidates(columns: list[Any], filters: list[ColumnElement[bool]]) -> Selec
     )
 
 
-def _ranked_fts5(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Select[Any]:
+def _fts5_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
     matches = fts5_matches("cue_search", terms)
-    candidates = (
-        _candidates([TranscriptCue.id.label("cue_id"), matches.c.rank], filters)
-        .join(matches, matches.c.rowid == TranscriptCue.id)
-        .subquery()
-    )
-    rank: ColumnElement[float] = candidates.c.rank  # bm25: lower is better
-    return (
-        select(TranscriptCue)
-        .join(candidates, candidates.c.cue_id == TranscriptCue.id)
-        .order_by(rank.asc(), TranscriptCue.id.desc())
-    )
+    rank: ColumnElement[float] = -matches.c.rank  # bm25: lower is better, so negate it
+    return _window(rank, filters).join(matches, matches.c.rowid == TranscriptCue.id).subquery()
 
 
-def _ranked_tsvector(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Select[Any]:
+def _tsvector_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
     vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
     matching = [vector.op("@@")(tsquery(terms))]
     pairs = phrase_pairs(terms)
     if pairs:  # the pair index narrows a phrase to the rows holding it; @@ stays the exact test
         held = func.string_to_array(TranscriptCue.search_pairs, literal_column("' '"))
         matching.append(held.op("@>")(cast(postgresql.array(pairs), postgresql.ARRAY(Text))))
-    candidate_ids = _candidates([TranscriptCue.id], [*filters, *matching]).scalar_subquery()
-    return (
-        select(TranscriptCue)
-        .where(TranscriptCue.id.in_(candidate_ids))
-        .order_by(func.ts_rank(vector, tsquery(terms)).desc(), TranscriptCue.id.desc())
-    )
+    rank = func.ts_rank(vector, tsquery(terms))
+    return _window(rank, [*filters, *matching]).subquery()
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _cue_matches(session: Session, terms: list[QueryTerm]) -> ColumnElement[bool]:

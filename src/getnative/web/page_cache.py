@@ -1,4 +1,4 @@
-"""A short-lived, shared, bounded cache of anonymous catalog pages (`GET /videos`, `/videos/:id`).
+"""A short-lived, shared, bounded cache of anonymous catalog pages (/videos, /videos/:id, /clips).
 
 The busiest reads are the same anonymous pages asked for again and again; rendering each one
 costs a database round trip and Python work, while the page changes rarely. This pure-ASGI layer
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative.catalog.events import catalog_generation
 
-ANONYMOUS_PAGES = re.compile(r"^/videos(/[^/]+)?$")
+ANONYMOUS_PAGES = re.compile(r"^/(videos(/[^/]+)?|clips)$")
 
 
 @dataclass(frozen=True)

@@ -2,45 +2,61 @@
 
 A thin adapter over `getnative.catalog.clips`: raw query strings in, a record list of
 `{id, video, start_ms, end_ms, text}` out, the video being the same summary as in `GET /videos`.
+The page is one Core statement on the async driver (no thread-pool hop for the page, no ORM
+objects), its rows rendered straight to the declared shape and serialised once with orjson.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from fastapi import APIRouter
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import Row
 
-from getnative.accounts.models import User
-from getnative.api.getnative.deps import DbSession, OptionalUser
-from getnative.api.getnative.render import record_list, render_video_summaries
+from getnative.api.getnative.deps import OptionalUser
+from getnative.api.getnative.render import record_list, render_video_summary
+from getnative.api.getnative.schemas_catalog import ClipList
 from getnative.catalog import clips
-from getnative.catalog.models import TranscriptCue
+from getnative.web.deps import container_of
+from getnative.web.responses import FastJSONResponse
 
 router = APIRouter(tags=["clips"])
 
 
-def render_clips(
-    session: Session, cues: Sequence[TranscriptCue], user: User | None
-) -> list[dict[str, Any]]:
-    """Clips with their video summaries (`cued`/`liked` resolved once for the page)."""
-    videos = list({cue.video_id: cue.video for cue in cues}.values())
-    summaries = {s["id"]: s for s in render_video_summaries(session, videos, user)}
-    return [
-        {
-            "id": cue.id,
-            "video": summaries[cue.video_id],
-            "start_ms": cue.start_ms,
-            "end_ms": cue.end_ms,
-            "text": cue.text,
-        }
-        for cue in cues
-    ]
+def _part(row: Row[Any], prefix: str) -> SimpleNamespace | None:
+    """The `prefix`-ed columns of `row` as an object with the model's attribute names."""
+    mapping = row._mapping
+    if mapping[f"{prefix}id"] is None:
+        return None
+    return SimpleNamespace(
+        **{key[len(prefix) :]: value for key, value in mapping.items() if key.startswith(prefix)}
+    )
+
+
+def render_clip_row(row: Row[Any], *, signed_in: bool) -> dict[str, Any]:
+    """A clip with its video summary (flags as on `GET /videos`: `cued` null and `liked` false
+    for an anonymous caller)."""
+    video: Any = _part(row, "video_")
+    video.speaker = _part(row, "speaker_")
+    video.subcategory = _part(row, "subcategory_")
+    summary = render_video_summary(
+        video,
+        cued=bool(row.cued) if signed_in else None,
+        liked=bool(row.liked) if signed_in else False,
+    )
+    return {
+        "id": row.id,
+        "video": summary,
+        "start_ms": row.start_ms,
+        "end_ms": row.end_ms,
+        "text": row.text,
+    }
 
 
 @router.get(
     "/clips",
+    response_model=ClipList,
     summary="Moments where a phrase is said",
     description=(
         "Timed transcript cues of catalog videos in `lang` that match `q`, best first. All words "
@@ -49,13 +65,17 @@ def render_clips(
         "pages to older clips, as on GET /videos. Errors as on GET /videos; `q` is required."
     ),
 )
-def list_clips(
-    session: DbSession,
+async def list_clips(
+    request: Request,
     user: OptionalUser,
     q: str | None = None,
     lang: str | None = None,
     count: str | None = None,
     max_id: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     query = clips.ClipQuery.parse(q=q, lang=lang, count=count, max_id=max_id)
-    return record_list(render_clips(session, clips.search_clips(session, query), user))
+    user_id = user.id if user else None
+    async with container_of(request).db.async_connection() as connection:
+        rows = await clips.clips_page(connection, query, user_id=user_id)
+    records = [render_clip_row(row, signed_in=user is not None) for row in rows]
+    return FastJSONResponse(record_list(records))

@@ -64,6 +64,21 @@ class VideoList(TypedDict):
     records: list[VideoSummary]
 
 
+class Clip(TypedDict):
+    """A moment: a cue (its id) of a catalog video, with the video's summary."""
+
+    id: int
+    video: VideoSummary
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+class ClipList(TypedDict):
+    count: int
+    records: list[Clip]
+
+
 class UsageExample(TypedDict):
     text: str
 

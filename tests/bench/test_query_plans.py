@@ -54,7 +54,7 @@ def pg(db: Database) -> Database:
     return db
 
 
-def _clips_page(session: Session, q: str) -> Select:  # type: ignore[type-arg]
+def _clips_page(_session: Session, q: str) -> Select:  # type: ignore[type-arg]
     query = clips.ClipQuery.parse(q=q, max_id="500000")
     return clips.clips_page_statement("postgresql", query, user_id=None)
 

@@ -128,7 +128,7 @@ def test_waiters_of_an_uncacheable_page_all_get_their_answer() -> None:
     own waiters were never answered)."""
     gate = asyncio.Event()
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    async def app(_scope: Scope, _receive: Receive, send: Send) -> None:
         await gate.wait()
         await asyncio.sleep(0)  # renderers interleave
         await send({"type": "http.response.start", "status": 404, "headers": []})

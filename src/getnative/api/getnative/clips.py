@@ -37,11 +37,10 @@ def _part(row: Row[Any], prefix: str) -> SimpleNamespace | None:
 def render_clip_row(row: Row[Any], *, signed_in: bool) -> dict[str, Any]:
     """A clip with its video summary (flags as on `GET /videos`: `cued` null and `liked` false
     for an anonymous caller)."""
-    video: Any = _part(row, "video_")
-    video.speaker = _part(row, "speaker_")
-    video.subcategory = _part(row, "subcategory_")
     summary = render_video_summary(
-        video,
+        _part(row, "video_"),
+        _part(row, "speaker_"),
+        _part(row, "subcategory_"),
         cued=bool(row.cued) if signed_in else None,
         liked=bool(row.liked) if signed_in else False,
     )

@@ -9,7 +9,7 @@ import pytest
 from getnative.accounts import service
 from getnative.db import Database
 from getnative.errors import RateLimited
-from getnative.web.ratelimit import MemoryRateLimiter
+from getnative.ratelimit import MemoryRateLimiter
 from tests.clients import FrozenClock, client_on, custom_app, error_code
 from tests.factories import DEFAULT_PASSWORD, make_user
 

@@ -32,7 +32,7 @@ from getnative.accounts.tokens import decode_token, issue_token
 from getnative.config import Settings
 from getnative.db import utcnow
 from getnative.errors import AuthenticationFailed, RateLimited
-from getnative.web.ratelimit import RateLimiter
+from getnative.ratelimit import RateLimiter
 
 ACCESS_AUDIENCE = "rockpack"
 RESET_AUDIENCE = "rockpack-password-reset"

@@ -370,7 +370,7 @@ def replace_profile_image(
 
 
 class AttemptCounter(Protocol):
-    """What throttling needs of a rate limiter (see getnative.web.ratelimit)."""
+    """What throttling needs of a rate limiter (see getnative.ratelimit)."""
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None: ...
 

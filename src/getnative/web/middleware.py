@@ -21,10 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative import metrics
 from getnative.errors import DomainError, InvalidInput, RateLimited
+from getnative.ratelimit import RateLimiter
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.head import without_body
 from getnative.web.lifecycle import InFlight
-from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
 ErrorRenderer = Callable[[DomainError, int], Response]

@@ -9,7 +9,7 @@ import pytest
 
 from getnative.catalog.models import Video
 from getnative.db import Database
-from getnative.web.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
+from getnative.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
 from tests.clients import FrozenClock, build_container, client_on
 from tests.conftest import ClientFactory
 from tests.factories import make_video

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative import metrics
-from getnative.errors import DomainError, InvalidInput, RateLimited
+from getnative.errors import BodyTooLarge, DomainError, RateLimited
 from getnative.ratelimit import RateLimiter
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.head import without_body
@@ -68,10 +68,6 @@ def with_exposed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes
     if any(key == EXPOSED_HEADER[0] for key, _ in headers):
         return headers
     return [*headers, EXPOSED_HEADER]
-
-
-class BodyTooLarge(InvalidInput):
-    code = "body_too_large"
 
 
 class BodyLimitMiddleware:

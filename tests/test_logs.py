@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from getnative.logs import (
+    ACCESS_FIELDS,
     MAX_REQUEST_ID_LENGTH,
     REQUEST_ID,
     JsonFormatter,
@@ -99,7 +100,8 @@ def test_the_text_form_shows_the_request_id(in_request: str) -> None:
 
 
 def test_the_json_form_is_one_object_with_the_access_fields(in_request: str) -> None:
-    line = JsonFormatter().format(record('%s "%s"', "1.2.3.4", "GET /", path="/", status=200))
+    access = ("1.2.3.4", "GET", "/", 200, 1.5)
+    line = JsonFormatter().format(record('%s "%s"', "1.2.3.4", "GET /", access=access))
     entry = json.loads(line)
     assert entry["message"] == '1.2.3.4 "GET /"'
     assert (entry["level"], entry["logger"], entry["request_id"]) == (
@@ -107,7 +109,7 @@ def test_the_json_form_is_one_object_with_the_access_fields(in_request: str) -> 
         "getnative.test",
         in_request,
     )
-    assert (entry["path"], entry["status"]) == ("/", 200)
+    assert [entry[field] for field in ACCESS_FIELDS] == ["1.2.3.4", "GET", "/", 200, 1.5]
     assert entry["time"].endswith("+00:00")
     assert "\n" not in line
 

@@ -32,7 +32,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 MAX_REQUEST_ID_LENGTH = 128
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:/+=@-]{1,%d}" % MAX_REQUEST_ID_LENGTH)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-# Fields the access log passes as `extra`; the JSON form keeps them as fields of their own.
+# The access log passes these as one tuple, `extra={"access": (...)}`; the JSON form makes
+# them fields of their own.
 ACCESS_FIELDS = ("client", "method", "path", "status", "duration_ms")
 
 
@@ -89,9 +90,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
-        for field in ACCESS_FIELDS:
-            if field in record.__dict__:
-                entry[field] = record.__dict__[field]
+        access = record.__dict__.get("access")
+        if access is not None:
+            entry.update(zip(ACCESS_FIELDS, access, strict=True))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)

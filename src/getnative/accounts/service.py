@@ -19,7 +19,12 @@ from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
-from getnative.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
+from getnative.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    LoginThrottled,
+)
 from getnative.likes.service import lock_user_for_deactivation, remove_all_likes_of_user
 from getnative.media.images import ImageLimits, reencode
 from getnative.media.storage import MediaStorage
@@ -370,17 +375,13 @@ def replace_profile_image(
 
 
 class AttemptCounter(Protocol):
-    """What throttling needs of a rate limiter (see getnative.web.ratelimit)."""
+    """What throttling needs of a rate limiter (see getnative.ratelimit)."""
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None: ...
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]: ...
 
     def release(self, key: str, *, window_seconds: int) -> None: ...
-
-
-class LoginThrottled(RateLimited):
-    code = "login_throttled"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ from getnative.catalog.models import Category, Video, VideoLocale
 from getnative.catalog.service import CATALOG_SOURCE
 from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
 from getnative.db import MAX_ID
-from getnative.errors import InvalidInput, NotFound, PermissionDenied
+from getnative.errors import (
+    ChannelFormInvalid,
+    InvalidInput,
+    InvalidVideoRefs,
+    NotFound,
+    PermissionDenied,
+)
 
 
 def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
@@ -176,16 +182,6 @@ DESCRIPTION_MAX = 200
 REQUIRED_MESSAGE = "This field is required, but can be an empty string."
 DUPLICATE_TITLE = "Duplicate title"
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-
-
-class ChannelFormInvalid(InvalidInput):
-    """Every problem of a channel form at once, by field (Rockpack's `form_errors`)."""
-
-    code = "channel_form_invalid"
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("Invalid channel data.")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -410,16 +406,6 @@ class SourceRef:
 
 
 VideoRef = InstanceRef | SourceRef
-
-
-class InvalidVideoRefs(InvalidInput):
-    """Some items of a channel video list name nothing usable; `positions` index the list."""
-
-    code = "invalid_video_instance_ids"
-
-    def __init__(self, positions: list[int]) -> None:
-        super().__init__("Invalid video instance ids")
-        self.positions = positions
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from getnative.api.rockpack.social_http import (
 )
 from getnative.channels import service, social_service
 from getnative.channels.models import Channel
+from getnative.errors import ChannelFormInvalid, InvalidVideoRefs
 
 router = APIRouter()
 
@@ -120,7 +121,7 @@ def _create_or_update(payload: object, apply: Callable[[object], Channel]) -> Ch
         raise invalid_request("Request body is not valid JSON")
     try:
         return apply(payload)
-    except service.ChannelFormInvalid as exc:
+    except ChannelFormInvalid as exc:
         raise form_errors(exc.errors) from exc
 
 
@@ -278,7 +279,7 @@ def _change_videos(
     refs = _video_refs(payload)
     try:
         op(session, channel, refs)
-    except service.InvalidVideoRefs as exc:
+    except InvalidVideoRefs as exc:
         items = payload if isinstance(payload, list) else []
         raise invalid_request(exc.message, data=[items[i] for i in exc.positions]) from exc
 

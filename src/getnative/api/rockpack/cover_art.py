@@ -20,6 +20,7 @@ from getnative.api.rockpack.errors import from_domain, invalid_request, not_foun
 from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.social_http import DEFAULT_PAGE_SIZE, PageSize, PageStart
 from getnative.channels import cover_art_service as covers
+from getnative.errors import CoverArtTooLarge
 
 router = APIRouter()
 
@@ -115,7 +116,7 @@ def upload_cover_art(
         raise invalid_request("cannot identify image file")
     try:
         processed = covers.process_image(upload.image, container.image_limits)
-    except covers.CoverArtTooLarge as exc:
+    except CoverArtTooLarge as exc:
         raise from_domain(exc, 413) from exc
     row = covers.store_cover_art(
         session, container.media, owner_id=owner.id, cover=processed, aoi=aoi

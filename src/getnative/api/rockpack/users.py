@@ -20,8 +20,8 @@ from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
 from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
-from getnative.errors import Conflict, InvalidInput
-from getnative.media.images import ImageTooLarge, reencode
+from getnative.errors import Conflict, ImageTooLarge, InvalidInput, UsernameTaken
+from getnative.media.images import reencode
 
 router = APIRouter()
 
@@ -146,7 +146,7 @@ def _attribute_route(attribute: str) -> Callable[..., Response]:
     def update_attribute(user: Owner, value: StringBody, session: DbSession) -> Response:
         try:
             profile_service.update_attribute(session, user, attribute, value)
-        except profile_service.UsernameTaken as exc:
+        except UsernameTaken as exc:
             raise invalid_request(exc.message, suggested_username=exc.suggestion) from exc
         except (InvalidInput, Conflict) as exc:
             raise invalid_request(exc.message) from exc

@@ -504,7 +504,13 @@ def test_default_title_skips_taken_numbers(db: Database) -> None:
     make_channel(db, owner, title="Untitled channel 2")
     make_channel(db, owner, title="Untitled channel 3")
     with db.session() as session:
-        channel = service.create_channel(session, owner.id, form(title=""))
+        channel = service.create_channel(
+            session,
+            owner.id,
+            service.ChannelForm(
+                title=None, description="", category_id=None, cover_art_id=None, public=True
+            ),
+        )
         assert channel.title == "Untitled channel 4"
 
 

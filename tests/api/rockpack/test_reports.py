@@ -108,6 +108,7 @@ def test_invisible_or_unknown_objects_are_invalid_ids(
         ({"object_type": "user", "object_id": "OWNER", "reason": "   "}, {"reason"}),
         ({"object_type": "user", "object_id": "OWNER", "reason": 7}, {"reason"}),
         ({"object_type": "user", "object_id": "OWNER", "reason": "x" * 257}, {"reason"}),
+        ({"object_type": "user", "object_id": "424242", "reason": ""}, {"object_id", "reason"}),
         (
             {"object_type": ["user"], "object_id": "OWNER", "reason": "x" * 257},
             {"object_type", "reason"},

@@ -8,9 +8,8 @@ How `object_id` is read, per `object_type`:
 - `user`: the user's Rockpack id (`us…`) of an active account.
 - For every type the record's integer key is accepted too, as a number or a string of digits
   (the spec's example posts `"123"`).
-Every invalid field of the body is reported at once in `form_errors`; once the body is well formed
-the object must exist, else `object_id: ["invalid id"]`. Every report is stored (no
-de-duplication); moderation groups them by object.
+The object must exist, else `object_id: ["invalid id"]`. Every invalid field is reported at once
+in `form_errors`. Every report is stored (no de-duplication); moderation groups them by object.
 """
 
 from __future__ import annotations
@@ -18,12 +17,18 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import DbSession, Locale, Owner, RockpackBody, json_body
-from getnative.api.rockpack.errors import form_errors
+from getnative.api.rockpack.deps import (
+    DbSession,
+    Locale,
+    Owner,
+    RockpackBody,
+    json_document,
+    parse_body,
+)
 from getnative.channels import social_service
 from getnative.db import MAX_ID
 
@@ -52,11 +57,28 @@ def _object_keys(object_type: str, value: object) -> tuple[int | None, int | Non
     return ids.decode(PREFIXES[object_type], value) or _numeric_key(value), None
 
 
-def _present(value: object) -> object:
-    """`object_id` as sent (resolved by the route, by `object_type`); null or "" is absent."""
+def _target(value: object, info: ValidationInfo) -> social_service.ReportTarget | None:
+    """The reported object, looked up in the request's session (the validation context) so
+    that an unknown one is reported together with the body's other bad fields; not looked up
+    (None) while `object_type` is itself invalid."""
     if value is None or value == "":
         raise PydanticCustomError("missing", REQUIRED)
-    return value
+    object_type = info.data.get("object_type")
+    if object_type is None:
+        return None
+    context = info.context
+    assert isinstance(context, dict), "post_report passes the session and reporter"
+    object_key, instance_key = _object_keys(object_type, value)
+    target = social_service.resolve_report_target(
+        context["session"],
+        reporter_id=context["reporter_id"],
+        object_type=object_type,
+        object_id=object_key,
+        video_instance_id=instance_key,
+    )
+    if target is None:
+        raise PydanticCustomError("invalid_id", "invalid id")
+    return target
 
 
 def _reason(value: object) -> str:
@@ -70,15 +92,15 @@ def _reason(value: object) -> str:
 
 
 class ReportIn(RockpackBody):
-    """The body's shape; each bad field is reported at once, the object is then looked up."""
+    """A report; every bad field, an unknown object included, is reported at once."""
 
     FIELD_ERRORS: ClassVar[dict[str, str]] = {
         "object_type": "invalid object type: expected channel, video or user"
     }
     object_type: Literal["channel", "video", "user"]
     object_id: Annotated[
-        object,
-        PlainValidator(_present),
+        social_service.ReportTarget | None,
+        PlainValidator(_target),
         WithJsonSchema({"type": ["string", "integer"], "description": "an id of the object"}),
     ]
     reason: Annotated[
@@ -88,22 +110,17 @@ class ReportIn(RockpackBody):
     ]
 
 
-ReportBody = Annotated[ReportIn, json_body(ReportIn)]
-
-
 @router.post("/{userid}/content_reports/", status_code=204)
-def post_report(userid: Owner, body: ReportBody, locale: Locale, session: DbSession) -> Response:
-    object_key, instance_key = _object_keys(body.object_type, body.object_id)
-    target = social_service.resolve_report_target(
-        session,
-        reporter_id=userid.id,
-        object_type=body.object_type,
-        object_id=object_key,
-        video_instance_id=instance_key,
-    )
-    if target is None:
-        raise form_errors({"object_id": ["invalid id"]})
+def post_report(
+    userid: Owner,
+    document: Annotated[object, json_document(ReportIn)],
+    locale: Locale,
+    session: DbSession,
+) -> Response:
+    context = {"session": session, "reporter_id": userid.id}
+    body = parse_body(ReportIn, document, context)
+    assert body.object_id is not None  # None only while object_type is invalid (a 400)
     social_service.report(
-        session, reporter_id=userid.id, target=target, reason=body.reason, locale=locale
+        session, reporter_id=userid.id, target=body.object_id, reason=body.reason, locale=locale
     )
     return Response(status_code=204)

@@ -12,7 +12,9 @@ from getnative.db import Database
 from getnative.errors import ChannelFormInvalid
 from tests.factories import instance_rows, make_channel, make_user
 
-FORM = {"title": "Race", "description": "", "category": "", "cover": "", "public": True}
+FORM = service.ChannelForm(
+    title="Race", description="", category_id=None, cover_art_id=None, public=True
+)
 
 
 def test_duplicate_title_caught_by_the_constraint_keeps_the_session_usable(

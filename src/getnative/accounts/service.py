@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from getnative import metrics
@@ -171,6 +172,16 @@ def get_user_for_token(session: Session, *, user_id: int, token_version: int) ->
     if user is None or not user.is_active or user.token_version != token_version:
         raise token_revoked()
     return user
+
+
+async def check_token_current(
+    connection: AsyncConnection, *, user_id: int, token_version: int
+) -> None:
+    """`get_user_for_token`'s rule on the async driver, for routes that need only the user's id
+    (no ORM row, no thread-pool hop)."""
+    current = token_is_current(user_id=user_id, token_version=token_version)
+    if not await connection.scalar(select(current)):
+        raise token_revoked()
 
 
 def token_revoked() -> AuthenticationFailed:

@@ -126,13 +126,22 @@ def _owned_channel(session: Session, channelid: str, owner: OwnerId) -> Channel:
     return service.lock_channel(session, decode_or_404(ids.CHANNEL, channelid), owner_id=owner.id)
 
 
-def _visible_channel(session: Session, channelid: str, owner: User, viewer: User | None) -> Channel:
-    return service.get_visible_channel(
+def _visible_channel(
+    session: Session, userid: str, channelid: str, viewer: User | None, response: Response
+) -> tuple[User, Channel]:
+    """The owner and channel a read route names, with the cache rule every channel read shares.
+
+    A private channel is only visible to its owner, so its views must not be shared by caches.
+    """
+    owner = _path_user(session, userid)
+    channel = service.get_visible_channel(
         session,
         decode_or_404(ids.CHANNEL, channelid),
         owner_id=owner.id,
         viewer_id=viewer.id if viewer else None,
     )
+    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
+    return owner, channel
 
 
 @router.get("/{userid}/")
@@ -194,13 +203,11 @@ def get_channel(
     locale: Locale,
     page: Paging,
 ) -> dict[str, Any]:
-    owner = _path_user(session, userid)
-    channel = _visible_channel(session, channelid, owner, viewer)
+    owner, channel = _visible_channel(session, userid, channelid, viewer, response)
     start = page.start
     instances, total = service.list_channel_instances(
         session, channel.id, locale=locale, start=start, size=page.size
     )
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
     return render.render_channel(container, channel, owner, instances, total, start=start)
 
 
@@ -240,9 +247,7 @@ def delete_channel(channelid: str, userid: Owner, session: DbSession) -> Respons
 def get_channel_videos(
     userid: str, channelid: str, response: Response, session: DbSession, viewer: OptionalUser
 ) -> list[str]:
-    owner = _path_user(session, userid)
-    channel = _visible_channel(session, channelid, owner, viewer)
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
+    _, channel = _visible_channel(session, userid, channelid, viewer, response)
     return [
         ids.encode(ids.VIDEO_INSTANCE, key)
         for key in service.channel_instance_ids(session, channel.id)
@@ -307,11 +312,9 @@ def get_channel_subscribers(
     viewer: OptionalUser,
     page: Paging,
 ) -> dict[str, Any]:
-    owner = _path_user(session, userid)
-    channel = _visible_channel(session, channelid, owner, viewer)
+    _, channel = _visible_channel(session, userid, channelid, viewer, response)
     start = page.start
     users, total = service.list_subscribers(session, channel.id, start=start, size=page.size)
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
     items = [
         render.render_subscriber(container, user, start + index) for index, user in enumerate(users)
     ]

@@ -27,8 +27,8 @@ from getnative.api.rockpack.deps import PUBLIC_CACHE, AppContainer, DbSession, L
 from getnative.api.rockpack.render import (
     paged,
     render_channel_brief,
+    render_feed,
     render_owner,
-    render_video_instance,
 )
 from getnative.catalog.models import Category
 from getnative.catalog.service import list_categories
@@ -86,15 +86,6 @@ def recent_videos(
         session, locale=locale, start=page.start, size=page.size
     )
     owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
-    items = [
-        {
-            **render_video_instance(instance, page.start + index),
-            "channel": {
-                **render_channel_brief(container, channel),
-                "owner": render_owner(container, owners[channel.owner_id]),
-            },
-        }
-        for index, (instance, channel) in enumerate(rows)
-    ]
+    items = render_feed(container, rows, owners, page.start)
     cache(response, PUBLIC_CACHE)
     return {"videos": paged(items, total)}

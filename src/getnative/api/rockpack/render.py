@@ -6,6 +6,7 @@ in the user view, channel view, subscriptions list and feed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +98,29 @@ def render_video_instance(instance: VideoInstance, position: int) -> dict[str, A
         "date_added": iso(instance.date_added),
         "video": render_video(video),
     }
+
+
+def render_channel_with_owner(
+    container: Container, channel: Channel, owner: User
+) -> dict[str, Any]:
+    return {**render_channel_brief(container, channel), "owner": render_owner(container, owner)}
+
+
+def render_feed(
+    container: Container,
+    rows: Sequence[tuple[VideoInstance, Channel]],
+    owners: Mapping[int, User],
+    start: int,
+) -> list[dict[str, Any]]:
+    """Video instances with their channel and its owner: the subscription feed and the public
+    recent videos list show the same items, so a client renders both with one code path."""
+    return [
+        {
+            **render_video_instance(instance, start + index),
+            "channel": render_channel_with_owner(container, channel, owners[channel.owner_id]),
+        }
+        for index, (instance, channel) in enumerate(rows)
+    ]
 
 
 def paged(items: list[dict[str, Any]], total: int) -> dict[str, Any]:

@@ -42,8 +42,8 @@ from getnative.api.rockpack.errors import invalid_request, not_found
 from getnative.api.rockpack.render import (
     paged,
     render_channel_brief,
+    render_feed,
     render_owner,
-    render_video_instance,
 )
 from getnative.channels import social_service
 from getnative.channels.models import Subscription
@@ -181,15 +181,6 @@ def recent_videos(
         session, user_id=userid.id, locale=locale, start=page.start, size=page.size
     )
     owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
-    items = [
-        {
-            **render_video_instance(instance, page.start + index),
-            "channel": {
-                **render_channel_brief(container, channel),
-                "owner": render_owner(container, owners[channel.owner_id]),
-            },
-        }
-        for index, (instance, channel) in enumerate(rows)
-    ]
+    items = render_feed(container, rows, owners, page.start)
     cache(response, PRIVATE_CACHE)
     return {"videos": paged(items, total)}

@@ -476,16 +476,26 @@ def authenticate_throttled(
         raise
 
 
+PASSWORD_CHANGE_BUDGET = "password-change"
+
+
+class LoginThrottles(Protocol):
+    """Where the failed-password budgets come from (the app container), by purpose."""
+
+    def login_throttle(self, purpose: str) -> LoginThrottle: ...
+
+
 def change_password_throttled(
     session: Session,
-    throttle: LoginThrottle,
+    throttles: LoginThrottles,
     user: User,
+    client_ip: str,
     *,
     current: str,
     new: str,
-    client_ip: str,
 ) -> None:
     """`change_password` under the `password-change` budget of the user and the client IP, so a
-    stolen access token cannot be used to guess the current password at speed."""
-    with throttle.attempt(str(user.id), client_ip):
+    stolen access token cannot be used to guess the current password at speed. The budget is
+    chosen here, not per dialect, so that alternating dialects does not double the guesses."""
+    with throttles.login_throttle(PASSWORD_CHANGE_BUDGET).attempt(str(user.id), client_ip):
         change_password(session, user, current=current, new=new)

@@ -128,13 +128,9 @@ def change_password(
     container: AppContainer,
 ) -> Response:
     """Wrong current passwords count against the `password-change` budget of both dialects."""
+    client_ip = container.client_key(request.scope)
     service.change_password_throttled(
-        session,
-        container.login_throttle("password-change"),
-        user,
-        current=body.current_password,
-        new=body.new_password,
-        client_ip=container.client_key(request.scope),
+        session, container, user, client_ip, current=body.current_password, new=body.new_password
     )
     # Every earlier token is revoked; this session continues with a token of the new version.
     issue_session_token(request, user)

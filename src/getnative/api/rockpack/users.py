@@ -84,14 +84,10 @@ def update_password(
     user = userid
     default_client = next(iter(container.settings.oauth_client_secrets()), "")
     client_id = oauth_service.latest_client_id(session, user.id, default_client)
+    client_ip = container.client_key(request.scope)
     try:
         change_password_throttled(
-            session,
-            container.login_throttle("password-change"),
-            user,
-            current=body.old,
-            new=body.new,
-            client_ip=container.client_key(request.scope),
+            session, container, user, client_ip, current=body.old, new=body.new
         )
     except InvalidInput as exc:
         raise _password_error(exc.message) from exc

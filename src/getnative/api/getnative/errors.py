@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from getnative.api.handlers import ErrorMapping, install_error_mapping
 from getnative.errors import (
     AuthenticationFailed,
     Conflict,
@@ -140,25 +141,29 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
     )
 
 
+def _http_error(exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 405:
+        return error_response("Method not allowed.", "method_not_allowed", 404)
+    if exc.status_code == 404:
+        return error_response("The requested resource does not exist.", "route_not_found", 404)
+    return error_response(str(exc.detail), "invalid_input", exc.status_code)
+
+
+def _validation_error(exc: RequestValidationError) -> JSONResponse:
+    message, code = _validation_message(exc)
+    return error_response(message, code, 400)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return render_domain_error(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, code = _validation_message(exc)
-        return error_response(message, code, 400)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 405:
-            return error_response("Method not allowed.", "method_not_allowed", 404)
-        if exc.status_code == 404:
-            return error_response("The requested resource does not exist.", "route_not_found", 404)
-        return error_response(str(exc.detail), "invalid_input", exc.status_code)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response("Something went wrong on our side.", "internal_error", 500)
+    install_error_mapping(
+        app,
+        ErrorMapping(
+            domain=render_domain_error,
+            validation=_validation_error,
+            http=_http_error,
+            unexpected=lambda: error_response(
+                "Something went wrong on our side.", "internal_error", 500
+            ),
+            logger=logger,
+        ),
+    )

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from getnative.api.handlers import ErrorMapping, install_error_mapping
 from getnative.errors import (
     AuthenticationFailed,
     Conflict,
@@ -64,24 +64,22 @@ def render_domain_error(error: DomainError, status_hint: int | None = None) -> J
     return error_response(400, INVALID_REQUEST)
 
 
+def _http_error(exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return error_response(404, NOT_FOUND)
+    if exc.status_code == 405:
+        return error_response(405, "Method not allowed")
+    return error_response(exc.status_code, INVALID_REQUEST)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return render_domain_error(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, _exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, INVALID_REQUEST)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return error_response(404, NOT_FOUND)
-        if exc.status_code == 405:
-            return error_response(405, "Method not allowed")
-        return error_response(exc.status_code, INVALID_REQUEST)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "Internal server error")
+    install_error_mapping(
+        app,
+        ErrorMapping(
+            domain=render_domain_error,
+            validation=lambda _exc: error_response(400, INVALID_REQUEST),
+            http=_http_error,
+            unexpected=lambda: error_response(500, "Internal server error"),
+            logger=logger,
+        ),
+    )

@@ -21,7 +21,7 @@ from getnative.ratelimit import MemoryRateLimiter
 from getnative.web.app import create_app
 from getnative.web.client_ip import parse_networks
 from getnative.web.container import Container
-from tests.factories import DEFAULT_PASSWORD, unique
+from tests.factories import DEFAULT_PASSWORD, rockpack_bearer, unique
 
 # Mid-window for the 60-second and the 15-minute rate-limit windows (450 s into a 15-minute window,
 # 30 s into a minute): a test counting hits can never straddle a window boundary of the real clock.
@@ -176,6 +176,32 @@ def channel_path(owner: User, channel: Channel | int, suffix: str = "") -> str:
 
 def channel_url(channel: Channel) -> str:
     return f"{BASE}/ws/{uid(channel.owner_id)}/channels/{cid(channel)}/"
+
+
+def rendered_owner(user: User, display_name: str, avatar_url: str) -> dict[str, str]:
+    """The Rockpack owner object a list shows for `user` (with the names the test gave it)."""
+    return {
+        "id": uid(user),
+        "resource_url": f"{BASE}/ws/{uid(user)}/",
+        "display_name": display_name,
+        "avatar_thumbnail_url": avatar_url,
+    }
+
+
+def subscribe_over_http(
+    client: TestClient, settings: Settings, fan: User, channel: Channel | object
+) -> Any:
+    """`fan` subscribes to `channel` (a channel, or the raw JSON body to send) through the API."""
+    body = channel_url(channel) if isinstance(channel, Channel) else channel
+    return client.post(
+        f"/ws/{uid(fan)}/subscriptions/", json=body, headers=rockpack_bearer(settings, fan)
+    )
+
+
+def assert_rockpack_error(response: Any, status: int, context: object = None) -> None:
+    """A Rockpack failure: `status` with the `invalid_request` slug the document gives it."""
+    assert response.status_code == status, context
+    assert response.json()["error"] == "invalid_request", context
 
 
 def registration(**overrides: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
 from getnative.notifications.models import Notification
-from tests.clients import cid, uid, vid
+from tests.clients import assert_rockpack_error, cid, uid, vid
 from tests.factories import (
     like_state,
     make_channel,
@@ -212,8 +212,7 @@ def test_malformed_bodies_and_locales_are_400(
         params=params,
         headers={**rockpack_bearer(settings, user), "Content-Type": "application/json"},
     )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    assert_rockpack_error(response, 400)
 
 
 def test_recent_activity_lists_ids_newest_first(

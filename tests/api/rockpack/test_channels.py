@@ -11,7 +11,7 @@ from getnative.channels import service
 from getnative.channels.models import Channel, Subscription, VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
-from tests.clients import channel_path, cid, uid, vid
+from tests.clients import BASE, assert_rockpack_error, channel_path, cid, uid, vid
 from tests.factories import (
     make_category,
     make_channel,
@@ -22,8 +22,6 @@ from tests.factories import (
     rockpack_bearer,
     subscribe,
 )
-
-BASE = "http://testserver"
 
 
 def form(**overrides: Any) -> dict[str, Any]:
@@ -104,8 +102,7 @@ def test_get_channel_rejects_bad_paging(db: Database, client: TestClient) -> Non
     bad = ["start=-1", "size=0", "start=abc", "size=1e3", "start=99999999999999"]
     for query in [*bad, "locale=" + "x" * 36]:
         response = client.get(channel_path(owner, channel) + "?" + query)
-        assert response.status_code == 400, query
-        assert response.json()["error"] == "invalid_request"
+        assert_rockpack_error(response, 400, query)
 
 
 def test_private_channel_needs_the_owner(

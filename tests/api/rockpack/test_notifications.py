@@ -12,7 +12,7 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications import service as notifications
 from getnative.notifications.models import Notification
-from tests.clients import BASE, cid, uid, vid
+from tests.clients import BASE, assert_rockpack_error, cid, rendered_owner, uid, vid
 from tests.factories import (
     make_channel,
     make_instance,
@@ -72,12 +72,7 @@ def test_list_renders_starred_and_subscribed_exactly(
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, max-age=60"
-    user = {
-        "id": uid(fan),
-        "resource_url": f"{BASE}/ws/{uid(fan)}/",
-        "display_name": "bee",
-        "avatar_thumbnail_url": "http://img.example/bee.jpg",
-    }
+    user = rendered_owner(fan, "bee", "http://img.example/bee.jpg")
     channel_ref = {
         "resource_url": f"{BASE}/ws/{uid(owner)}/channels/{cid(channel)}/",
         "id": cid(channel),
@@ -137,8 +132,7 @@ def test_bad_paging_is_400(
     response = client.get(
         f"/ws/{uid(user)}/notifications/", params=params, headers=rockpack_bearer(settings, user)
     )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
+    assert_rockpack_error(response, 400)
 
 
 def test_unread_count_and_mark_read(client: TestClient, db: Database, settings: Settings) -> None:

@@ -13,7 +13,7 @@ from getnative.channels.models import Subscription
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.notifications.models import Notification
-from tests.clients import BASE, channel_url, cid, uid
+from tests.clients import BASE, channel_url, cid, rendered_owner, subscribe_over_http, uid
 from tests.factories import (
     make_channel,
     make_user,
@@ -34,10 +34,9 @@ def test_subscribe_creates_once_and_notifies_once(
     owner = make_user(db)
     fan = make_user(db)
     channel = make_channel(db, owner)
-    url = f"/ws/{uid(fan)}/subscriptions/"
 
-    created = client.post(url, json=channel_url(channel), headers=rockpack_bearer(settings, fan))
-    again = client.post(url, json=channel_url(channel), headers=rockpack_bearer(settings, fan))
+    created = subscribe_over_http(client, settings, fan, channel)
+    again = subscribe_over_http(client, settings, fan, channel)
 
     [key] = _subscription_ids(db, fan.id)
     sub_url = f"{BASE}/ws/{uid(fan)}/subscriptions/{ids.encode(ids.SUBSCRIPTION, key)}/"
@@ -61,9 +60,7 @@ def test_subscribe_accepts_the_path_alone(
     fan = make_user(db)
     channel = make_channel(db, make_user(db))
     path = channel_url(channel).removeprefix(BASE)
-    response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=path, headers=rockpack_bearer(settings, fan)
-    )
+    response = subscribe_over_http(client, settings, fan, path)
     assert response.status_code == 201
     assert subscriber_state(db, channel) == (1, 1)
 
@@ -73,11 +70,7 @@ def test_subscribing_to_your_own_private_channel_is_allowed_silently(
 ) -> None:
     owner = make_user(db)
     channel = make_channel(db, owner, public=False)
-    response = client.post(
-        f"/ws/{uid(owner)}/subscriptions/",
-        json=channel_url(channel),
-        headers=rockpack_bearer(settings, owner),
-    )
+    response = subscribe_over_http(client, settings, owner, channel)
     assert response.status_code == 201
     with db.session(write=False) as session:
         assert session.scalars(select(Notification)).all() == []
@@ -112,9 +105,7 @@ def test_invalid_channel_urls_are_400(
     owner = make_user(db)
     channel = make_channel(db, owner)
     body = _invalid_urls(owner.id, channel.id, fan.id)[case]
-    response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/", json=body, headers=rockpack_bearer(settings, fan)
-    )
+    response = subscribe_over_http(client, settings, fan, body)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "Invalid channel url"}
     assert subscriber_state(db, channel) == (0, 0)
@@ -125,11 +116,7 @@ def test_a_private_channel_of_someone_else_cannot_be_subscribed(
 ) -> None:
     fan = make_user(db)
     channel = make_channel(db, make_user(db), public=False)
-    response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/",
-        json=channel_url(channel),
-        headers=rockpack_bearer(settings, fan),
-    )
+    response = subscribe_over_http(client, settings, fan, channel)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "message": "Invalid channel url"}
 
@@ -139,11 +126,7 @@ def test_unsubscribe_deletes_and_counts_down(
 ) -> None:
     fan = make_user(db)
     channel = make_channel(db, make_user(db))
-    created = client.post(
-        f"/ws/{uid(fan)}/subscriptions/",
-        json=channel_url(channel),
-        headers=rockpack_bearer(settings, fan),
-    ).json()
+    created = subscribe_over_http(client, settings, fan, channel).json()
     path = created["resource_url"].removeprefix(BASE)
 
     deleted = client.delete(path, headers=rockpack_bearer(settings, fan))
@@ -161,11 +144,7 @@ def test_unsubscribe_of_unknown_malformed_or_foreign_ids_is_404(
     fan = make_user(db)
     other = make_user(db)
     channel = make_channel(db, make_user(db))
-    foreign = client.post(
-        f"/ws/{uid(other)}/subscriptions/",
-        json=channel_url(channel),
-        headers=rockpack_bearer(settings, other),
-    ).json()["id"]
+    foreign = subscribe_over_http(client, settings, other, channel).json()["id"]
     base = f"/ws/{uid(fan)}/subscriptions/"
     for sub in (foreign, ids.encode(ids.SUBSCRIPTION, 424242), "nope", cid(channel)):
         response = client.delete(f"{base}{sub}/", headers=rockpack_bearer(settings, fan))
@@ -184,9 +163,7 @@ def test_list_renders_channels_with_owner_and_subscription_url(
     url = f"/ws/{uid(fan)}/subscriptions/"
     subs = {}
     for channel in (older, newer, hidden):
-        body = client.post(
-            url, json=channel_url(channel), headers=rockpack_bearer(settings, fan)
-        ).json()
+        body = subscribe_over_http(client, settings, fan, channel).json()
         subs[channel.id] = body["resource_url"]
     set_public(db, hidden, False)
 
@@ -194,12 +171,7 @@ def test_list_renders_channels_with_owner_and_subscription_url(
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private"
-    owner_json = {
-        "id": uid(owner),
-        "resource_url": f"{BASE}/ws/{uid(owner)}/",
-        "display_name": "Olga",
-        "avatar_thumbnail_url": "http://img.example/o.jpg",
-    }
+    owner_json = rendered_owner(owner, "Olga", "http://img.example/o.jpg")
     assert response.json() == {
         "channels": {
             "total": 2,

@@ -36,6 +36,13 @@ def form(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def create_over_http(client: TestClient, settings: Settings, owner: User, body: object) -> Any:
+    """`owner` creates a channel from the JSON `body` through the API."""
+    return client.post(
+        f"/ws/{uid(owner)}/channels/", json=body, headers=rockpack_bearer(settings, owner)
+    )
+
+
 # --- GET ------------------------------------------------------------------------------------
 
 
@@ -155,9 +162,7 @@ def test_create_channel(db: Database, client: TestClient, settings: Settings) ->
         public=False,
     )
 
-    response = client.post(
-        f"/ws/{uid(owner)}/channels/", json=body, headers=rockpack_bearer(settings, owner)
-    )
+    response = create_over_http(client, settings, owner, body)
 
     assert response.status_code == 201
     created = response.json()
@@ -187,13 +192,9 @@ def test_create_with_empty_fields_uses_defaults(
     owner = make_user(db)
     make_channel(db, owner, title="Untitled channel 2")
     empty = form(title="", description="", category="", cover="", public="")
-    first = client.post(
-        f"/ws/{uid(owner)}/channels/", json=empty, headers=rockpack_bearer(settings, owner)
-    )
+    first = create_over_http(client, settings, owner, empty)
     assert first.status_code == 201
-    second = client.post(
-        f"/ws/{uid(owner)}/channels/", json=empty, headers=rockpack_bearer(settings, owner)
-    )
+    second = create_over_http(client, settings, owner, empty)
     assert second.status_code == 201
     with db.session(write=False) as session:
         rows = session.query(Channel).filter_by(owner_id=owner.id).order_by(Channel.id).all()
@@ -213,10 +214,11 @@ def test_create_reports_every_bad_field(
 ) -> None:
     owner = make_user(db)
     other_cover = make_cover_art(db, make_user(db))
-    response = client.post(
-        f"/ws/{uid(owner)}/channels/",
-        json={"title": 5, "category": 111111111, "cover": other_cover.cover_ref, "public": "yes"},
-        headers=rockpack_bearer(settings, owner),
+    response = create_over_http(
+        client,
+        settings,
+        owner,
+        {"title": 5, "category": 111111111, "cover": other_cover.cover_ref, "public": "yes"},
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -254,11 +256,7 @@ BAD_VALUES: list[tuple[str, Any]] = [
 def test_create_rejects_bad_values(db: Database, client: TestClient, settings: Settings) -> None:
     owner = make_user(db)
     for field, value in BAD_VALUES:
-        response = client.post(
-            f"/ws/{uid(owner)}/channels/",
-            json=form(**{field: value}),
-            headers=rockpack_bearer(settings, owner),
-        )
+        response = create_over_http(client, settings, owner, form(**{field: value}))
         assert response.status_code == 400, (field, value)
         assert list(response.json()["form_errors"]) == [field], (field, value)
     with db.session(write=False) as session:
@@ -270,11 +268,7 @@ def test_description_length_counts_after_stripping_line_breaks(
 ) -> None:
     owner = make_user(db)
     text = "a" * 199 + "\r\n"
-    response = client.post(
-        f"/ws/{uid(owner)}/channels/",
-        json=form(description=text),
-        headers=rockpack_bearer(settings, owner),
-    )
+    response = create_over_http(client, settings, owner, form(description=text))
     assert response.status_code == 201
 
 
@@ -283,11 +277,7 @@ def test_category_may_be_a_numeric_string(
 ) -> None:
     owner = make_user(db)
     category = make_category(db)
-    response = client.post(
-        f"/ws/{uid(owner)}/channels/",
-        json=form(category=str(category.id)),
-        headers=rockpack_bearer(settings, owner),
-    )
+    response = create_over_http(client, settings, owner, form(category=str(category.id)))
     assert response.status_code == 201
 
 
@@ -297,21 +287,13 @@ def test_duplicate_title_for_the_same_owner(
     owner = make_user(db)
     make_channel(db, owner, title="Dup")
     make_channel(db, make_user(db), title="Other's")
-    response = client.post(
-        f"/ws/{uid(owner)}/channels/",
-        json=form(title="Dup"),
-        headers=rockpack_bearer(settings, owner),
-    )
+    response = create_over_http(client, settings, owner, form(title="Dup"))
     assert response.status_code == 400
     assert response.json() == {
         "error": "invalid_request",
         "form_errors": {"title": ["Duplicate title"]},
     }
-    ok = client.post(
-        f"/ws/{uid(owner)}/channels/",
-        json=form(title="Other's"),
-        headers=rockpack_bearer(settings, owner),
-    )
+    ok = create_over_http(client, settings, owner, form(title="Other's"))
     assert ok.status_code == 201
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
@@ -47,10 +47,14 @@ def video_visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
     return or_(Video.source == CATALOG_SOURCE, in_visible_channel)
 
 
+def visible_video_query(video_id: int | ColumnElement[int], viewer_id: int | None) -> Select[int]:
+    """The video's id if it exists and the viewer may see it (no row otherwise)."""
+    return select(Video.id).where(Video.id == video_id, video_visible_filter(viewer_id))
+
+
 def require_visible_video(session: Session, video_id: int, viewer_id: int | None) -> None:
     """NotFound (`video_not_found`) unless the video exists and the viewer may see it."""
-    query = select(Video.id).where(Video.id == video_id, video_visible_filter(viewer_id))
-    if session.scalar(query) is None:
+    if session.scalar(visible_video_query(video_id, viewer_id)) is None:
         raise NotFound("Video not found.", code="video_not_found")
 
 

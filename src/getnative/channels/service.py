@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
@@ -23,7 +23,7 @@ from getnative.db import MAX_ID
 from getnative.errors import InvalidInput, NotFound, PermissionDenied
 
 
-def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
+def visible_channels_filter(viewer_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
     """SQL condition: the channel is public, or the viewer owns it."""
     if viewer_id is None:
         return Channel.public.is_(True)
@@ -68,16 +68,25 @@ def video_visible_in_locale(
     """
     if not locale:
         return true()
+    return video_visible_in_variants(locale_variants(locale), video_id)
+
+
+def video_visible_in_variants(
+    variants: list[str] | BindParameter[Any],
+    video_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ColumnElement[bool]:
+    """`video_visible_in_locale` for the locale's `locale_variants`, which may be an expanding
+    bound parameter (a statement built once for every locale)."""
     restricted = select(VideoLocale.video_id).where(VideoLocale.video_id == video_id).exists()
     allowed = (
         select(VideoLocale.video_id)
-        .where(VideoLocale.video_id == video_id, VideoLocale.locale.in_(_locale_variants(locale)))
+        .where(VideoLocale.video_id == video_id, VideoLocale.locale.in_(variants))
         .exists()
     )
     return or_(~restricted, allowed)
 
 
-def _locale_variants(locale: str) -> list[str]:
+def locale_variants(locale: str) -> list[str]:
     """`en-GB` is visible where `en-GB` or plain `en` is allowed (case-insensitive tags)."""
     normalized = locale.strip().lower()
     language = normalized.split("-")[0]

@@ -1,7 +1,8 @@
 """Rendering records as Rockpack JSON: absolute resource URLs, opaque ids, ISO dates.
 
 Shared by every Rockpack route so that a channel, an owner or a video instance looks the same
-in the user view, channel view, subscriptions list and feed.
+in the user view, channel view, subscriptions list and feed. They read ORM records or, on the
+feed, the plain records its one Core statement gives (`social_service.Feed*`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
 from getnative.channels.models import Channel, CoverArt, VideoInstance
+from getnative.channels.social_service import (
+    FeedChannel,
+    FeedCover,
+    FeedInstance,
+    FeedOwner,
+    FeedVideo,
+)
 from getnative.web.container import Container
 
 DEFAULT_AOI = [0.0, 0.0, 1.0, 1.0]
@@ -34,16 +42,16 @@ def channel_url(container: Container, owner_id: int, channel_id: int) -> str:
     )
 
 
-def display_name(user: User) -> str:
+def display_name(user: User | FeedOwner) -> str:
     full = " ".join(part for part in (user.first_name, user.last_name) if part)
     return full or user.username or user.name or ""
 
 
-def avatar_url(user: User) -> str:
+def avatar_url(user: User | FeedOwner) -> str:
     return user.picture_url or ""
 
 
-def render_owner(container: Container, user: User) -> dict[str, Any]:
+def render_owner(container: Container, user: User | FeedOwner) -> dict[str, Any]:
     return {
         "id": ids.encode(ids.USER, user.id),
         "resource_url": user_url(container, user.id),
@@ -52,7 +60,7 @@ def render_owner(container: Container, user: User) -> dict[str, Any]:
     }
 
 
-def render_cover(container: Container, cover: CoverArt | None) -> dict[str, Any]:
+def render_cover(container: Container, cover: CoverArt | FeedCover | None) -> dict[str, Any]:
     if cover is None:
         return {"thumbnail_url": "", "aoi": DEFAULT_AOI}
     return {
@@ -61,7 +69,7 @@ def render_cover(container: Container, cover: CoverArt | None) -> dict[str, Any]
     }
 
 
-def render_channel_brief(container: Container, channel: Channel) -> dict[str, Any]:
+def render_channel_brief(container: Container, channel: Channel | FeedChannel) -> dict[str, Any]:
     """The channel object of lists (user view, subscriptions, feed)."""
     return {
         "id": ids.encode(ids.CHANNEL, channel.id),
@@ -75,7 +83,7 @@ def render_channel_brief(container: Container, channel: Channel) -> dict[str, An
     }
 
 
-def render_video(video: Video) -> dict[str, Any]:
+def render_video(video: Video | FeedVideo) -> dict[str, Any]:
     return {
         "id": ids.encode(ids.VIDEO, video.id),
         "source": video.source,
@@ -88,7 +96,7 @@ def render_video(video: Video) -> dict[str, Any]:
     }
 
 
-def render_video_instance(instance: VideoInstance, position: int) -> dict[str, Any]:
+def render_video_instance(instance: VideoInstance | FeedInstance, position: int) -> dict[str, Any]:
     video = instance.video
     return {
         "position": position,

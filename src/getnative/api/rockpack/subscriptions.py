@@ -38,6 +38,7 @@ from getnative.channels import social_service
 from getnative.channels.models import Subscription
 from getnative.errors import InvalidInput
 from getnative.web.container import Container
+from getnative.web.responses import FastJSONResponse
 
 router = APIRouter()
 MAX_URL_LENGTH = 2000
@@ -164,27 +165,24 @@ def list_subscriptions(
 
 
 @router.get("/{userid}/subscriptions/recent_videos/")
-def recent_videos(
-    user: Owner,
-    session: DbSession,
-    container: AppContainer,
-    page: Paging,
-    locale: Locale,
-    response: Response,
-) -> dict[str, Any]:
-    rows, total = social_service.feed(
-        session, user_id=user.id, locale=locale, start=page.start, size=page.size
-    )
-    owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
+async def recent_videos(
+    user: Owner, container: AppContainer, page: Paging, locale: Locale
+) -> Response:
+    """One statement on the async driver (page, owners, covers and the bounded total), rows
+    rendered straight to JSON. The `Owner` dependency still reads the token's user in a sync
+    session (a thread-pool hop) until the Rockpack plumbing is async."""
+    async with container.db.async_connection() as connection:
+        rows, total = await social_service.feed(
+            connection, user_id=user.id, locale=locale, start=page.start, size=page.size
+        )
     items = [
         {
-            **render_video_instance(instance, page.start + index),
+            **render_video_instance(item.instance, page.start + index),
             "channel": {
-                **render_channel_brief(container, channel),
-                "owner": render_owner(container, owners[channel.owner_id]),
+                **render_channel_brief(container, item.channel),
+                "owner": render_owner(container, item.owner),
             },
         }
-        for index, (instance, channel) in enumerate(rows)
+        for index, item in enumerate(rows)
     ]
-    response.headers.update(PRIVATE_CACHE)
-    return {"videos": paged(items, total)}
+    return FastJSONResponse({"videos": paged(items, total)}, headers=PRIVATE_CACHE)

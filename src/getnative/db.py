@@ -252,8 +252,16 @@ def async_driver_url(url: str) -> str:
 
 
 def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
-    """The asyncio engine of `url`: pooled (`pool_size` connections, as many again in overflow)
-    or, with `pool_size=None`, opening a connection per checkout (usable from any event loop).
+    """The asyncio engine of `url`: pooled (`pool_size` connections, no overflow: a request
+    waits for a free one, as in the anchor's asyncpg pool) or, with `pool_size=None`, opening a
+    connection per checkout (usable from any event loop).
+
+    No overflow because overflow connections churn under load: SQLAlchemy closes one whenever
+    it comes back to a full pool and opens a new one at the next peak (TCP, SSL negotiation,
+    startup, and every statement prepared again). With 8 + 8 overflow, a 32-connection like
+    load on one worker spent ~5 % of its samples in `asyncpg.connect` and served 152 req/s;
+    with no overflow, 204 req/s (bench/RESULTS.md). Nothing holds two async connections at
+    once, so a request never waits on itself.
 
     No pre-ping: it would cost every request a round trip; a connection the server dropped fails
     one request and is replaced (SQLAlchemy invalidates the pool on a disconnect error), and
@@ -262,7 +270,7 @@ def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
     pooling: dict[str, Any] = (
         {"poolclass": NullPool}
         if pool_size is None
-        else {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+        else {"pool_size": pool_size, "max_overflow": 0, "pool_recycle": 1800}
     )
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)

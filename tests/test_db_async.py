@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.pool import Pool
 
 from getnative.accounts.models import User
 from getnative.db import Database, async_driver_url
@@ -100,3 +101,34 @@ def test_the_started_loop_reuses_pooled_connections_and_others_still_connect(
 )
 def test_the_async_driver_url_names_the_same_database(url: str, expected: str) -> None:
     assert async_driver_url(url) == expected
+
+
+def test_the_worker_pool_queues_instead_of_opening_more_connections(db: Database) -> None:
+    """20 blocks at once on a pool of 2: they wait their turn on the same two connections
+    (an overflow connection would be closed and opened again at every peak under load)."""
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    async def burst() -> list[int]:
+        database = Database(db.url, async_pool_size=2)
+        await database.start_async()
+        try:
+
+            async def one(n: int) -> int:
+                async with database.async_connection() as connection:
+                    await asyncio.sleep(0.01)
+                    return int(await connection.scalar(select(func.abs(n))) or 0)
+
+            return list(await asyncio.gather(*(one(n) for n in range(20))))
+        finally:
+            await database.stop_async()
+            database.dispose()
+
+    event.listen(Pool, "connect", count)
+    try:
+        assert asyncio.run(burst()) == list(range(20))
+    finally:
+        event.remove(Pool, "connect", count)
+    assert len(opened) == 2

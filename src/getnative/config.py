@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/getnative.sqlite3"
     # Connections per server worker: the sync pool (ORM routes, worker threads; twice as many
     # again in overflow) and the asyncio pool of the hot reads (as many again in overflow).
-    # Workers x (3 x sync + 2 x async) must stay below the server's max_connections.
+    # Workers x (3 x sync + 1 x async) must stay below the server's max_connections.
     database_pool_size: int = Field(default=10, ge=1)
     database_async_pool_size: int = Field(default=8, ge=1)
     public_base_url: str = "http://127.0.0.1:8000"

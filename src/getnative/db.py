@@ -28,6 +28,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal,
     literal_column,
     select,
 )
@@ -84,23 +85,59 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def conflict_tolerant_insert(session: Session, model: type[Base]) -> Any:
-    """`INSERT` of the session's dialect, which has `on_conflict_do_nothing`.
+def dialect_of(bind: Session | AsyncConnection) -> str:
+    """`postgresql` or `sqlite`: the dialect a session or an async connection talks to."""
+    if isinstance(bind, AsyncConnection):
+        return bind.dialect.name
+    return bind.get_bind().dialect.name
+
+
+def dialect_insert(dialect: str, model: type[Base]) -> Any:
+    """`INSERT` of `dialect` (`postgresql` or `sqlite`), which has `on_conflict_do_nothing`.
 
     The race-safe "create unless it exists" of likes, cues, subscriptions and IP users is one
     statement whose RETURNING says whether this request created the row; SQLite and PostgreSQL
     both support it, through their own `insert` constructs.
     """
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    return (pg_insert if is_postgres else sqlite_insert)(model)
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
-def floored_at_zero(session: Session, value: ColumnElement[int]) -> ColumnElement[int]:
+def conflict_tolerant_insert(session: Session, model: type[Base]) -> Any:
+    """`dialect_insert` of the session's dialect."""
+    return dialect_insert(dialect_of(session), model)
+
+
+def floor_at_zero(dialect: str, value: ColumnElement[int]) -> ColumnElement[int]:
     """`max(value, 0)` in SQL: `greatest` on PostgreSQL, the two-argument `max` on SQLite.
 
     Denormalised counters moved by a decrement use it so they can never go negative."""
-    is_postgres = session.get_bind().dialect.name == "postgresql"
-    return (func.greatest if is_postgres else func.max)(value, 0)
+    return (func.greatest if dialect == "postgresql" else func.max)(value, 0)
+
+
+def floored_at_zero(session: Session, value: ColumnElement[int]) -> ColumnElement[int]:
+    """`floor_at_zero` in the session's dialect."""
+    return floor_at_zero(dialect_of(session), value)
+
+
+def insert_select_values(
+    model: type[Base], row: dict[str, Any]
+) -> tuple[list[str], list[ColumnElement[Any]]]:
+    """Column names and SQL values for `insert(model).from_select(names, select(*values))`.
+
+    The row's values typed like the columns (values that are SQL expressions stay), plus the
+    scalar defaults of the columns the row leaves out, as literals: an INSERT nested in a CTE
+    gets no default processing from SQLAlchemy, so `from_select`'s own defaults stay NULL.
+    """
+    table = model.__table__
+    values = dict(row)
+    for column in table.c:
+        default = column.default
+        if column.name not in values and default is not None and default.is_scalar:
+            values[column.name] = default.arg
+    return list(values), [
+        value if isinstance(value, ColumnElement) else literal(value, type_=table.c[name].type)
+        for name, value in values.items()
+    ]
 
 
 def json_rows(
@@ -215,8 +252,16 @@ def async_driver_url(url: str) -> str:
 
 
 def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
-    """The asyncio engine of `url`: pooled (`pool_size` connections, as many again in overflow)
-    or, with `pool_size=None`, opening a connection per checkout (usable from any event loop).
+    """The asyncio engine of `url`: pooled (`pool_size` connections, no overflow: a request
+    waits for a free one, as in the anchor's asyncpg pool) or, with `pool_size=None`, opening a
+    connection per checkout (usable from any event loop).
+
+    No overflow because overflow connections churn under load: SQLAlchemy closes one whenever
+    it comes back to a full pool and opens a new one at the next peak (TCP, SSL negotiation,
+    startup, and every statement prepared again). With 8 + 8 overflow, a 32-connection like
+    load on one worker spent ~5 % of its samples in `asyncpg.connect` and served 152 req/s;
+    with no overflow, 204 req/s (bench/RESULTS.md). Nothing holds two async connections at
+    once, so a request never waits on itself.
 
     No pre-ping: it would cost every request a round trip; a connection the server dropped fails
     one request and is replaced (SQLAlchemy invalidates the pool on a disconnect error), and
@@ -225,7 +270,7 @@ def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
     pooling: dict[str, Any] = (
         {"poolclass": NullPool}
         if pool_size is None
-        else {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+        else {"pool_size": pool_size, "max_overflow": 0, "pool_recycle": 1800}
     )
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
@@ -304,6 +349,20 @@ class Database:
         """
         engines = self._async_engines()
         async with (engines.writer if write else engines.reader).begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def async_single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """An asyncio connection for a write that is one self-contained statement.
+
+        PostgreSQL runs it in autocommit: the statement is its own transaction, committed (as
+        durably as any commit) before `execute` returns, without the BEGIN and COMMIT round
+        trips of `async_connection(write=True)`. SQLite has no such mode for a write (a
+        deferred transaction could fail with SQLITE_BUSY), so there it is the same
+        `BEGIN IMMEDIATE` transaction as `async_connection(write=True)`.
+        """
+        engines = self._async_engines()
+        async with (engines.writer if self.is_sqlite else engines.reader).begin() as connection:
             yield connection
 
     def _async_engines(self) -> _AsyncEngines:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from getnative.accounts.models import USER_KIND_IP, User
@@ -49,6 +51,26 @@ def public_username(user: User) -> str:
     return user.username or username_for(user.ip_hash or "")
 
 
+def new_ip_user_row(
+    ip_hash: str | ColumnElement[str], now: datetime | ColumnElement[datetime] | None = None
+) -> dict[str, Any]:
+    """The columns of a new IP user (whatever creates one: `get_or_create_ip_user`, the likes
+    API's one-statement toggle); the other columns take their defaults. `now` may be a bound
+    parameter, for a statement that is built once."""
+    now = utcnow() if now is None else now
+    return {
+        "kind": USER_KIND_IP,
+        "ip_hash": ip_hash,
+        # No stored username: the column's unique index (Rockpack usernames) is not an arbiter
+        # of the upsert on `ip_hash`, so two first requests from one address would collide on it.
+        "username": None,
+        "email": None,
+        "password_hash": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = False) -> User:
     """The IP's user, created on first sight.
 
@@ -67,20 +89,9 @@ def get_or_create_ip_user(session: Session, *, key: str, ip: str, lock: bool = F
     existing = session.scalar(query)
     if existing is not None:
         return existing
-    now = utcnow()
     session.execute(
         conflict_tolerant_insert(session, User)
-        .values(
-            kind=USER_KIND_IP,
-            ip_hash=ip_hash,
-            # No stored username: the column's unique index (Rockpack usernames) is not an
-            # arbiter of this upsert, so two first requests from one address would collide on it.
-            username=None,
-            email=None,
-            password_hash=None,
-            created_at=now,
-            updated_at=now,
-        )
+        .values(**new_ip_user_row(ip_hash))
         .on_conflict_do_nothing(index_elements=["ip_hash"])
     )
     return session.scalars(query).one()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
@@ -28,7 +28,7 @@ from getnative.errors import (
 )
 
 
-def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
+def visible_channels_filter(viewer_id: int | ColumnElement[int] | None) -> ColumnElement[bool]:
     """SQL condition: the channel is public, or the viewer owns it."""
     if viewer_id is None:
         return Channel.public.is_(True)
@@ -52,10 +52,14 @@ def video_visible_filter(viewer_id: int | None) -> ColumnElement[bool]:
     return or_(Video.source == CATALOG_SOURCE, in_visible_channel)
 
 
+def visible_video_query(video_id: int | ColumnElement[int], viewer_id: int | None) -> Select[int]:
+    """The video's id if it exists and the viewer may see it (no row otherwise)."""
+    return select(Video.id).where(Video.id == video_id, video_visible_filter(viewer_id))
+
+
 def require_visible_video(session: Session, video_id: int, viewer_id: int | None) -> None:
     """NotFound (`video_not_found`) unless the video exists and the viewer may see it."""
-    query = select(Video.id).where(Video.id == video_id, video_visible_filter(viewer_id))
-    if session.scalar(query) is None:
+    if session.scalar(visible_video_query(video_id, viewer_id)) is None:
         raise NotFound("Video not found.", code="video_not_found")
 
 
@@ -69,16 +73,25 @@ def video_visible_in_locale(
     """
     if not locale:
         return true()
+    return video_visible_in_variants(locale_variants(locale), video_id)
+
+
+def video_visible_in_variants(
+    variants: list[str] | BindParameter[Any],
+    video_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ColumnElement[bool]:
+    """`video_visible_in_locale` for the locale's `locale_variants`, which may be an expanding
+    bound parameter (a statement built once for every locale)."""
     restricted = select(VideoLocale.video_id).where(VideoLocale.video_id == video_id).exists()
     allowed = (
         select(VideoLocale.video_id)
-        .where(VideoLocale.video_id == video_id, VideoLocale.locale.in_(_locale_variants(locale)))
+        .where(VideoLocale.video_id == video_id, VideoLocale.locale.in_(variants))
         .exists()
     )
     return or_(~restricted, allowed)
 
 
-def _locale_variants(locale: str) -> list[str]:
+def locale_variants(locale: str) -> list[str]:
     """`en-GB` is visible where `en-GB` or plain `en` is allowed (case-insensitive tags)."""
     normalized = locale.strip().lower()
     language = normalized.split("-")[0]

@@ -13,17 +13,42 @@ for its owner; every lookup and listing here applies `visible_channels_filter`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    RowMapping,
+    Select,
+    bindparam,
+    delete,
+    func,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, selectinload
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
-from getnative.channels.models import Channel, ContentReport, Subscription, VideoInstance, VideoView
+from getnative.channels.models import (
+    Channel,
+    ContentReport,
+    CoverArt,
+    Subscription,
+    VideoInstance,
+    VideoView,
+)
 from getnative.channels.service import (
+    locale_variants,
     video_visible_filter,
     video_visible_in_locale,
+    video_visible_in_variants,
     visible_channels_filter,
 )
 from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
@@ -33,6 +58,7 @@ from getnative.likes.models import Like
 from getnative.notifications import service as notifications
 from getnative.notifications.models import KIND_STARRED, KIND_SUBSCRIBED, Notification
 
+T = TypeVar("T")
 RECENT_VIEWS_LIMIT = 100
 RECENT_STARS_LIMIT = 100
 SUBSCRIBED_IDS_LIMIT = 1000
@@ -291,7 +317,14 @@ def list_subscriptions(
 
 
 def _feed_query(user_id: int, locale: str | None) -> Select[VideoInstance, Channel]:
-    """Instances of the user's subscribed, visible channels whose video is visible in `locale`.
+    """Instances of the user's subscribed, visible channels whose video is visible in `locale`."""
+    return _feed_select(user_id, video_visible_in_locale(locale, VideoInstance.video_id))
+
+
+def _feed_select(
+    user_id: int | ColumnElement[int], locale_rule: ColumnElement[bool]
+) -> Select[VideoInstance, Channel]:
+    """`_feed_query` with the locale rule given (it may hold bound parameters).
 
     One join subscriptions -> video_instances (index channel_id, date_added) -> channels; the
     locale rule reads the instance's video id, so `videos` is not joined (it cost ~2/3 of the
@@ -305,40 +338,178 @@ def _feed_query(user_id: int, locale: str | None) -> Select[VideoInstance, Chann
         .where(
             Subscription.user_id == user_id,
             visible_channels_filter(user_id),
-            video_visible_in_locale(locale, VideoInstance.video_id),
+            locale_rule,
         )
     )
 
 
-def feed(
-    session: Session, *, user_id: int, locale: str | None, start: int, size: int
-) -> tuple[list[tuple[VideoInstance, Channel]], int]:
-    """A page of the newest instances (date_added desc, id desc) of the user's subscriptions.
+@dataclass(frozen=True, slots=True)
+class FeedCover:
+    thumbnail_key: str
+    aoi: list[float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedVideo:
+    id: int
+    source: str
+    source_id: str | None
+    source_username: str | None
+    length: int
+    thumbnail_image_url: str
+    view_count: int
+    like_count: int
+    title: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInstance:
+    id: int
+    date_added: datetime
+    video: FeedVideo
+
+
+@dataclass(frozen=True, slots=True)
+class FeedChannel:
+    id: int
+    owner_id: int
+    title: str
+    description: str
+    category_id: int | None
+    public: bool
+    subscriber_count: int
+    cover_art: FeedCover | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOwner:
+    id: int
+    username: str | None
+    name: str | None
+    first_name: str | None
+    last_name: str | None
+    picture_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One feed entry as plain values (no ORM objects): what the Rockpack renderer reads."""
+
+    instance: FeedInstance
+    channel: FeedChannel
+    owner: FeedOwner
+
+
+# Where each record's fields come from, and the label prefix of its columns in the statement.
+_FEED_PARTS: tuple[tuple[type[Any], Any, str], ...] = (
+    (FeedVideo, Video, "v_"),
+    (FeedChannel, Channel, "c_"),
+    (FeedOwner, User, "o_"),
+    (FeedCover, CoverArt, "a_"),
+)
+
+
+def _feed_columns() -> list[ColumnElement[Any]]:
+    columns = []
+    for record, model, prefix in _FEED_PARTS:
+        for field in fields(record):
+            if field.name not in ("video", "cover_art"):
+                columns.append(getattr(model, field.name).label(prefix + field.name))
+    return columns
+
+
+def _record(record: type[T], row: RowMapping, prefix: str, **nested: Any) -> T:
+    values = {f.name: row[prefix + f.name] for f in fields(record) if f.name not in nested}  # type: ignore[arg-type]
+    return record(**values, **nested)
+
+
+def _feed_item(row: RowMapping) -> FeedItem:
+    cover = None if row["a_thumbnail_key"] is None else _record(FeedCover, row, "a_")
+    video = _record(FeedVideo, row, "v_")
+    return FeedItem(
+        instance=FeedInstance(row["i_id"], row["i_date_added"], video),
+        channel=_record(FeedChannel, row, "c_", cover_art=cover),
+        owner=_record(FeedOwner, row, "o_"),
+    )
+
+
+@lru_cache(maxsize=2)
+def _feed_statement(with_locale: bool) -> Select[Any]:
+    """The page and the feed's bounded total in one statement, built once per shape (building
+    it cost more Python than running it); parameters `user_id`, `locales` (with a locale),
+    `depth`, `start`, `size`.
+
+    `newest` is the feed's newest `depth` instances (one top-N sort of the subscribed channels'
+    instances); the total counts them and the page is a slice of them, joined to its video,
+    channel, cover and owner. The total is the driving row, so a page beyond the end still
+    answers one row (with the total and no item).
+    """
+    locale_rule = (
+        video_visible_in_variants(bindparam("locales", expanding=True), VideoInstance.video_id)
+        if with_locale
+        else true()
+    )
+    newest = (
+        _feed_select(bindparam("user_id", type_=BigInteger), locale_rule)
+        .with_only_columns(
+            VideoInstance.id,
+            VideoInstance.date_added,
+            VideoInstance.video_id,
+            VideoInstance.channel_id,
+        )
+        .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
+        .limit(bindparam("depth", type_=Integer))
+        .cte("newest")
+    )
+    total = select(func.count().label("total")).select_from(newest).subquery("total")
+    page = (
+        select(newest)
+        .order_by(newest.c.date_added.desc(), newest.c.id.desc())
+        .offset(bindparam("start", type_=Integer))
+        .limit(bindparam("size", type_=Integer))
+        .subquery("page")
+    )
+    items = (
+        page.join(Video, Video.id == page.c.video_id)
+        .join(Channel, Channel.id == page.c.channel_id)
+        .join(User, User.id == Channel.owner_id)
+        .outerjoin(CoverArt, CoverArt.id == Channel.cover_art_id)
+    )
+    return (
+        select(
+            total.c.total,
+            page.c.id.label("i_id"),
+            page.c.date_added.label("i_date_added"),
+            *_feed_columns(),
+        )
+        .select_from(total.outerjoin(items, true()))
+        .order_by(page.c.date_added.desc(), page.c.id.desc())
+    )
+
+
+async def feed(
+    connection: AsyncConnection, *, user_id: int, locale: str | None, start: int, size: int
+) -> tuple[list[FeedItem], int]:
+    """A page of the newest instances (date_added desc, id desc) of the user's subscriptions,
+    and the feed's total, in one statement (`_feed_statement`).
 
     The feed is the newest FEED_DEPTH items: pages end there and `total` counts at most that
     many, so every request reads a bounded number of rows however many channels the user
-    follows. The count is skipped when the page itself shows where the feed ends.
+    follows.
     """
-    size = max(0, min(size, FEED_DEPTH - start))
-    rows: list[tuple[VideoInstance, Channel]] = []
-    if size:
-        page = (
-            _feed_query(user_id, locale)
-            .options(selectinload(VideoInstance.video), selectinload(Channel.cover_art))
-            .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-            .offset(start)
-            .limit(size)
-        )
-        rows = [(row[0], row[1]) for row in session.execute(page)]
-    if 0 < len(rows) < size or (start == 0 and len(rows) < size):
-        return rows, start + len(rows)
-    bounded = (
-        _feed_query(user_id, locale)
-        .with_only_columns(VideoInstance.id)
-        .limit(FEED_DEPTH)
-        .subquery()
-    )
-    return rows, session.scalar(select(func.count()).select_from(bounded)) or 0
+    parameters: dict[str, Any] = {
+        "user_id": user_id,
+        "depth": FEED_DEPTH,
+        "start": start,
+        "size": max(0, min(size, FEED_DEPTH - start)),
+    }
+    if locale:
+        parameters["locales"] = locale_variants(locale)
+    result = await connection.execute(_feed_statement(bool(locale)), parameters)
+    rows = result.mappings().all()
+    total = int(rows[0]["total"]) if rows else 0
+    return [_feed_item(row) for row in rows if row["i_id"] is not None], total
 
 
 # --- Rockpack notifications (starred / subscribed only) ---------------------------------------

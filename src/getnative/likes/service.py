@@ -9,13 +9,17 @@ the one whose statement changed a row moves the counter.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, select, update
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Update, delete, exists, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningDelete
 
 from getnative import metrics
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
-from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
+from getnative.db import dialect_insert, dialect_of, floor_at_zero, insert_select_values, utcnow
 from getnative.errors import AuthenticationFailed, NotFound
 from getnative.likes.models import Like
 
@@ -48,31 +52,62 @@ def lock_user_for_deactivation(session: Session, user_id: int) -> None:
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
+# The statements are built here once for both ways in: the ORM session of the Get Native and
+# Rockpack routes and the likes API's async toggle (`likes.ip_toggle`), which also nests them in
+# one PostgreSQL statement, hence the ids may be SQL expressions.
+SqlInt = int | ColumnElement[int]
+
+
+def insert_like_statement(
+    dialect: str,
+    video_id: SqlInt,
+    user_id: SqlInt,
+    *,
+    when: ColumnElement[bool] | None = None,
+    now: datetime | ColumnElement[datetime] | None = None,
+) -> Any:
+    """Insert the like unless it exists, `RETURNING` the id only when this statement created it.
+
+    `when`: insert only if this SQL condition holds (an `INSERT ... SELECT ... WHERE`); `now`:
+    the creation time (a bound parameter in a statement that is built once), default now."""
+    created_at = utcnow() if now is None else now
+    row = {"video_id": video_id, "user_id": user_id, "is_like": True, "created_at": created_at}
+    insert = dialect_insert(dialect, Like)
+    if when is None:
+        insert = insert.values(**row)
+    else:
+        names, values = insert_select_values(Like, row)
+        insert = insert.from_select(names, select(*values).where(when), include_defaults=False)
+    return insert.on_conflict_do_nothing(index_elements=["video_id", "user_id"]).returning(Like.id)
+
+
+def delete_like_statement(video_id: SqlInt, user_id: SqlInt) -> ReturningDelete[int]:
+    """Delete the like, `RETURNING` the id only when there was one to delete."""
+    return delete(Like).where(Like.video_id == video_id, Like.user_id == user_id).returning(Like.id)
+
+
+def move_counter_statement(dialect: str, video_id: SqlInt, delta: SqlInt) -> Update:
+    """Atomic `like_count + delta`, floored at 0 (the likes page's documented behaviour).
+
+    `delta` may be an expression (the one-statement toggle's inserted minus deleted rows), so the
+    floor is always applied; it costs nothing when the sum is not negative."""
+    new_value = floor_at_zero(dialect, Video.like_count + delta)
+    return update(Video).where(Video.id == video_id).values(like_count=new_value)
+
+
 def _insert_like_row(session: Session, video_id: int, user_id: int) -> bool:
     """Insert the like unless it exists; True when this statement created it."""
     _lock_active_user(session, user_id)
-    statement = (
-        conflict_tolerant_insert(session, Like)
-        .values(video_id=video_id, user_id=user_id, is_like=True, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["video_id", "user_id"])
-        .returning(Like.id)
-    )
+    statement = insert_like_statement(dialect_of(session), video_id, user_id)
     return session.execute(statement).first() is not None
 
 
 def _delete_like_row(session: Session, video_id: int, user_id: int) -> bool:
-    statement = (
-        delete(Like).where(Like.video_id == video_id, Like.user_id == user_id).returning(Like.id)
-    )
-    return session.execute(statement).first() is not None
+    return session.execute(delete_like_statement(video_id, user_id)).first() is not None
 
 
 def _move_counter(session: Session, video_id: int, delta: int) -> None:
-    """Atomic `like_count + delta`, floored at 0 (the likes page's documented behaviour)."""
-    new_value = Video.like_count + delta
-    if delta < 0:
-        new_value = floored_at_zero(session, new_value)
-    session.execute(update(Video).where(Video.id == video_id).values(like_count=new_value))
+    session.execute(move_counter_statement(dialect_of(session), video_id, delta))
 
 
 def like(session: Session, *, video_id: int, user_id: int) -> bool:

@@ -220,10 +220,10 @@ def test_unexpected_errors_answer_in_this_dialect(
     db: Database, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ):
 
-    def explode(*_args: object, **_kwargs: object) -> bool:
+    async def explode(*_args: object, **_kwargs: object) -> bool:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("getnative.likes.service.toggle", explode)
+    monkeypatch.setattr("getnative.api.likes.routes.toggle_ip_like", explode)
     video = make_video(db)
     response = make_client().post(f"/api/videos/{video.id}/like")
     assert response.status_code == 500
@@ -245,3 +245,17 @@ def test_a_video_id_beyond_32_bits_is_liked_like_any_other(
     assert str(big) in {video["id"] for video in client.get("/api/videos").json()}
     unknown = client.post(f"/api/videos/{2**33 + 8}/like")
     assert (unknown.status_code, unknown.json()) == (404, {"error": "Not found"})
+
+
+def test_a_deactivated_ip_user_can_unlike_but_not_like(db: Database, make_client: ClientFactory):
+    liked, other = make_video(db), make_video(db)
+    client = make_client()
+    assert client.post(f"/api/videos/{liked.id}/like").json() == {"userLike": True}
+    with db.session() as session:
+        session.scalars(select(User).where(User.kind == "ip")).one().is_active = False
+
+    assert client.post(f"/api/videos/{liked.id}/like").json() == {"userLike": None}
+    refused = client.post(f"/api/videos/{other.id}/like")
+    assert (refused.status_code, refused.json()) == (401, {"error": "Unauthorized"})
+    assert (like_count(db, liked.id), like_rows(db, liked.id)) == (0, 0)
+    assert (like_count(db, other.id), like_rows(db, other.id)) == (0, 0)

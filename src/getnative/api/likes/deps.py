@@ -17,8 +17,11 @@ from getnative.web.deps import container_of
 _VIDEO_ID = re.compile(r"[0-9]{1,19}")
 
 
-def get_client_ip(request: Request) -> str:
-    """The caller's IP (see `getnative.web.client_ip` for when `X-Forwarded-For` counts)."""
+async def get_client_ip(request: Request) -> str:
+    """The caller's IP (see `getnative.web.client_ip` for when `X-Forwarded-For` counts).
+
+    Async, as every dependency here: none does I/O, and a sync dependency would cost each
+    request a thread-pool hop."""
     return client_ip_from_scope(request.scope, container_of(request).trusted_proxies)
 
 
@@ -29,7 +32,7 @@ def parse_video_id(video_id: str) -> int:
     return int(video_id)
 
 
-def get_client_key(request: Request) -> str:
+async def get_client_key(request: Request) -> str:
     """The caller's identity: its IP, or its IPv6 network (`Container.client_key`)."""
     return container_of(request).client_key(request.scope)
 

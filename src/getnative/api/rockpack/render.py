@@ -1,7 +1,8 @@
 """Rendering records as Rockpack JSON: absolute resource URLs, opaque ids, ISO dates.
 
 Shared by every Rockpack route so that a channel, an owner or a video instance looks the same
-in the user view, channel view, subscriptions list and feed.
+in the user view, channel view, subscriptions list and feed. They read ORM records or, on the
+feed, the plain records its one Core statement gives (`social_service.Feed*`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
 from getnative.channels.models import Channel, CoverArt, VideoInstance
+from getnative.channels.social_service import (
+    FeedChannel,
+    FeedCover,
+    FeedInstance,
+    FeedOwner,
+    FeedVideo,
+)
 from getnative.web.container import Container
 
 DEFAULT_AOI = [0.0, 0.0, 1.0, 1.0]
@@ -35,16 +43,16 @@ def channel_url(container: Container, owner_id: int, channel_id: int) -> str:
     )
 
 
-def display_name(user: User) -> str:
+def display_name(user: User | FeedOwner) -> str:
     full = " ".join(part for part in (user.first_name, user.last_name) if part)
     return full or user.username or user.name or ""
 
 
-def avatar_url(user: User) -> str:
+def avatar_url(user: User | FeedOwner) -> str:
     return user.picture_url or ""
 
 
-def render_owner(container: Container, user: User) -> dict[str, Any]:
+def render_owner(container: Container, user: User | FeedOwner) -> dict[str, Any]:
     return {
         "id": ids.encode(ids.USER, user.id),
         "resource_url": user_url(container, user.id),
@@ -53,7 +61,7 @@ def render_owner(container: Container, user: User) -> dict[str, Any]:
     }
 
 
-def render_cover(container: Container, cover: CoverArt | None) -> dict[str, Any]:
+def render_cover(container: Container, cover: CoverArt | FeedCover | None) -> dict[str, Any]:
     if cover is None:
         return {"thumbnail_url": "", "aoi": DEFAULT_AOI}
     return {
@@ -62,7 +70,7 @@ def render_cover(container: Container, cover: CoverArt | None) -> dict[str, Any]
     }
 
 
-def render_channel_brief(container: Container, channel: Channel) -> dict[str, Any]:
+def render_channel_brief(container: Container, channel: Channel | FeedChannel) -> dict[str, Any]:
     """The channel object of lists (user view, subscriptions, feed)."""
     return {
         "id": ids.encode(ids.CHANNEL, channel.id),
@@ -76,7 +84,7 @@ def render_channel_brief(container: Container, channel: Channel) -> dict[str, An
     }
 
 
-def render_video(video: Video) -> dict[str, Any]:
+def render_video(video: Video | FeedVideo) -> dict[str, Any]:
     return {
         "id": ids.encode(ids.VIDEO, video.id),
         "source": video.source,
@@ -89,7 +97,7 @@ def render_video(video: Video) -> dict[str, Any]:
     }
 
 
-def render_video_instance(instance: VideoInstance, position: int) -> dict[str, Any]:
+def render_video_instance(instance: VideoInstance | FeedInstance, position: int) -> dict[str, Any]:
     video = instance.video
     return {
         "position": position,
@@ -101,15 +109,15 @@ def render_video_instance(instance: VideoInstance, position: int) -> dict[str, A
 
 
 def render_channel_with_owner(
-    container: Container, channel: Channel, owner: User
+    container: Container, channel: Channel | FeedChannel, owner: User | FeedOwner
 ) -> dict[str, Any]:
     return {**render_channel_brief(container, channel), "owner": render_owner(container, owner)}
 
 
 def render_feed(
     container: Container,
-    rows: Sequence[tuple[VideoInstance, Channel]],
-    owners: Mapping[int, User],
+    rows: Sequence[tuple[VideoInstance, Channel] | tuple[FeedInstance, FeedChannel]],
+    owners: Mapping[int, User] | Mapping[int, FeedOwner],
     start: int,
 ) -> list[dict[str, Any]]:
     """Video instances with their channel and its owner: the subscription feed and the public

@@ -1,0 +1,268 @@
+"""The likes API's toggle (`POST /api/videos/:id/like`) on the async driver, in one statement.
+
+The toggle is the likes API's hot write. Done with the ORM it costs a thread-pool hop and six
+round trips (visible video, IP user, its lock, delete, insert, counter, plus BEGIN/COMMIT). On
+PostgreSQL it is here one data-modifying statement run in autocommit, the raw-driver anchor's
+shape plus our rules:
+
+    WITH v     AS (the video, if a stranger may see it),
+         u_old AS (the IP's user, locked FOR NO KEY UPDATE),
+         u_new AS (INSERT the IP's user if there is none and the video was found),
+         u     AS (u_old UNION ALL u_new),
+         d     AS (DELETE the like),
+         i     AS (INSERT the like unless d deleted one, only for an active user),
+         c     AS (UPDATE videos SET like_count = like_count + |i| - |d|, if either moved)
+    SELECT found, active, deleted, inserted, like_count
+
+The rules of `likes.service` hold: the like row changes by statements whose RETURNING says
+whether a row really changed, and the counter moves by exactly that, in the same transaction;
+the user row is locked before the like changes, so a deactivation (which locks the same row for
+update before withdrawing the likes) either waits for the toggle or makes it find the user
+inactive: a deactivated IP user can remove a like but not add one (`AuthenticationFailed`).
+
+One statement has one snapshot. A toggle that waited for another toggle of the same address
+(the lock in u_old) does not see the like the other one just inserted: its DELETE finds nothing
+and its INSERT conflicts, so nothing changes ("contended"); likewise when two first requests of
+an address race to create its user. A contended toggle is repeated in a transaction that takes
+the user lock in a statement of its own first, so the toggle statement's snapshot is taken
+after the lock is held and sees every earlier toggle of that address: each toggle really flips.
+Deadlocks and serialization failures (not expected at READ COMMITTED, but possible under
+operator-set isolation) are retried as well, a bounded number of times.
+
+SQLite has no data-modifying CTE; there the same steps are plain statements in one
+`BEGIN IMMEDIATE` transaction (SQLite serialises writers, so nothing is contended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from getnative import metrics
+from getnative.accounts.ip_users import new_ip_user_row
+from getnative.accounts.models import User
+from getnative.catalog.models import Video
+from getnative.channels.service import visible_video_query
+from getnative.db import Database, UTCDateTime, dialect_insert, insert_select_values, utcnow
+from getnative.errors import AuthenticationFailed, Conflict, NotFound
+from getnative.likes.service import (
+    delete_like_statement,
+    insert_like_statement,
+    move_counter_statement,
+)
+
+ATTEMPTS = 4
+"""The one-statement try, then up to three locked repeats (each of which cannot be contended
+by another toggle of the address; the repeats are for the user-creation race and deadlocks)."""
+
+# SQLSTATEs worth repeating the toggle for: serialization failure, deadlock, unique violation.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+
+_VIDEO_ID = bindparam("video_id", type_=BigInteger)
+_IP_HASH = bindparam("ip_hash", type_=String)
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Toggled:
+    """The like's new state; `like_count` is the video's counter when this toggle moved it."""
+
+    liked: bool
+    like_count: int | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What the toggle statement (or the SQLite steps) found and did."""
+
+    found: bool
+    active: bool | None  # None: the address has no user row (creation raced)
+    deleted: bool
+    inserted: bool
+    like_count: int | None
+
+
+async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggled:
+    """Toggle the like of the IP user `ip_hash` (created on first sight) on a video a stranger
+    may see; `NotFound` for any other video, `AuthenticationFailed` when a deactivated IP user
+    would add a like, `Conflict` when every attempt was contended (not seen in practice)."""
+    if db.is_sqlite:
+        async with db.async_connection(write=True) as connection:
+            toggled = _judged(await _toggle_in_steps(connection, video_id, ip_hash), last=True)
+    else:
+        toggled = await _toggle_postgres_with_retries(db, video_id, ip_hash)
+    if toggled is None:
+        raise Conflict("The like is contended; try again.", code="like_contended")
+    return toggled
+
+
+async def _toggle_postgres_with_retries(
+    db: Database, video_id: int, ip_hash: str
+) -> Toggled | None:
+    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
+    for attempt in range(ATTEMPTS):
+        last = attempt + 1 == ATTEMPTS
+        try:
+            outcome = await _toggle_postgres(db, parameters, locked_first=attempt > 0)
+        except DBAPIError as exc:
+            if last or not _retryable(exc):
+                raise
+            continue
+        toggled = _judged(outcome, last=last)
+        if toggled is not None:
+            return toggled
+    return None
+
+
+async def _toggle_postgres(
+    db: Database, parameters: dict[str, Any], *, locked_first: bool
+) -> _Outcome:
+    """The toggle statement alone in autocommit, or (`locked_first`) in a transaction whose
+    first statement takes the user lock (see the module's docstring)."""
+    if not locked_first:
+        async with db.async_single_statement() as connection:
+            return _outcome((await connection.execute(_toggle_statement(), parameters)).one())
+    async with db.async_connection(write=True) as connection:
+        await connection.execute(_lock_user_statement(), parameters)
+        return _outcome((await connection.execute(_toggle_statement(), parameters)).one())
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def _judged(outcome: _Outcome, *, last: bool) -> Toggled | None:
+    """The answer an outcome gives, or None when it was contended (worth repeating). On the
+    `last` attempt, a contended toggle of an existing user reports the like that is there."""
+    if not outcome.found:
+        raise NotFound("Video not found.", code="video_not_found")
+    if outcome.deleted:
+        metrics.count_like_change("unlike")
+        return Toggled(liked=False, like_count=outcome.like_count)
+    if outcome.inserted:
+        metrics.count_like_change("like")
+        return Toggled(liked=True, like_count=outcome.like_count)
+    if outcome.active is False:
+        raise AuthenticationFailed("The account is no longer active.", code="token_revoked")
+    return Toggled(liked=True) if last and outcome.active else None
+
+
+def _outcome(row: Any) -> _Outcome:
+    return _Outcome(
+        found=bool(row.found),
+        active=row.active,
+        deleted=bool(row.deleted),
+        inserted=bool(row.inserted),
+        like_count=row.like_count,
+    )
+
+
+# --- PostgreSQL: one statement ----------------------------------------------------------------
+
+
+def _user_query() -> Select[int, bool]:
+    return select(User.id, User.is_active).where(User.ip_hash == _IP_HASH)
+
+
+@cache
+def _lock_user_statement() -> Select[int, bool]:
+    """The IP user's row lock, alone: `FOR NO KEY UPDATE` keeps foreign-key checks unblocked."""
+    return _user_query().with_for_update(key_share=True)
+
+
+@cache
+def _toggle_statement() -> Select[Any]:
+    """The toggle of the module's docstring, built once (parameters `video_id`, `ip_hash`,
+    `now`)."""
+    v = visible_video_query(_VIDEO_ID, viewer_id=None).cte("v")
+    found = exists(v.select())
+    u_old = _lock_user_statement().cte("u_old")
+    names, values = insert_select_values(User, new_ip_user_row(_IP_HASH, _NOW))
+    u_new = (
+        dialect_insert("postgresql", User)
+        .from_select(
+            names,
+            select(*values).where(found, ~exists(u_old.select())),
+            include_defaults=False,
+        )
+        .on_conflict_do_nothing(index_elements=["ip_hash"])
+        .returning(User.id, User.is_active)
+        .cte("u_new")
+    )
+    u = union_all(select(u_old.c.id, u_old.c.is_active), select(u_new.c.id, u_new.c.is_active)).cte(
+        "u"
+    )
+    user_id = select(u.c.id).where(found).scalar_subquery()
+    d = delete_like_statement(_VIDEO_ID, user_id).cte("d")
+    i = insert_like_statement(
+        "postgresql",
+        _VIDEO_ID,
+        u.c.id,
+        when=u.c.is_active & found & ~exists(d.select()),
+        now=_NOW,
+    ).cte("i")
+    delta: ColumnElement[int] = _count(i) - _count(d)
+    c = (
+        move_counter_statement("postgresql", _VIDEO_ID, delta)
+        .where(or_(exists(i.select()), exists(d.select())))
+        .returning(Video.like_count)
+        .cte("c")
+    )
+    return select(
+        found.label("found"),
+        select(u.c.is_active).scalar_subquery().label("active"),
+        exists(d.select()).label("deleted"),
+        exists(i.select()).label("inserted"),
+        select(c.c.like_count).scalar_subquery().label("like_count"),
+    )
+
+
+def _count(cte: Any) -> ColumnElement[int]:
+    return select(func.count()).select_from(cte).scalar_subquery()
+
+
+# --- SQLite: the same steps, one statement each -----------------------------------------------
+
+
+async def _toggle_in_steps(connection: AsyncConnection, video_id: int, ip_hash: str) -> _Outcome:
+    """In the caller's `BEGIN IMMEDIATE` transaction: SQLite serialises writers, so no lock
+    and no contention; `found=False` leaves nothing created (the caller's NotFound rolls back)."""
+    parameters = {"video_id": video_id, "ip_hash": ip_hash}
+    if await connection.scalar(visible_video_query(video_id, None)) is None:
+        return _Outcome(found=False, active=None, deleted=False, inserted=False, like_count=None)
+    user = (await connection.execute(_user_query(), parameters)).first()
+    if user is None:
+        insert = dialect_insert("sqlite", User).values(**new_ip_user_row(ip_hash))
+        user = (await connection.execute(insert.returning(User.id, User.is_active))).one()
+    moved = await _changed_row(connection, delete_like_statement(video_id, user.id))
+    if not moved and user.is_active:
+        statement = insert_like_statement("sqlite", video_id, user.id)
+        moved = await _changed_row(connection, statement)
+        delta = 1 if moved else 0
+    else:
+        delta = -1 if moved else 0
+    like_count = None
+    if delta:
+        counter = move_counter_statement("sqlite", video_id, delta).returning(Video.like_count)
+        like_count = await connection.scalar(counter)
+    return _Outcome(True, user.is_active, delta < 0, delta > 0, like_count)
+
+
+async def _changed_row(connection: AsyncConnection, statement: Any) -> bool:
+    return (await connection.execute(statement)).first() is not None

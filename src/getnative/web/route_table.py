@@ -23,7 +23,7 @@ the request's Python time (bench/RESULTS.md, issue 8). Here:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_route_contexts
 from fastapi.telemetry import TelemetryConfig
 from starlette._utils import get_route_path
+from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -92,7 +93,7 @@ class RouteTable:
             segment: _in_order(routes, anywhere) for segment, routes in by_segment.items()
         }
         self.static = {
-            path: _in_order(routes, by_segment.get(_segment_of(path), []), anywhere)
+            path: _in_order(routes, by_segment.get(first_segment(path), []), anywhere)
             for path, routes in static.items()
         }
 
@@ -106,7 +107,7 @@ class RouteTable:
         found = self.static.get(path)
         if found is not None:
             return found
-        return self.by_segment.get(_segment_of(path), self.anywhere)
+        return self.by_segment.get(first_segment(path), self.anywhere)
 
     def lookup(self, method: str, path: str) -> tuple[Entry, PathParams] | None:
         """The route the router would run for `method path` with its path parameters, or None
@@ -124,13 +125,14 @@ def _in_order(*groups: Iterable[Entry]) -> Candidates:
     return tuple(sorted((entry for group in groups for entry in group), key=lambda e: e.index))
 
 
-def _segment_of(path: str) -> str:
+def first_segment(path: str) -> str:
+    """`videos` for `/videos/12`."""
     return path[1:].partition("/")[0]
 
 
 def _literal_first_segment(path_format: str) -> str | None:
     """`videos` for `/videos/{video_id}`; None when the first segment holds a parameter."""
-    segment = _segment_of(path_format)
+    segment = first_segment(path_format)
     return None if "{" in segment else segment
 
 
@@ -253,25 +255,63 @@ class TableRouter:
 
 
 class DialectApp(FastAPI):
-    """A FastAPI app whose innermost router is a `TableRouter`, built with the middleware stack
-    (on the first request, so routes added after the app was made are in the table).
+    """A dialect's FastAPI app, lean on every request (the routes and the OpenAPI document are
+    FastAPI's own):
 
-    FastAPI's native OpenTelemetry is off unless asked for: the server's metrics are its own
-    (getnative.metrics), and the check whether OpenTelemetry is configured reads the process
-    environment on every request.
+    - the innermost router is a `TableRouter`, built with the middleware stack on the first
+      request (so routes added after the app was made are in the table);
+    - FastAPI's native OpenTelemetry is off unless asked for: the server's metrics are its own
+      (getnative.metrics), and the check whether OpenTelemetry is configured read the process
+      environment on every request; with it off, and no app-wide body limit (the edge enforces
+      the server's), FastAPI's telemetry and body-limit middlewares would only pass requests
+      through, so the stack is Starlette's: errors, the app's middlewares, handled errors, routes.
     """
 
     def __init__(self, **options: Any) -> None:
-        options.setdefault("telemetry", TELEMETRY_OFF)
+        self._telemetry_off = options.setdefault("telemetry", TELEMETRY_OFF) == TELEMETRY_OFF
         super().__init__(**options)
 
+    def _plain(self) -> bool:
+        """Nothing FastAPI's own entry or stack would add: no telemetry, root path, body limit."""
+        return self._telemetry_off and not self.root_path and not self.max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._plain():
+            scope["app"] = self
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
+            await self.middleware_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
     def build_middleware_stack(self) -> ASGIApp:
+        if self._plain():
+            stack = Starlette.build_middleware_stack(self)  # errors, middlewares, handled errors
+            return _replace(
+                stack, self.router, TableRouter(self.router, fallback=self._exit_stack())
+            )
         stack = super().build_middleware_stack()
-        node: Any = stack
-        while getattr(node, "app", None) is not None:
-            inner = node.app
-            if isinstance(inner, AsyncExitStackMiddleware) and inner.app is self.router:
-                node.app = TableRouter(self.router, fallback=inner)
-                return stack
-            node = inner
+        for node in _chain(stack):
+            if isinstance(node, AsyncExitStackMiddleware) and node.app is self.router:
+                return _replace(stack, node, TableRouter(self.router, fallback=node))
         raise RuntimeError("FastAPI's middleware stack no longer ends in its exit stack")
+
+    def _exit_stack(self) -> ASGIApp:
+        """The router under the exit stack FastAPI's handlers expect (files of form uploads)."""
+        return AsyncExitStackMiddleware(self.router)
+
+
+def _chain(stack: ASGIApp) -> Iterator[Any]:
+    node: Any = stack
+    while node is not None:
+        yield node
+        node = getattr(node, "app", None)
+
+
+def _replace(stack: ASGIApp, old: ASGIApp, new: ASGIApp) -> ASGIApp:
+    """`stack` with the link to `old` (its innermost app) pointing to `new` instead."""
+    for node in _chain(stack):
+        if getattr(node, "app", None) is old:
+            node.app = new
+            return stack
+    raise RuntimeError("the app is not in its middleware stack")

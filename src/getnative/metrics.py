@@ -6,15 +6,22 @@ every process writes its values there; a scrape of any worker (or of the separat
 listener) reads them all. Without that variable (tests, a bare `create_app()`), values live in
 this process only.
 
-The per-request cost is one histogram observation and one counter increment on label children
-cached here, so label validation and the registry's lock are paid once per label set.
+The per-request cost is a few additions on plain numbers: each request is tallied per label set
+here and the tallies are added to the counter and histogram (label children cached, so label
+validation is paid once per label set) at most `FLUSH_SECONDS` later, by a timer on the event
+loop, and before every scrape of this process. prometheus-client takes a lock per value it
+changes (and writes a memory-mapped file in multiprocess mode): three per request before, on the
+no-database ceiling a fifth of the request's time. A scrape may so miss the last second of
+another worker's requests, which its next scrape counts.
 Domain code calls the small `count_*` functions; it never sees prometheus-client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import weakref
+from bisect import bisect_left
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -39,12 +46,14 @@ REQUESTS = Counter(
     "HTTP requests answered, by dialect, route template, method and status.",
     ["dialect", "route", "method", "status"],
 )
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, float("inf"))
 LATENCY = Histogram(
     "getnative_http_request_duration_seconds",
     "Time from the request reaching the server to the end of the response.",
     ["dialect", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    buckets=LATENCY_BUCKETS,
 )
+FLUSH_SECONDS = 1.0
 POOL_IN_USE = Gauge(
     "getnative_db_pool_connections_in_use",
     "Database connections checked out of the pool right now (all live workers).",
@@ -80,7 +89,37 @@ IMAGE_DECODES = Counter(
 )
 
 _watched_engines: weakref.WeakSet[Any] = weakref.WeakSet()
-_request_children: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+class _Tally:
+    """Requests of one label set not yet added to the counter and histogram."""
+
+    __slots__ = ("buckets", "count", "latency", "requests", "seconds")
+
+    def __init__(self, requests: Any, latency: Any) -> None:
+        self.requests = requests  # the counter's child for this label set
+        self.latency = latency  # the histogram's child
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * len(LATENCY_BUCKETS)
+
+    def flush(self) -> None:
+        if not self.count:
+            return
+        count, seconds, buckets = self.count, self.seconds, self.buckets
+        self.count, self.seconds, self.buckets = 0, 0.0, [0] * len(LATENCY_BUCKETS)
+        self.requests.inc(count)
+        # One observation at a time is Histogram.observe's only public form: its sum and
+        # bucket values take the tallied amounts at once.
+        self.latency._sum.inc(seconds)
+        for index, observed in enumerate(buckets):
+            if observed:
+                self.latency._buckets[index].inc(observed)
+
+
+_tallies: dict[tuple[Any, ...], _Tally] = {}
+_flush_timer: asyncio.TimerHandle | None = None
+_flush_loop: asyncio.AbstractEventLoop | None = None
 
 
 def dialect_of(path: str) -> str:
@@ -111,17 +150,49 @@ def record_request(scope: MutableMapping[str, Any], status: int, seconds: float)
     route_object = scope.get("route")
     path_format = getattr(route_object, "path_format", None)
     key = (dialect, type(route_object), path_format, scope.get("root_path", ""), method, status)
-    children = _request_children.get(key)
-    if children is None:
+    tally = _tallies.get(key)
+    if tally is None:
         route = route_template(scope)
-        children = (
+        tally = _Tally(
             REQUESTS.labels(dialect, route, method, str(status)),
             LATENCY.labels(dialect, route, str(status)),
         )
-        if len(_request_children) < 10_000:  # a bound, whatever clients send
-            _request_children[key] = children
-    children[0].inc()
-    children[1].observe(seconds)
+        if len(_tallies) < 10_000:  # a bound, whatever clients send
+            _tallies[key] = tally
+    tally.count += 1
+    tally.seconds += seconds
+    tally.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+    if len(_tallies) >= 10_000:
+        tally.flush()  # not kept: counted now
+    elif _flush_loop is None or _flush_loop.is_closed():
+        _schedule_flush()
+
+
+def _schedule_flush() -> None:
+    """Flush within `FLUSH_SECONDS` on this thread's event loop (at once without one). A timer
+    left on a loop that has closed since (an in-process test client's) never fires: what it
+    would have flushed is flushed now."""
+    global _flush_timer, _flush_loop
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        flush()
+        return
+    if _flush_loop is not None:
+        flush()
+    _flush_loop = loop
+    _flush_timer = loop.call_later(FLUSH_SECONDS, flush)
+
+
+def flush() -> None:
+    """Add every pending tally to the counter and histogram. Called on the event loop that
+    records requests (its timer, the `/metrics` endpoint, the worker's shutdown)."""
+    global _flush_timer, _flush_loop
+    if _flush_timer is not None:
+        _flush_timer.cancel()
+    _flush_timer = _flush_loop = None
+    for tally in _tallies.values():
+        tally.flush()
 
 
 def count_like_change(action: str) -> None:
@@ -170,7 +241,9 @@ def exposition() -> bytes:
 
 
 def process_exited(pid: int | None = None) -> None:
-    """Drop a stopped worker's live gauges (pool use) so they stop adding up."""
+    """Count the worker's last requests; drop its live gauges (pool use) so they stop adding
+    up."""
+    flush()
     if os.environ.get(MULTIPROC_ENV):
         pid = pid if pid is not None else os.getpid()
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

@@ -8,11 +8,13 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bench import generate, load
+from bench import generate, load, stack_cost
+from getnative.config import get_settings
 from tests.servers import POSTGRES_ADMIN_URL, postgres_problem
 
 pytestmark = pytest.mark.slow
@@ -100,3 +102,20 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
             assert result.ratio is not None, result
     assert outcome.like_count_mismatches == 0
     assert outcome.errors_in_log == []
+
+
+def test_stack_cost_measures_the_three_stacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GETNATIVE_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.sqlite3'}")
+    get_settings.cache_clear()
+    try:
+        stack_cost.main(["--requests", "3", "--rounds", "1"])
+    finally:
+        get_settings.cache_clear()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in lines] == [
+        "raw ASGI + orjson",
+        "edge + dispatch, raw dialect",
+        "ceiling (whole stack)",
+    ]

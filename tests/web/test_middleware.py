@@ -21,6 +21,7 @@ from getnative.api.getnative.errors import ERROR_CODES
 from getnative.api.getnative.errors import render_domain_error as getnative_error
 from getnative.api.rockpack.app import render_domain_error as rockpack_error
 from getnative.db import Database
+from getnative.web.dispatch import ServerApp
 from getnative.web.middleware import BodyLimitMiddleware, DialectErrors, EdgeMiddleware
 from tests.clients import custom_client
 
@@ -82,9 +83,10 @@ def test_dnt_request_runs_no_analytics_hook(client: TestClient) -> None:
     """The hooks wired into the real app's edge middleware run only without `DNT: 1`."""
     seen: list[tuple[str, int]] = []
     app = client.app
-    assert isinstance(app, Starlette)
+    assert isinstance(app, ServerApp)
+    access = app.edge
     # Starlette types `cls` as a middleware factory, which a class is: not an overlap error.
-    access = next(m for m in app.user_middleware if m.cls is EdgeMiddleware)  # type: ignore[comparison-overlap]
+    assert access.cls is EdgeMiddleware  # type: ignore[comparison-overlap]
     access.kwargs["hooks"] = [lambda scope, status: seen.append((scope["path"], status))]
 
     client.get("/tracked", headers={"DNT": "1"})

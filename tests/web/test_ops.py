@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
+from getnative import metrics
 from getnative.config import Settings
 from getnative.db import Database
 from tests.clients import client_on, custom_client, custom_container
@@ -19,6 +20,8 @@ TOKEN = "metrics-token-for-tests"
 
 
 def sample(name: str, **labels: str) -> float:
+    """The value a scrape of this process would show (pending request tallies flushed)."""
+    metrics.flush()
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
@@ -168,3 +171,19 @@ def test_recaptcha_outcomes_are_counted() -> None:
             require_human(Verifier(), token, remote_ip=None, min_score=0.5)
     for outcome in ("passed", "failed", "missing"):
         assert sample("getnative_recaptcha_checks_total", outcome=outcome) == before[outcome] + 1
+
+
+def test_request_tallies_reach_the_histogram_whole() -> None:
+    """Tallied requests (getnative.metrics) add up to what one observation each would give."""
+    scope = {"path": "/tally-check", "method": "GET", "root_path": ""}
+    labels = {"dialect": "getnative", "route": "unmatched", "status": "299"}
+    count = "getnative_http_request_duration_seconds_count"
+    total = "getnative_http_request_duration_seconds_sum"
+    fast = "getnative_http_request_duration_seconds_bucket"
+    before = (sample(count, **labels), sample(total, **labels), sample(fast, le="0.005", **labels))
+    for seconds in (0.001, 0.002, 0.3):
+        metrics.record_request(scope, 299, seconds)
+    assert sample(count, **labels) - before[0] == 3
+    assert sample(total, **labels) - before[1] == pytest.approx(0.303)
+    assert sample(fast, le="0.005", **labels) - before[2] == 2
+    assert sample("getnative_http_requests_total", method="GET", **labels) >= 3

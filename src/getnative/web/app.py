@@ -25,7 +25,7 @@ from getnative.config import Settings, get_settings
 from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
 from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
-from getnative.web.dispatch import PrefixDispatch
+from getnative.web.dispatch import ServerApp
 from getnative.web.lifecycle import InFlight, stop_idle_worker_threads
 from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
@@ -46,34 +46,32 @@ def _dialect_errors() -> DialectErrors:
     return errors
 
 
-def _middleware(container: Container, in_flight: InFlight) -> list[Middleware]:
+def _edge(container: Container, in_flight: InFlight) -> Middleware:
     """The one edge middleware (see getnative.web.middleware), configured once at start-up."""
     s = container.settings
-    return [
-        Middleware(
-            EdgeMiddleware,
-            errors=_dialect_errors(),
-            server_name=s.server_header,
-            cors=CorsPolicy(
-                allow_origins=s.cors_origins,
-                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-Recaptcha-Token", "DNT"],
-                expose_headers=["X-GN-Auth-Token", "X-GN-Auth-Expire"],
-                max_age=600,
-            ),
-            limiter=container.rate_limiter,
-            trusted=container.trusted_proxies,
-            default_per_minute=s.rate_limit_per_minute,
-            per_prefix={"/api/": s.likes_rate_limit_per_minute},
-            body_limit=s.max_body_bytes,
-            upload_limit=s.max_image_bytes * 4 // 3 + 4096,  # base64 inflates by a third
-            upload_suffixes=UPLOAD_PATH_SUFFIXES,
-            ipv6_prefix=s.ipv6_client_prefix,
-            ops=OpsEndpoints(container).match,
-            observe=metrics.record_request,
-            in_flight=in_flight,
+    return Middleware(
+        EdgeMiddleware,
+        errors=_dialect_errors(),
+        server_name=s.server_header,
+        cors=CorsPolicy(
+            allow_origins=s.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Recaptcha-Token", "DNT"],
+            expose_headers=["X-GN-Auth-Token", "X-GN-Auth-Expire"],
+            max_age=600,
         ),
-    ]
+        limiter=container.rate_limiter,
+        trusted=container.trusted_proxies,
+        default_per_minute=s.rate_limit_per_minute,
+        per_prefix={"/api/": s.likes_rate_limit_per_minute},
+        body_limit=s.max_body_bytes,
+        upload_limit=s.max_image_bytes * 4 // 3 + 4096,  # base64 inflates by a third
+        upload_suffixes=UPLOAD_PATH_SUFFIXES,
+        ipv6_prefix=s.ipv6_client_prefix,
+        ops=OpsEndpoints(container).match,
+        observe=metrics.record_request,
+        in_flight=in_flight,
+    )
 
 
 async def _to_mount_root(request: Request) -> RedirectResponse:
@@ -108,7 +106,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         stop_idle_worker_threads()
         logger.info("Application shutdown complete: pools closed")
 
-    app = Starlette(
+    app = ServerApp(
         routes=[
             # `/ws` and `/api` without a slash belong to their dialect, not to Get Native's 404.
             Route("/ws", _to_mount_root),
@@ -131,12 +129,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             Mount(WEBAPP_PATH, app=WebApp()),  # the learner's page, a client of `/`
             getnative := Mount("/", app=create_getnative_app(container)),
         ],
-        middleware=_middleware(container, in_flight),
+        edge=_edge(container, in_flight),
+        dialects=[rockpack, likes, getnative],
         lifespan=lifespan,
     )
     app.state.container = container
-    router = app.router
-    router.middleware_stack = PrefixDispatch(
-        router, router.middleware_stack, fast=[rockpack, likes, getnative]
-    )
     return app

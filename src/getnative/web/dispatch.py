@@ -6,15 +6,42 @@ Here the mounts named at start-up (`/ws`, `/api`, and `/` for the rest) are chos
 with the same scope a `Mount` match gives the dialect app (`root_path`, `path_params`, `route`,
 `endpoint`); anything else (redirects, media, docs assets, the learner's page, lifespan) goes
 through Starlette's router as before.
+
+`ServerApp` puts the dispatch right below the edge: a dialect app has its own error middlewares
+(each renders its dialect's 500 and its handled errors), so the server-wide ones Starlette would
+wrap around everything are kept for the other routes only, and a dialect request does not pay
+for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette._utils import get_route_path
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from getnative.web.route_table import first_segment
+
+
+class ServerApp(Starlette):
+    """The server: `edge` outermost, then `PrefixDispatch` to the `dialects` (mounts among the
+    routes), then Starlette's error middlewares and router for every other route."""
+
+    def __init__(self, *, edge: Middleware, dialects: Sequence[Mount], **options: Any) -> None:
+        super().__init__(**options)
+        self.edge = edge
+        self.dialects = list(dialects)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        others = super().build_middleware_stack()
+        dispatch = PrefixDispatch(self.router, others, fast=self.dialects)
+        factory, args, kwargs = self.edge
+        app: ASGIApp = factory(dispatch, *args, **kwargs)
+        return app
 
 
 class PrefixDispatch:
@@ -23,16 +50,18 @@ class PrefixDispatch:
         self.fallback = fallback
         self.mounts = [(mount.path + "/", mount) for mount in fast if mount.path]
         self.default = next((mount for mount in fast if not mount.path), None)
-        # Paths some other route answers: they are never sent to the default mount directly.
-        self.reserved = tuple(
-            _path(route) for route in router.routes if _path(route) and route is not self.default
-        )
+        # Paths some other route answers, by first segment: never sent to the default mount.
+        self.reserved: dict[str, list[str]] = {}
+        for route in router.routes:
+            if _path(route) and route is not self.default:
+                self.reserved.setdefault(first_segment(_path(route)), []).append(_path(route))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            mount = self._mount_for(get_route_path(scope))
-            if mount is not None:
-                await self._handle(mount, scope, receive, send)
+            route_path = get_route_path(scope)
+            found = self._mount_for(route_path)
+            if found is not None:
+                await self._handle(found, route_path, scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
 
@@ -42,23 +71,27 @@ class PrefixDispatch:
                 return mount, path[len(prefix) - 1 :]
         if self.default is None or not path.startswith("/"):
             return None
-        for reserved in self.reserved:
+        for reserved in self.reserved.get(first_segment(path), ()):
             if path == reserved or path.startswith(reserved + "/"):
                 return None
         return self.default, path
 
     async def _handle(
-        self, found: tuple[Mount, str], scope: Scope, receive: Receive, send: Send
+        self,
+        found: tuple[Mount, str],
+        route_path: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         mount, remaining = found
         root_path = scope.get("root_path", "")
-        route_path = get_route_path(scope)
-        path_params = dict(scope.get("path_params", {}))
+        path_params = dict(scope.get("path_params", ()))
         path_params["path"] = remaining[1:]
         scope.setdefault("router", self.router)
         scope["route"] = mount
         scope["path_params"] = path_params
-        scope["app_root_path"] = scope.get("app_root_path", root_path)
+        scope.setdefault("app_root_path", root_path)
         scope["root_path"] = root_path + route_path[: len(route_path) - len(remaining)]
         scope["endpoint"] = mount.app
         await mount.app(scope, receive, send)

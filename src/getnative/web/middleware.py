@@ -61,15 +61,27 @@ BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXPOSED_HEADER = (b"access-control-expose-headers", b"X-GN-Auth-Token, X-GN-Auth-Expire")
 
 
-def with_exposed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """`Access-Control-Expose-Headers` on every response, as the document lists it.
+def edge_headers(
+    headers: list[tuple[bytes, bytes]], fixed: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers without its own `Server`, then the edge's `fixed` ones, then
+    `Access-Control-Expose-Headers`, in one pass.
 
-    CORS sets it only for an allowed `Origin`; the document lists it among the headers "found in
-    all API responses", so it is added here unless CORS already did.
+    The expose header goes on every response, as the document lists it among the headers "found
+    in all API responses"; CORS sets it only for an allowed `Origin`, and then it is kept as is.
     """
-    if any(key == EXPOSED_HEADER[0] for key, _ in headers):
-        return headers
-    return [*headers, EXPOSED_HEADER]
+    kept = []
+    exposed = False
+    for item in headers:
+        name = item[0]
+        if name == b"server":
+            continue
+        exposed = exposed or name == EXPOSED_HEADER[0]
+        kept.append(item)
+    kept += fixed
+    if not exposed:
+        kept.append(EXPOSED_HEADER)
+    return kept
 
 
 class BodyLimitMiddleware:
@@ -273,9 +285,7 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = message.get("headers", [])
-                kept = [item for item in headers if item[0] != b"server"]
-                message["headers"] = with_exposed_headers(kept + fixed)
+                message["headers"] = edge_headers(message.get("headers", []), fixed)
             await send(message)
 
         inner: Scope = scope

@@ -108,6 +108,7 @@ class OpsEndpoints:
         if not self._authorized(scope):
             await _json(404, {"error": "not found"})(scope, receive, send)
             return
+        metrics.flush()  # this worker's last second of requests, on its event loop
         body = await run_in_threadpool(metrics.exposition)
         await Response(body, media_type=metrics.CONTENT_TYPE)(scope, receive, send)
 

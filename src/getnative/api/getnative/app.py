@@ -16,6 +16,7 @@ from getnative.web.openapi import (
     serve_offline_docs,
 )
 from getnative.web.page_cache import AnonymousPageCache
+from getnative.web.route_table import DialectApp
 
 
 class AuthTokenHeadersMiddleware:
@@ -47,7 +48,7 @@ class AuthTokenHeadersMiddleware:
 
 
 def create_getnative_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = DialectApp(
         title="Get Native API",
         version="1.0",
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",

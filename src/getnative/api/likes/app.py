@@ -13,10 +13,11 @@ from getnative.web.openapi import (
     document_bad_requests,
     serve_offline_docs,
 )
+from getnative.web.route_table import DialectApp
 
 
 def create_likes_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = DialectApp(
         title="likes",
         description="Likes identified by client IP, guarded by reCAPTCHA v3.",
         docs_url=None,  # served offline by serve_offline_docs

@@ -24,10 +24,11 @@ from getnative.web.openapi import (
     document_bad_requests,
     serve_offline_docs,
 )
+from getnative.web.route_table import DialectApp
 
 
 def create_rockpack_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = DialectApp(
         title="Rockpack web services",
         version="1.0",
         description="OAuth2, users, channels, cover art, subscriptions, feed, activity.",

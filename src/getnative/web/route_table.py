@@ -1,0 +1,317 @@
+"""Route lookup by table, and lean handlers, inside each dialect's FastAPI app.
+
+FastAPI's router tries its routes' regular expressions one by one (each included router a nested
+scan of its own), then runs the chosen route through a generic handler: a `Request`, two exit
+stacks, `solve_dependencies`, the exception wrapper of the route. On a hot read that is most of
+the request's Python time (bench/RESULTS.md, issue 8). Here:
+
+- `RouteTable` is built once from the app's routes: a static path is a dict entry; a templated
+  path is tried only against routes of its first path segment (and those whose first segment is
+  a parameter). The route chosen is the one the router would choose (the first full match in
+  the router's order); whenever the table cannot be sure (no full match: 404, 405, redirects,
+  low-priority routes; or a route of a kind it does not know before the match), the request
+  goes through FastAPI's router unchanged.
+- `lean_handler` runs the routes whose shape needs none of the generic machinery: an async
+  endpoint with no dependencies and no body, header or cookie parameters, declared to return a
+  `Response`. Its query and path parameters are validated by FastAPI's own function; if they are
+  invalid the request goes to the route's FastAPI handler, which reports them exactly as before
+  (no endpoint has run yet). Exceptions propagate to the app's exception middleware as from any
+  route, so every dialect's error format is unchanged; the OpenAPI document is untouched (the
+  routes are the same objects).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.utils import get_typed_return_annotation, request_params_to_args
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
+from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
+from starlette._utils import get_route_path
+from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+PathParams = dict[str, Any]
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One route as the table tries it, in the router's order (`index`)."""
+
+    index: int
+    methods: frozenset[str] | None  # None: any method
+    route: BaseRoute | None  # None: a route the table cannot judge; the router decides
+    endpoint: Callable[..., Any] | None = None
+    static_path: str | None = None
+    segment: str | None = None  # the literal first path segment of a templated path
+    regex: Any = None
+    convertors: dict[str, Any] = field(default_factory=dict)
+    app: ASGIApp | None = None  # None: the router handles it (a non-API route)
+    lean: bool = False  # `app` is the route's lean handler
+
+    def match(self, path: str) -> PathParams | None:
+        if self.static_path is not None:
+            return {} if path == self.static_path else None
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        return {
+            key: self.convertors[key].convert(value) for key, value in found.groupdict().items()
+        }
+
+
+Candidates = tuple[Entry, ...]
+
+
+class RouteTable:
+    """Which route the router would pick for a path, found among a few candidates."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries = tuple(entries)
+        static: dict[str, list[Entry]] = {}
+        by_segment: dict[str, list[Entry]] = {}
+        anywhere: list[Entry] = []
+        for entry in entries:
+            if entry.static_path is not None:
+                static.setdefault(entry.static_path, []).append(entry)
+            elif entry.segment is not None:
+                by_segment.setdefault(entry.segment, []).append(entry)
+            else:
+                anywhere.append(entry)
+        self.anywhere: Candidates = tuple(anywhere)
+        self.by_segment = {
+            segment: _in_order(routes, anywhere) for segment, routes in by_segment.items()
+        }
+        self.static = {
+            path: _in_order(routes, by_segment.get(first_segment(path), []), anywhere)
+            for path, routes in static.items()
+        }
+
+    @classmethod
+    def of(cls, routes: Sequence[BaseRoute]) -> RouteTable:
+        """The table of a FastAPI router's `routes` (included routers' routes in their place)."""
+        contexts = enumerate(iter_route_contexts(routes))
+        return cls([entry for index, ctx in contexts if (entry := _entry(index, ctx)) is not None])
+
+    def candidates(self, path: str) -> Candidates:
+        found = self.static.get(path)
+        if found is not None:
+            return found
+        return self.by_segment.get(first_segment(path), self.anywhere)
+
+    def lookup(self, method: str, path: str) -> tuple[Entry, PathParams] | None:
+        """The route the router would run for `method path` with its path parameters, or None
+        when the router must decide (no full match, or a route the table cannot judge)."""
+        for entry in self.candidates(path):
+            if entry.route is None:
+                return None
+            params = entry.match(path)
+            if params is not None and (entry.methods is None or method in entry.methods):
+                return entry, params
+        return None
+
+
+def _in_order(*groups: Iterable[Entry]) -> Candidates:
+    return tuple(sorted((entry for group in groups for entry in group), key=lambda e: e.index))
+
+
+def first_segment(path: str) -> str:
+    """`videos` for `/videos/12`."""
+    return path[1:].partition("/")[0]
+
+
+def _literal_first_segment(path_format: str) -> str | None:
+    """`videos` for `/videos/{video_id}`; None when the first segment holds a parameter."""
+    segment = first_segment(path_format)
+    return None if "{" in segment else segment
+
+
+def _entry(index: int, ctx: RouteContext) -> Entry | None:
+    route = ctx.original_route
+    if isinstance(route, (APIWebSocketRoute, WebSocketRoute)):
+        return None  # never matches an HTTP request
+    if not isinstance(route, (APIRoute, Route)) or ctx.path_regex is None:
+        return Entry(index, None, None)
+    path_format = str(ctx.path_format)
+    app, lean = handler_for(ctx) if isinstance(route, APIRoute) else (None, False)
+    return Entry(
+        index,
+        frozenset(ctx.methods) if ctx.methods else None,
+        route,
+        endpoint=ctx.endpoint,
+        static_path=None if ctx.param_convertors else path_format,
+        segment=_literal_first_segment(path_format),
+        regex=ctx.path_regex,
+        convertors=dict(ctx.param_convertors),
+        app=app,
+        lean=lean,
+    )
+
+
+def handler_for(ctx: RouteContext) -> tuple[ASGIApp, bool]:
+    """The route's lean handler when its shape allows one (and True), else FastAPI's own
+    handler for it, under the exit stack the app's `AsyncExitStackMiddleware` would give it."""
+    full: ASGIApp = AsyncExitStackMiddleware(ctx.app)
+    lean = lean_handler(ctx, full)
+    return (full, False) if lean is None else (lean, True)
+
+
+def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
+    """An ASGI app running the endpoint of `ctx` directly, or None if its shape needs FastAPI's
+    generic handler (see the module docstring)."""
+    dependant = ctx.dependant
+    call = dependant.call
+    if not _lean_shape(ctx) or call is None:
+        return None
+    query_fields, path_fields = dependant.query_params, dependant.path_params
+    request_name = dependant.request_param_name
+
+    async def lean(scope: Scope, receive: Receive, send: Send) -> None:
+        values: dict[str, Any] = {}
+        if query_fields:
+            found, errors = request_params_to_args(query_fields, QueryParams(scope["query_string"]))
+            if errors:  # FastAPI's handler reports them in the dialect's format
+                await full(scope, receive, send)
+                return
+            values.update(found)
+        if path_fields:
+            found, errors = request_params_to_args(path_fields, scope["path_params"])
+            if errors:
+                await full(scope, receive, send)
+                return
+            values.update(found)
+        if request_name is not None:
+            values[request_name] = Request(scope, receive, send)
+        response = await call(**values)
+        if not isinstance(response, Response):
+            raise TypeError(f"{call.__qualname__} is declared to return a Response")
+        await response(scope, receive, send)
+
+    return lean
+
+
+def _lean_shape(ctx: RouteContext) -> bool:
+    dependant = ctx.dependant
+    if dependant is None or dependant.call is None:
+        return False
+    if not inspect.iscoroutinefunction(dependant.call):
+        return False
+    if (
+        dependant.dependencies
+        or dependant.header_params
+        or dependant.cookie_params
+        or dependant.body_params
+        or ctx.body_field is not None
+        or ctx.max_body_size is not None
+        or ctx.is_sse_stream
+        or ctx.is_json_stream
+    ):
+        return False
+    special = (
+        dependant.websocket_param_name,
+        dependant.http_connection_param_name,
+        dependant.response_param_name,
+        dependant.background_tasks_param_name,
+        dependant.security_scopes_param_name,
+    )
+    if any(name is not None for name in special):
+        return False
+    returns = get_typed_return_annotation(dependant.call)
+    return inspect.isclass(returns) and issubclass(returns, Response)
+
+
+class TableRouter:
+    """The innermost app of a dialect: the table's route, or FastAPI's router (`fallback`,
+    under its exit stack) for everything the table leaves to it."""
+
+    def __init__(self, router: Any, fallback: ASGIApp) -> None:
+        self.router = router
+        self.fallback = fallback
+        self.table = RouteTable.of(router.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            found = self.table.lookup(scope["method"], get_route_path(scope))
+            if found is not None:
+                entry, params = found
+                if entry.app is not None:
+                    scope.setdefault("router", self.router)
+                    scope["endpoint"] = entry.endpoint
+                    scope["path_params"] = {**scope.get("path_params", {}), **params}
+                    scope["route"] = entry.route
+                    await entry.app(scope, receive, send)
+                    return
+        await self.fallback(scope, receive, send)
+
+
+class DialectApp(FastAPI):
+    """A dialect's FastAPI app, lean on every request (the routes and the OpenAPI document are
+    FastAPI's own):
+
+    - the innermost router is a `TableRouter`, built with the middleware stack on the first
+      request (so routes added after the app was made are in the table);
+    - FastAPI's native OpenTelemetry is off unless asked for: the server's metrics are its own
+      (getnative.metrics), and the check whether OpenTelemetry is configured read the process
+      environment on every request; with it off, and no app-wide body limit (the edge enforces
+      the server's), FastAPI's telemetry and body-limit middlewares would only pass requests
+      through, so the stack is Starlette's: errors, the app's middlewares, handled errors, routes.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._telemetry_off = options.setdefault("telemetry", TELEMETRY_OFF) == TELEMETRY_OFF
+        super().__init__(**options)
+
+    def _plain(self) -> bool:
+        """Nothing FastAPI's own entry or stack would add: no telemetry, root path, body limit."""
+        return self._telemetry_off and not self.root_path and not self.max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._plain():
+            scope["app"] = self
+            if self.middleware_stack is None:
+                self.middleware_stack = self.build_middleware_stack()
+            await self.middleware_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        if self._plain():
+            stack = Starlette.build_middleware_stack(self)  # errors, middlewares, handled errors
+            return _replace(
+                stack, self.router, TableRouter(self.router, fallback=self._exit_stack())
+            )
+        stack = super().build_middleware_stack()
+        for node in _chain(stack):
+            if isinstance(node, AsyncExitStackMiddleware) and node.app is self.router:
+                return _replace(stack, node, TableRouter(self.router, fallback=node))
+        raise RuntimeError("FastAPI's middleware stack no longer ends in its exit stack")
+
+    def _exit_stack(self) -> ASGIApp:
+        """The router under the exit stack FastAPI's handlers expect (files of form uploads)."""
+        return AsyncExitStackMiddleware(self.router)
+
+
+def _chain(stack: ASGIApp) -> Iterator[Any]:
+    node: Any = stack
+    while node is not None:
+        yield node
+        node = getattr(node, "app", None)
+
+
+def _replace(stack: ASGIApp, old: ASGIApp, new: ASGIApp) -> ASGIApp:
+    """`stack` with the link to `old` (its innermost app) pointing to `new` instead."""
+    for node in _chain(stack):
+        if getattr(node, "app", None) is old:
+            node.app = new
+            return stack
+    raise RuntimeError("the app is not in its middleware stack")

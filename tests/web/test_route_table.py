@@ -1,0 +1,195 @@
+"""The route table (getnative.web.route_table) answers exactly as FastAPI's router would.
+
+Each case builds the same routes twice, in a plain `FastAPI` and in a `DialectApp`, and compares
+every answer: which route ran (first full match in declaration order, even when a templated
+route shadows a static one), 404/405/redirects left to the router, parameter errors reported by
+FastAPI's own handler. Then the dialects' hot reads are checked to take the lean handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from getnative.web.route_table import DialectApp, RouteTable, TableRouter
+
+
+def _routes(app: FastAPI) -> None:
+    """Shadowing on purpose: the table must keep the router's order, not the most specific."""
+    items = APIRouter()
+
+    @items.get("/items/{item_id}")
+    async def item(item_id: str, request: Request) -> Response:
+        return JSONResponse({"route": "item", "id": item_id, "root": request.scope["root_path"]})
+
+    @items.get("/items/special")
+    async def special() -> Response:  # never reached by GET: /items/{item_id} comes first
+        return JSONResponse({"route": "special"})
+
+    @items.post("/items/special")
+    async def post_special() -> Response:
+        return JSONResponse({"route": "post-special"})
+
+    @items.get("/count")
+    async def count(n: int, tag: str | None = None) -> Response:
+        return JSONResponse({"route": "count", "n": n, "tag": tag})
+
+    @items.get("/plain")
+    async def plain() -> dict[str, Any]:  # a dict to serialise: FastAPI's own handler
+        return {"route": "plain"}
+
+    app.include_router(items)
+
+    @app.get("/{lang}/about")
+    async def about(lang: str) -> Response:
+        return JSONResponse({"route": "about", "lang": lang})
+
+    @app.get("/en/about")
+    async def en_about() -> Response:  # shadowed by /{lang}/about
+        return JSONResponse({"route": "en-about"})
+
+    @app.get("/files/{rest:path}")
+    async def files(rest: str) -> Response:
+        return JSONResponse({"route": "files", "rest": rest})
+
+    @app.get("/slash/")
+    async def slash() -> Response:
+        return JSONResponse({"route": "slash"})
+
+    @app.get("/broken")
+    async def broken() -> Response:
+        raise LookupError("boom")
+
+    app.mount("/mounted", Starlette())
+
+
+REQUESTS = [
+    ("GET", "/items/7"),
+    ("GET", "/items/special"),
+    ("POST", "/items/special"),
+    ("PUT", "/items/special"),
+    ("POST", "/items/7"),
+    ("GET", "/count?n=3&tag=a&tag=b"),
+    ("GET", "/count?n=three"),
+    ("GET", "/count"),
+    ("GET", "/plain"),
+    ("GET", "/de/about"),
+    ("GET", "/en/about"),
+    ("GET", "/files/a/b/c.txt"),
+    ("GET", "/slash"),
+    ("GET", "/slash/"),
+    ("GET", "/items/7/"),
+    ("GET", "/nowhere"),
+    ("GET", "/"),
+    ("GET", "/mounted/x"),
+    ("GET", "/broken"),
+]
+
+
+def _client(app: FastAPI, mount: str) -> TestClient:
+    _routes(app)
+
+    @app.exception_handler(LookupError)
+    async def lookup(_request: Request, exc: LookupError) -> Response:
+        return JSONResponse({"error": str(exc)}, status_code=418)
+
+    root = Starlette(routes=[Mount(mount, app=app)]) if mount else app
+    return TestClient(root, raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("mount", ["", "/sub"])
+def test_the_table_answers_as_the_router(mount: str) -> None:
+    plain, table = _client(FastAPI(), mount), _client(DialectApp(), mount)
+    for method, path in REQUESTS:
+        expected = plain.request(method, mount + path, follow_redirects=False)
+        answer = table.request(method, mount + path, follow_redirects=False)
+        assert answer.status_code == expected.status_code, (method, path)
+        assert answer.content == expected.content, (method, path)
+        assert answer.headers.get("location") == expected.headers.get("location")
+        assert answer.headers.get("allow") == expected.headers.get("allow")
+
+
+def test_the_openapi_document_is_the_routers() -> None:
+    plain, table = FastAPI(), DialectApp()
+    _routes(plain)
+    _routes(table)
+    assert table.openapi() == plain.openapi()
+
+
+def _table_of(app: FastAPI) -> RouteTable:
+    router = TableRouter(app.router, fallback=app.router)
+    return router.table
+
+
+def test_which_routes_are_lean() -> None:
+    app = DialectApp()
+    _routes(app)
+    table = _table_of(app)
+
+    def lean(method: str, path: str) -> bool:
+        found = table.lookup(method, path)
+        assert found is not None, path
+        return found[0].lean
+
+    assert lean("GET", "/items/7")  # Request and path parameters
+    assert lean("GET", "/count")  # query parameters, validated by FastAPI's function
+    assert not lean("GET", "/plain")  # returns a dict: FastAPI serialises it
+    assert table.lookup("GET", "/nowhere") is None  # the router's 404
+    assert table.lookup("DELETE", "/items/special") is None  # the router's 405
+    assert table.lookup("GET", "/mounted/x") is None  # a mount: the router decides
+
+
+def _dialect(client: TestClient, mount_path: str) -> FastAPI:
+    root = client.app
+    assert isinstance(root, Starlette)
+    (mount,) = [m for m in root.routes if isinstance(m, Mount) and m.path == mount_path]
+    assert isinstance(mount.app, FastAPI)
+    return mount.app
+
+
+def test_the_hot_reads_take_the_lean_handler(client: TestClient) -> None:
+    """The lean shape is a contract of these routes: a dependency added to one of them would
+    silently put it back on FastAPI's generic handler."""
+    table = _table_of(_dialect(client, ""))
+    for path in ("/videos", "/videos/12"):
+        found = table.lookup("GET", path)
+        assert found is not None, path
+        assert found[0].lean, path
+
+
+def test_every_dialect_route_is_found_by_the_table(client: TestClient) -> None:
+    """Every route the dialects declare is reached through the table, not the router's scan."""
+    for mount_path in ("", "/ws", "/api"):
+        app = _dialect(client, mount_path)
+        table = _table_of(app)
+        for entry in table.entries:
+            if entry.route is None or entry.app is None or not entry.methods:
+                continue
+            sample = _sample(str(getattr(entry.route, "path_format", "")))
+            found = table.lookup(sorted(entry.methods)[0], sample)
+            assert found is not None, (mount_path, sample)
+
+
+def _sample(path_format: str) -> str:
+    """A path the template matches: each `{parameter}` becomes `1`."""
+    parts = []
+    for part in path_format.split("/"):
+        parts.append("1" if part.startswith("{") and part.endswith("}") else part)
+    return "/".join(parts)
+
+
+def test_a_dialect_app_routes_through_its_table() -> None:
+    app = DialectApp()
+    _routes(app)
+    assert TestClient(app).get("/items/1").json()["route"] == "item"
+    node: Any = app.middleware_stack
+    while node is not None and not isinstance(node, TableRouter):
+        node = getattr(node, "app", None)
+    assert isinstance(node, TableRouter)

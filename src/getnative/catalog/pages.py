@@ -260,10 +260,10 @@ async def video_page(
         query.subcategory_id is not None,
         query.category_id is not None,
         query.cued_only,
+        query.count,
     )
     values = {
         "lang": query.lang,
-        "count": query.count,
         "max_id": query.max_id,
         "subcategory_id": query.subcategory_id,
         "category_id": query.category_id,
@@ -274,10 +274,18 @@ async def video_page(
     return rows
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def _page_statement(
-    signed_in: bool, max_id: bool, subcategory_id: bool, category_id: bool, cued_only: bool
+    signed_in: bool,
+    max_id: bool,
+    subcategory_id: bool,
+    category_id: bool,
+    cued_only: bool,
+    count: int,
 ) -> ReadStatement:
+    """The statement of one page shape; the page size is part of it (a literal LIMIT: see
+    `db.ReadStatement`), and pages of the default size are nearly all of them."""
+
     def given(name: str, present: bool) -> Any:
         return bindparam(name) if present else None
 
@@ -292,7 +300,7 @@ def _page_statement(
     user_id = viewer.user_id if viewer else None
     statement = catalog_page_filter(_summary_select(viewer), template, user_id=user_id)
     _require_columns(statement, SUMMARY_COLUMNS)
-    return ReadStatement(statement.order_by(Video.id.desc()).limit(bindparam("count")))
+    return ReadStatement(statement.order_by(Video.id.desc()).limit(count))
 
 
 def _nested_parts(dialect: str, video_id: int) -> list[ColumnElement[Any]]:

@@ -50,7 +50,12 @@ from getnative.catalog.models import (
     Video,
     WritingQuestion,
 )
-from getnative.catalog.service import CATALOG_SOURCE, VideoQuery, catalog_page_filter
+from getnative.catalog.service import (
+    CATALOG_SOURCE,
+    DEFAULT_COUNT,
+    VideoQuery,
+    catalog_page_filter,
+)
 from getnative.db import Database, ReadStatement, json_rows
 from getnative.likes.models import Like
 from getnative.study.models import Cue
@@ -494,3 +499,16 @@ def unique_by_id(items: Iterable[T], id_of: Callable[[T], int] = attrgetter("id"
             seen.add(key)
             unique.append(item)
     return unique
+
+
+def hot_reads(dialect: str) -> list[ReadStatement]:
+    """The statements of the commonest pages (`Database.warm_reads`): the default list page
+    and the detail page, anonymous and signed in."""
+    return [
+        statement
+        for signed_in in (False, True)
+        for statement in (
+            _page_statement(signed_in, False, False, False, False, DEFAULT_COUNT),
+            _detail_statement(signed_in, dialect),
+        )
+    ]

@@ -139,7 +139,7 @@ def test_the_started_pool_serves_warmed_hot_reads_and_other_loops_still_connect(
     user = make_user(db)
     db.warm([_EMAIL_OF])
     db.warm([_EMAIL_OF])
-    assert db.warm_reads == [_EMAIL_OF]
+    assert db.warm_reads.count(_EMAIL_OF) == 1  # once, however often it is asked for
 
     async def twice() -> list[Sequence[Sequence[object]]]:
         await db.start_async()  # PostgreSQL: every pooled connection prepares _EMAIL_OF

@@ -66,7 +66,7 @@ def main() -> None:
                 statement = statement.limit(9)
             _explain(session, db, name, statement)
         for name, q in CLIP_QUERIES.items():
-            query = clips.ClipQuery.parse(q=q)
+            query = clips.ClipQuery(q=q)
             clip_statement = clips.clips_page_statement("postgresql", query, user_id=None)
             _explain(session, db, name, clip_statement)
     db.dispose()

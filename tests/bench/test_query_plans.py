@@ -31,15 +31,7 @@ def _plan(session: Session, statement: Select) -> str:  # type: ignore[type-arg]
 
 
 def _video_page(session: Session, q: str | None = None) -> Select:  # type: ignore[type-arg]
-    query = catalog.VideoQuery.parse(
-        lang="en",
-        count=None,
-        max_id="500000",
-        subcategory_id=None,
-        category_id=None,
-        q=q,
-        cued_only=None,
-    )
+    query = catalog.VideoQuery(lang="en", max_id=500000, q=q)
     statement = select(Video).where(Video.source == "getnative", Video.lang == query.lang)
     statement = statement.where(Video.id <= 500000)
     if q:
@@ -55,7 +47,7 @@ def pg(db: Database) -> Database:
 
 
 def _clips_page(_session: Session, q: str) -> Select:  # type: ignore[type-arg]
-    query = clips.ClipQuery.parse(q=q, max_id="500000")
+    query = clips.ClipQuery(q=q, max_id=500000)
     return clips.clips_page_statement("postgresql", query, user_id=None)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from getnative.errors import AuthenticationFailed
+from getnative.errors import AuthenticationFailed, TokenExpired
 
 ALGORITHM = "HS256"
 _REQUIRED = ("sub", "exp", "aud", "ver")
@@ -49,10 +49,6 @@ class TokenClaims:
     user_id: int
     token_version: int
     audience: str
-
-
-class TokenExpired(AuthenticationFailed):
-    code = "token_expired"
 
 
 def _encode_segment(data: bytes) -> bytes:

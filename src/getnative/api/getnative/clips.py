@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Row
 
+from getnative.api.getnative import params
 from getnative.api.getnative.deps import OptionalUser
 from getnative.api.getnative.render import record_list, render_video_summary
 from getnative.api.getnative.schemas_catalog import ClipList
@@ -72,7 +73,7 @@ async def list_clips(
     count: str | None = None,
     max_id: str | None = None,
 ) -> Response:
-    query = clips.ClipQuery.parse(q=q, lang=lang, count=count, max_id=max_id)
+    query = params.clip_query(q=q, lang=lang, count=count, max_id=max_id)
     user_id = user.id if user else None
     async with container_of(request).db.async_connection() as connection:
         rows = await clips.clips_page(connection, query, user_id=user_id)

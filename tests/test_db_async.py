@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import bindparam, event, func, literal, select, update
 from sqlalchemy.pool import Pool
 
 from getnative.accounts.models import User
-from getnative.db import Database, async_driver_url
+from getnative.db import Database, ReadStatement, async_driver_url
 from getnative.errors import InvalidInput
 from tests.factories import make_user
 
@@ -132,3 +133,53 @@ def test_the_worker_pool_queues_instead_of_opening_more_connections(db: Database
     finally:
         event.remove(Pool, "connect", count)
     assert len(opened) == 2
+
+
+# --- hot reads (`ReadStatement` through `Database.fetch`) ------------------------------------
+
+_EMAIL_OF = ReadStatement(
+    select(User.email, User.token_version, literal("fixed"))
+    .where(User.id == bindparam("user_id"), User.is_active)
+    .limit(1)
+)
+
+
+def test_a_hot_read_gives_positional_rows_with_its_fixed_values(db: Database) -> None:
+    user = make_user(db)
+    rows = asyncio.run(db.fetch(_EMAIL_OF, {"user_id": user.id}))
+    assert [tuple(row) for row in rows] == [(user.email, user.token_version, "fixed")]
+    assert asyncio.run(db.fetch(_EMAIL_OF, {"user_id": user.id + 1})) == []
+
+
+def test_a_hot_read_refuses_unstorable_text_before_the_driver(db: Database) -> None:
+    read = ReadStatement(select(User.id).where(User.email == bindparam("email")))
+    with pytest.raises(InvalidInput):
+        asyncio.run(db.fetch(read, {"email": "a\x00b"}))
+
+
+def test_postgresql_sees_a_hot_reads_constants_as_literals() -> None:
+    """The one generic plan kept per statement must know the LIMIT and the fixed values."""
+    sql = _EMAIL_OF.driver_sql()
+    assert sql.names == ("user_id",)
+    assert "LIMIT 1" in sql.sql
+    assert "'fixed'" in sql.sql
+
+
+def test_the_started_pool_serves_warmed_hot_reads_and_other_loops_still_connect(
+    db: Database,
+) -> None:
+    user = make_user(db)
+    db.warm([_EMAIL_OF])
+    db.warm([_EMAIL_OF])
+    assert db.warm_reads.count(_EMAIL_OF) == 1  # once, however often it is asked for
+
+    async def twice() -> list[Sequence[Sequence[object]]]:
+        await db.start_async()  # PostgreSQL: every pooled connection prepares _EMAIL_OF
+        try:
+            return [await db.fetch(_EMAIL_OF, {"user_id": user.id}) for _ in range(2)]
+        finally:
+            await db.stop_async()
+
+    first, second = asyncio.run(twice())
+    assert [tuple(row) for row in first] == [tuple(row) for row in second]
+    assert asyncio.run(db.fetch(_EMAIL_OF, {"user_id": user.id}))  # unpooled, another loop

@@ -8,13 +8,15 @@ see a SQLAlchemy `Session`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from typing import cast as cast_type
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -34,11 +36,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeDecorator
 
 from getnative.text import parameters_hold_unstorable_text, text_invalid
@@ -300,6 +306,85 @@ class _AsyncEngines:
         return cls(base, base.execution_options(isolation_level="AUTOCOMMIT"), base)
 
 
+_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class _DriverSql:
+    """A statement as asyncpg runs it: SQL with `$n` placeholders and the name of each `n`'s
+    value. Values the statement fixes itself (a catalog source, a LIMIT) are written into the
+    SQL as literals, so that the one plan PostgreSQL keeps for it knows them."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, statement: Select[Any]) -> _DriverSql:
+        fixed = cast_type(Select[Any], replacement_traverse(statement, {}, _literal_if_fixed))
+        compiled = fixed.compile(dialect=_ASYNCPG)
+        if compiled._bind_processors:
+            # Values go to asyncpg as they are; a type that converts them needs the full path.
+            raise TypeError(f"a hot read cannot bind {sorted(compiled._bind_processors)}")
+        return cls(compiled.string, tuple(compiled.positiontup or ()))
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        return [values[name] for name in self.names]
+
+
+def _literal_if_fixed(element: Any, **_: Any) -> ColumnElement[Any] | None:
+    if isinstance(element, BindParameter) and not element.required:
+        text = element.compile(dialect=_ASYNCPG, compile_kwargs={"literal_binds": True})
+        return literal_column(text.string, element.type)
+    return None
+
+
+class ReadStatement:
+    """A hot read: a Core select with bound parameters, built once per shape and run through
+    `Database.fetch`, which gives back plain positional rows.
+
+    On PostgreSQL it is compiled once into asyncpg's SQL and run on a raw asyncpg connection
+    as a prepared statement with a generic plan (see `_READ_SESSION`): SQLAlchemy's asyncio
+    layer (a greenlet switch, its pool and result objects per execute) cost three times what
+    the query itself did. Only values that need no conversion may be bound (ints, strings);
+    the columns come back as asyncpg decodes them, which for this schema is what the ORM types
+    give (timestamps in UTC). On SQLite it runs through `Database.async_connection`.
+    """
+
+    __slots__ = ("_driver_sql", "statement")
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.statement = statement
+        self._driver_sql: _DriverSql | None = None
+
+    def driver_sql(self) -> _DriverSql:
+        if self._driver_sql is None:
+            self._driver_sql = _DriverSql.compile(self.statement)
+        return self._driver_sql
+
+
+_READ_SESSION = {"plan_cache_mode": "force_generic_plan"}
+"""The hot reads' connections plan each prepared statement once. By default PostgreSQL plans
+every execution anew for a while and then keeps doing so when the generic plan's estimate is
+not lower: the detail page's statement cost 2-7 ms of planning per execution for 0.5 ms of
+execution. Their statements fix their LIMITs and constants as literals, so the generic plan is
+the one a custom plan would be (measured per page shape on the 1M-video data)."""
+
+
+class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled connection of the hot reads, released without asyncpg's reset statement (one
+    round trip per release): those reads are single autocommit statements and leave no
+    session state behind (no transaction, LISTEN, SET or advisory lock)."""
+
+    async def reset(self, *, timeout: float | None = None) -> None:
+        if self.is_in_transaction():  # a read cancelled inside one: the full reset
+            await super().reset(timeout=timeout)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The libpq-style URL asyncpg connects with, whatever driver `url` names."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class Database:
     """The engines plus session factories; one per application instance.
 
@@ -313,7 +398,8 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, async_pool_size: int = 8) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.dialect_name: str = self.engine.dialect.name
+        self.is_sqlite = self.dialect_name == "sqlite"
         writer_bind = (
             self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         )
@@ -322,6 +408,8 @@ class Database:
         self._async_pool_size = async_pool_size
         self._async_home: tuple[asyncio.AbstractEventLoop, _AsyncEngines] | None = None
         self._async_unpooled: _AsyncEngines | None = None
+        self._read_pool: asyncpg.Pool | None = None  # PostgreSQL: the hot reads' (home loop)
+        self.warm_reads: list[ReadStatement] = []  # made ready by `start_async`
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -373,15 +461,79 @@ class Database:
             self._async_unpooled = _AsyncEngines.of(self.url, pool_size=None)
         return self._async_unpooled
 
+    async def fetch(
+        self, read: ReadStatement, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """The rows of one hot read (`ReadStatement`), by position: one statement, one round
+        trip, autocommit on PostgreSQL (its own snapshot), a deferred transaction on SQLite.
+
+        Text values are checked as every statement's are (`getnative.text`); the pooled
+        connections belong to the loop of `start_async`, any other loop connects per call.
+        """
+        if parameters_hold_unstorable_text(values, False):
+            raise text_invalid()
+        rows: Sequence[Sequence[Any]]
+        if self.is_sqlite:
+            async with self.async_connection() as connection:
+                rows = (await connection.execute(read.statement, values)).all()
+            return rows
+        driver_sql = read.driver_sql()
+        arguments = driver_sql.arguments(values)
+        pool = self._read_pool
+        if pool is not None and self._is_home_loop():
+            async with pool.acquire() as pooled:
+                rows = await pooled.fetch(driver_sql.sql, *arguments)
+            return rows
+        unpooled = await asyncpg.connect(asyncpg_dsn(self.url), server_settings=_READ_SESSION)
+        try:
+            rows = await unpooled.fetch(driver_sql.sql, *arguments)
+        finally:
+            await unpooled.close()
+        return rows
+
+    def warm(self, reads: Sequence[ReadStatement]) -> None:
+        """Have `reads` compiled, prepared and planned on every pooled connection when the
+        pool starts (`start_async`), not by the first requests that need them."""
+        self.warm_reads += [read for read in reads if read not in self.warm_reads]
+
+    def _is_home_loop(self) -> bool:
+        home = self._async_home
+        return home is not None and home[0] is asyncio.get_running_loop()
+
     async def start_async(self) -> None:
-        """Give the running event loop (the server worker's) its pool of async connections."""
+        """Give the running event loop (the server worker's) its pools of async connections:
+        SQLAlchemy's (connecting lazily) and, on PostgreSQL, the hot reads' asyncpg pool.
+
+        The pool's connections are opened here, and each prepares and plans `warm_reads`
+        (compiled here once): otherwise the first requests of a worker did that work while
+        the others queued behind them, which showed as the p99 of a short load run.
+        """
         await self.stop_async()
         engines = _AsyncEngines.of(self.url, pool_size=self._async_pool_size)
         self._async_home = (asyncio.get_running_loop(), engines)
+        if not self.is_sqlite:
+            size = self._async_pool_size
+            warm = [read.driver_sql() for read in self.warm_reads]
+
+            async def prepare(connection: asyncpg.Connection) -> None:
+                for driver_sql in warm:  # NULL for every value: planned, nothing read
+                    await connection.fetch(driver_sql.sql, *(None for _ in driver_sql.names))
+
+            self._read_pool = await asyncpg.create_pool(
+                asyncpg_dsn(self.url),
+                min_size=size,
+                max_size=size,
+                connection_class=_ReadConnection,
+                server_settings=_READ_SESSION,
+                init=prepare,
+            )
 
     async def stop_async(self) -> None:
         """Close the pooled async connections (app shutdown); later blocks connect unpooled."""
         home, self._async_home = self._async_home, None
+        pool, self._read_pool = self._read_pool, None
+        if pool is not None:
+            await pool.close()
         if home is not None:
             await home[1].base.dispose()
 

@@ -66,9 +66,8 @@ class Video(Base):
     title: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     lang: Mapped[str] = mapped_column(String(35), default="en")
-    speaker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("speakers.id", ondelete="SET NULL"), index=True
-    )
+    # Indexed with the id (below): a speaker's newest videos are a related-videos walk.
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id", ondelete="SET NULL"))
     subcategory_id: Mapped[int | None] = mapped_column(
         ForeignKey("subcategories.id", ondelete="SET NULL"), index=True
     )
@@ -95,6 +94,7 @@ class Video(Base):
         UniqueConstraint("source", "source_id", name="uq_videos_source_source_id"),
         Index("ix_videos_lang_id", "lang", "id"),
         Index("ix_videos_subcategory_id_id", "subcategory_id", "id"),
+        Index("ix_videos_speaker_id_id", "speaker_id", "id"),
     )
 
 

@@ -1,11 +1,11 @@
 """The catalog's hot pages (`GET /videos`, `GET /videos/:id`) as Core reads on the async driver.
 
-They are the busiest reads, so they run on `Database.async_connection` (no thread-pool hop),
-select plain columns (no ORM objects) and put everything a page needs into as few statements as
-possible: the viewer's `cued`/`liked` flags and the token check (`token_is_current`) are columns
-of the page query itself, and the detail page's transcripts, cues, collocations and writing
-questions come back as JSON arrays built by the database (`db.json_rows`). A detail page is two
-statements (the video, then its related videos, which depend on it), a list page one.
+They are the busiest reads, so they run as `ReadStatement`s through `Database.fetch` (raw
+asyncpg on PostgreSQL, no thread-pool hop), select plain columns read by position (no ORM
+objects) and put everything a page needs into one statement: the viewer's `cued`/`liked` flags
+and the token check (`token_is_current`) are columns of the page query itself, the detail
+page's transcripts, cues, collocations and writing questions come back as JSON arrays built by
+the database (`db.json_rows`), and its related videos as further rows of the same statement.
 
 The rules are those of `catalog.service` (the same WHERE: `catalog_page_filter`) and
 `api/getnative/render.py` (related videos, question order); the renderers turn these rows into
@@ -15,24 +15,29 @@ the dialect's JSON.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
-    Row,
     Select,
+    Text,
     and_,
     bindparam,
+    cast,
     literal,
+    null,
     or_,
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 
 from getnative.accounts.service import token_is_current, token_revoked
 from getnative.catalog.models import (
@@ -45,36 +50,68 @@ from getnative.catalog.models import (
     Video,
     WritingQuestion,
 )
-from getnative.catalog.service import CATALOG_SOURCE, VideoQuery, catalog_page_filter
-from getnative.db import json_rows
+from getnative.catalog.service import (
+    CATALOG_SOURCE,
+    DEFAULT_COUNT,
+    VideoQuery,
+    catalog_page_filter,
+)
+from getnative.db import Database, ReadStatement, json_rows
 from getnative.likes.models import Like
 from getnative.study.models import Cue
 
 T = TypeVar("T")
 RELATED_VIDEOS_LIMIT = 6
-VIDEO_FIELDS = (
-    "id",
-    "created_at",
-    "lang",
-    "description",
-    "loop_count",
-    "loop_velocity",
-    "thumbnail_image_url",
-    "video_url",
-    "length",
-    "like_count",
+
+
+class VideoView(NamedTuple):
+    """A summary row's video columns, with the model's attribute names (the renderers take
+    either)."""
+
+    id: int
+    created_at: datetime
+    lang: str
+    description: str
+    loop_count: int
+    loop_velocity: float | None
+    thumbnail_image_url: str
+    video_url: str
+    length: int
+    like_count: int
+
+
+class SpeakerView(NamedTuple):
+    id: int
+    name: str
+    description: str
+    location: str
+    lang: str
+    gender: str | None
+    created_at: datetime
+    picture_url: str | None
+
+
+class SubcategoryView(NamedTuple):
+    id: int
+    name: str
+    category_id: int
+    created_at: datetime
+
+
+VIDEO_FIELDS = VideoView._fields
+SPEAKER_FIELDS = SpeakerView._fields
+SUBCATEGORY_FIELDS = SubcategoryView._fields
+VIEWER_FIELDS = ("cued", "liked", "token_ok")
+SUMMARY_COLUMNS = (
+    *VIDEO_FIELDS,
+    *(f"speaker_{name}" for name in SPEAKER_FIELDS),
+    *(f"subcategory_{name}" for name in SUBCATEGORY_FIELDS),
+    *VIEWER_FIELDS,
 )
-SPEAKER_FIELDS = (
-    "id",
-    "name",
-    "description",
-    "location",
-    "lang",
-    "gender",
-    "created_at",
-    "picture_url",
-)
-SUBCATEGORY_FIELDS = ("id", "name", "category_id", "created_at")
+"""The columns of `_summary_select`, in order: rows are read by position."""
+_SPEAKER_AT = len(VIDEO_FIELDS)
+_SUBCATEGORY_AT = _SPEAKER_AT + len(SPEAKER_FIELDS)
+_CUED, _LIKED, TOKEN_OK = (SUMMARY_COLUMNS.index(name) for name in VIEWER_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +120,30 @@ class Viewer:
 
     user_id: int
     token_version: int
+
+
+class Summary(NamedTuple):
+    """A summary row taken apart: the video, its speaker and subcategory (None when it has
+    none), and the viewer's flags (None for an anonymous caller)."""
+
+    video: VideoView
+    speaker: SpeakerView | None
+    subcategory: SubcategoryView | None
+    cued: bool | None
+    liked: bool | None
+
+
+def summary_of(row: Sequence[Any]) -> Summary:
+    """The parts of a row whose first columns are those of `_summary_select`."""
+    speaker = row[_SPEAKER_AT]
+    subcategory = row[_SUBCATEGORY_AT]
+    return Summary(
+        VideoView._make(row[:_SPEAKER_AT]),
+        None if speaker is None else SpeakerView._make(row[_SPEAKER_AT:_SUBCATEGORY_AT]),
+        None if subcategory is None else SubcategoryView._make(row[_SUBCATEGORY_AT:_CUED]),
+        row[_CUED],
+        row[_LIKED],
+    )
 
 
 class CueView(NamedTuple):
@@ -119,27 +180,36 @@ class QuestionView(NamedTuple):
     text: str
 
 
+class OwnLike(NamedTuple):
+    id: int
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class VideoDetail:
-    """A detail page: the video (a summary row plus the viewer's like), its related videos
+    """A detail page: the video (a summary row), the viewer's like of it, its related videos
     (summary rows), its transcripts and its writing questions (own first, then its
     subcategory's)."""
 
-    video: Row[Any]
-    related: list[Row[Any]]
+    video: Sequence[Any]
+    own_like: OwnLike | None
+    related: list[Sequence[Any]]
     transcripts: list[TranscriptView]
     writing_questions: list[QuestionView]
 
 
 def _summary_select(viewer: Viewer | None) -> Select[Any]:
-    """A video summary per row: the video, its speaker and subcategory (`speaker_*`,
-    `subcategory_*`), and for a viewer `cued`, `liked` and `token_ok`."""
+    """A video summary per row (`SUMMARY_COLUMNS`): the video, its speaker and subcategory
+    (`speaker_*`, `subcategory_*`), and `cued`, `liked` and `token_ok` (the viewer's flags and
+    the token check; NULL for an anonymous caller)."""
     columns: list[ColumnElement[Any]] = [getattr(Video, name) for name in VIDEO_FIELDS]
     columns += [getattr(Speaker, name).label(f"speaker_{name}") for name in SPEAKER_FIELDS]
     columns += [
         getattr(Subcategory, name).label(f"subcategory_{name}") for name in SUBCATEGORY_FIELDS
     ]
-    if viewer is not None:
+    if viewer is None:
+        columns += [_null_of(Boolean).label(name) for name in VIEWER_FIELDS]
+    else:
         user_id = viewer.user_id
         cued = select(Cue.id).where(Cue.user_id == user_id, Cue.video_id == Video.id).exists()
         liked = select(Like.id).where(Like.user_id == user_id, Like.video_id == Video.id).exists()
@@ -153,47 +223,12 @@ def _summary_select(viewer: Viewer | None) -> Select[Any]:
     )
 
 
-async def require_current_token(connection: AsyncConnection, viewer: Viewer | None) -> None:
-    """The token check on its own, for the rare answers with no page row to carry it (an empty
-    page, an unknown video, a 400): a revoked token is still a 401 there."""
-    if viewer is None:
-        return
-    current = token_is_current(user_id=viewer.user_id, token_version=viewer.token_version)
-    if not await connection.scalar(select(current)):
-        raise token_revoked()
-
-
-async def _check_token(connection: AsyncConnection, viewer: Viewer | None, row: Any) -> None:
-    if viewer is None:
-        return
-    if row is None:
-        await require_current_token(connection, viewer)
-    elif not row.token_ok:
-        raise token_revoked()
-
-
-async def video_page(
-    connection: AsyncConnection, query: VideoQuery, viewer: Viewer | None
-) -> Sequence[Row[Any]]:
-    """One `GET /videos` page without search, newest first: one statement."""
-    statement = _page_statement(
-        viewer is not None,
-        query.max_id is not None,
-        query.subcategory_id is not None,
-        query.category_id is not None,
-        query.cued_only,
-    )
-    values = {
-        "lang": query.lang,
-        "count": query.count,
-        "max_id": query.max_id,
-        "subcategory_id": query.subcategory_id,
-        "category_id": query.category_id,
-        **_viewer_values(viewer),
-    }
-    rows: Sequence[Row[Any]] = (await connection.execute(statement, values)).all()
-    await _check_token(connection, viewer, rows[0] if rows else None)
-    return rows
+# Statements are built once per shape with bound parameters, not per request: building a
+# select costs more Python than executing a cached one.
+_VIEWER = Viewer(bindparam("user_id"), bindparam("token_version"))  # type: ignore[arg-type]
+_TOKEN_CHECK = ReadStatement(
+    select(token_is_current(user_id=_VIEWER.user_id, token_version=_VIEWER.token_version))
+)
 
 
 def _viewer_values(viewer: Viewer | None) -> dict[str, int]:
@@ -202,15 +237,60 @@ def _viewer_values(viewer: Viewer | None) -> dict[str, int]:
     return {"user_id": viewer.user_id, "token_version": viewer.token_version}
 
 
-# Statements are built once per shape with bound parameters, not per request: building a
-# select costs more Python than executing a cached one.
-_VIEWER = Viewer(bindparam("user_id"), bindparam("token_version"))  # type: ignore[arg-type]
+async def require_current_token(db: Database, viewer: Viewer | None) -> None:
+    """The token check on its own, for the rare answers with no page row to carry it (an empty
+    page, an unknown video, a 400): a revoked token is still a 401 there."""
+    if viewer is not None:
+        rows = await db.fetch(_TOKEN_CHECK, _viewer_values(viewer))
+        if not rows[0][0]:
+            raise token_revoked()
 
 
-@lru_cache(maxsize=64)
+async def _check_token(db: Database, viewer: Viewer | None, row: Sequence[Any] | None) -> None:
+    if viewer is None:
+        return
+    if row is None:
+        await require_current_token(db, viewer)
+    elif not row[TOKEN_OK]:
+        raise token_revoked()
+
+
+async def video_page(
+    db: Database, query: VideoQuery, viewer: Viewer | None
+) -> Sequence[Sequence[Any]]:
+    """One `GET /videos` page without search, newest first: one statement, summary rows."""
+    statement = _page_statement(
+        viewer is not None,
+        query.max_id is not None,
+        query.subcategory_id is not None,
+        query.category_id is not None,
+        query.cued_only,
+        query.count,
+    )
+    values = {
+        "lang": query.lang,
+        "max_id": query.max_id,
+        "subcategory_id": query.subcategory_id,
+        "category_id": query.category_id,
+        **_viewer_values(viewer),
+    }
+    rows = await db.fetch(statement, values)
+    await _check_token(db, viewer, rows[0] if rows else None)
+    return rows
+
+
+@lru_cache(maxsize=512)
 def _page_statement(
-    signed_in: bool, max_id: bool, subcategory_id: bool, category_id: bool, cued_only: bool
-) -> Select[Any]:
+    signed_in: bool,
+    max_id: bool,
+    subcategory_id: bool,
+    category_id: bool,
+    cued_only: bool,
+    count: int,
+) -> ReadStatement:
+    """The statement of one page shape; the page size is part of it (a literal LIMIT: see
+    `db.ReadStatement`), and pages of the default size are nearly all of them."""
+
     def given(name: str, present: bool) -> Any:
         return bindparam(name) if present else None
 
@@ -224,7 +304,8 @@ def _page_statement(
     viewer = _VIEWER if signed_in else None
     user_id = viewer.user_id if viewer else None
     statement = catalog_page_filter(_summary_select(viewer), template, user_id=user_id)
-    return statement.order_by(Video.id.desc()).limit(bindparam("count"))
+    _require_columns(statement, SUMMARY_COLUMNS)
+    return ReadStatement(statement.order_by(Video.id.desc()).limit(count))
 
 
 def _nested_parts(dialect: str, video_id: int) -> list[ColumnElement[Any]]:
@@ -284,7 +365,8 @@ def _nested_parts(dialect: str, video_id: int) -> list[ColumnElement[Any]]:
 
 def _own_like(viewer: Viewer | None) -> list[ColumnElement[Any]]:
     if viewer is None:
-        return []
+        own_id, own_created_at = _own_like_nulls()
+        return [own_id.label("own_like_id"), own_created_at.label("own_like_created_at")]
     mine = select(Like).where(Like.video_id == Video.id, Like.user_id == viewer.user_id)
     return [
         mine.with_only_columns(Like.id).scalar_subquery().label("own_like_id"),
@@ -292,103 +374,141 @@ def _own_like(viewer: Viewer | None) -> list[ColumnElement[Any]]:
     ]
 
 
-@lru_cache(maxsize=16)
-def _related(signed_in: bool, subcategory: bool, speaker: bool) -> Select[Any] | None:
-    """Same subcategory first, then same speaker; same language; newest first (the rule of
-    `render.related_videos`), as one UNION of the two newest-first index walks."""
-    base = (
-        _summary_select(_VIEWER if signed_in else None)
-        .where(
-            Video.id != bindparam("of_id"),
-            Video.lang == bindparam("of_lang"),
-            Video.source == CATALOG_SOURCE,
+def _null_of(type_: Any) -> ColumnElement[Any]:
+    """A typed NULL: PostgreSQL types a bare NULL in a UNION branch as text."""
+    return cast(null(), type_)
+
+
+def _own_like_nulls() -> list[ColumnElement[Any]]:
+    likes = Like.__table__.c
+    return [_null_of(likes.id.type), _null_of(likes.created_at.type)]
+
+
+NESTED_PARTS = ("transcripts", "cues", "collocations", "usage_examples", "writing_questions")
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, "own_like_id", "own_like_created_at", *NESTED_PARTS, "walk")
+"""The columns of `_detail_statement`: a summary, the detail's own parts, and `walk` (0: the
+video itself, 1: a related video of its subcategory, 2: one of its speaker)."""
+_OWN_LIKE = DETAIL_COLUMNS.index("own_like_id")
+_TRANSCRIPTS, _CUES, _COLLOCATIONS, _EXAMPLES, _QUESTIONS = (
+    DETAIL_COLUMNS.index(name) for name in NESTED_PARTS
+)
+
+
+def _require_columns(statement: Select[Any], names: tuple[str, ...]) -> None:
+    """Rows are read by position: a statement whose columns moved fails when built."""
+    found = tuple(column.key for column in statement.selected_columns)
+    if found != names:
+        raise RuntimeError(f"columns {found} are not {names}")
+
+
+@lru_cache(maxsize=8)
+def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
+    """A whole detail page in one statement (one round trip): the video with its nested parts,
+    then its related videos as the rule of `render.related_videos` has them (same subcategory
+    first, then same speaker; same language; newest first), each walk a newest-first index
+    walk under a LIMIT. The walks find the video's subcategory, speaker and language by
+    uncorrelated subqueries (evaluated once), so they need no first round trip; an unknown
+    video gives no row at all, and "no subcategory" matches nothing (NULL = NULL is not true).
+    """
+    viewer = _VIEWER if signed_in else None
+    video_id: Any = bindparam("video_id")
+    video = (
+        _summary_select(viewer)
+        .add_columns(
+            *_own_like(viewer), *_nested_parts(dialect, video_id), literal(0).label("walk")
         )
-        .order_by(Video.id.desc())
-        .limit(RELATED_VIDEOS_LIMIT)
+        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
     )
-    walks = [
-        base.where(column == bindparam(name)).add_columns(literal(rank).label("walk")).subquery()
-        for rank, (column, name, present) in enumerate(
-            (
-                (Video.subcategory_id, "of_subcategory_id", subcategory),
-                (Video.speaker_id, "of_speaker_id", speaker),
-            )
+    _require_columns(video, DETAIL_COLUMNS)
+    of = aliased(Video, name="of_video")
+
+    def of_video(column: Any) -> Any:
+        found = select(getattr(of, column.key)).where(
+            of.id == video_id, of.source == CATALOG_SOURCE
         )
-        if present  # "no subcategory" does not make videos related
-    ]
-    if not walks:
-        return None
-    union = union_all(*(select(walk) for walk in walks)).subquery()
-    return select(union).order_by(union.c.walk, union.c.id.desc())
+        return found.scalar_subquery()
+
+    nulls = [*_own_like_nulls(), *(_null_of(Text) for _ in NESTED_PARTS)]
+    detail_only = DETAIL_COLUMNS[len(SUMMARY_COLUMNS) : -1]
+    blanks = [null.label(name) for null, name in zip(nulls, detail_only, strict=True)]
+    walks = []
+    for walk, column in ((1, Video.subcategory_id), (2, Video.speaker_id)):
+        related = (
+            _summary_select(viewer)
+            .add_columns(*blanks, literal(walk).label("walk"))
+            .where(
+                column == of_video(column),
+                Video.lang == of_video(Video.lang),
+                Video.id != video_id,
+                Video.source == CATALOG_SOURCE,
+            )
+            .order_by(Video.id.desc())
+            .limit(RELATED_VIDEOS_LIMIT)
+        )
+        _require_columns(related, DETAIL_COLUMNS)
+        walks.append(select(related.subquery()))
+    page = union_all(video, *walks).subquery()
+    return ReadStatement(select(page).order_by(page.c.walk, page.c.id.desc()))
 
 
-async def video_detail(
-    connection: AsyncConnection, video_id: int, viewer: Viewer | None
-) -> VideoDetail | None:
-    """A catalog video's detail page (None: no such catalog video): two statements."""
-    statement = _detail_statement(viewer is not None, connection.dialect.name)
-    values = {"video_id": video_id, **_viewer_values(viewer)}
-    video = (await connection.execute(statement, values)).first() if video_id > 0 else None
-    await _check_token(connection, viewer, video)
+async def video_detail(db: Database, video_id: int, viewer: Viewer | None) -> VideoDetail | None:
+    """A catalog video's detail page (None: no such catalog video): one statement."""
+    rows: Sequence[Sequence[Any]] = []
+    if video_id > 0:
+        statement = _detail_statement(viewer is not None, db.dialect_name)
+        rows = await db.fetch(statement, {"video_id": video_id, **_viewer_values(viewer)})
+    video = rows[0] if rows else None
+    await _check_token(db, viewer, video)
     if video is None:
         return None
-    related_statement = _related(
-        viewer is not None, video.subcategory_id is not None, video.speaker_id is not None
-    )
-    related = []
-    if related_statement is not None:
-        of = {
-            "of_id": video.id,
-            "of_lang": video.lang,
-            "of_subcategory_id": video.subcategory_id,
-            "of_speaker_id": video.speaker_id,
-            **_viewer_values(viewer),
-        }
-        related = (await connection.execute(related_statement, of)).all()
+    own_like = video[_OWN_LIKE]
     return VideoDetail(
         video=video,
-        related=unique_by_id(related)[:RELATED_VIDEOS_LIMIT],
+        own_like=None if own_like is None else OwnLike(own_like, video[_OWN_LIKE + 1]),
+        related=unique_by_id(rows[1:], id_of=itemgetter(0))[:RELATED_VIDEOS_LIMIT],
         transcripts=_transcripts(video),
-        writing_questions=[QuestionView(*q) for q in orjson.loads(video.writing_questions)],
+        writing_questions=[QuestionView(*q) for q in orjson.loads(video[_QUESTIONS])],
     )
 
 
-def _transcripts(video: Row[Any]) -> list[TranscriptView]:
+def _transcripts(video: Sequence[Any]) -> list[TranscriptView]:
     """Nest the flat JSON arrays of `_nested_parts` (each already in its order)."""
     cues: dict[int, list[CueView]] = defaultdict(list)
-    for transcript_id, *cue in orjson.loads(video.cues):
+    for transcript_id, *cue in orjson.loads(video[_CUES]):
         cues[transcript_id].append(CueView(*cue))
     examples: dict[int, list[UsageExampleView]] = defaultdict(list)
-    for collocation_id, text in orjson.loads(video.usage_examples):
+    for collocation_id, text in orjson.loads(video[_EXAMPLES]):
         examples[collocation_id].append(UsageExampleView(text))
     collocations: dict[int, list[CollocationView]] = defaultdict(list)
-    for transcript_id, id, text, description, pronunciation in orjson.loads(video.collocations):
+    for transcript_id, id, text, description, pronunciation in orjson.loads(video[_COLLOCATIONS]):
         collocation = CollocationView(id, text, description, pronunciation, examples[id])
         collocations[transcript_id].append(collocation)
     return [
         TranscriptView(id, text, lang, collocations[id], cues[id])
-        for id, text, lang in orjson.loads(video.transcripts)
+        for id, text, lang in orjson.loads(video[_TRANSCRIPTS])
     ]
 
 
-@lru_cache(maxsize=8)
-def _detail_statement(signed_in: bool, dialect: str) -> Select[Any]:
-    viewer = _VIEWER if signed_in else None
-    video_id: Any = bindparam("video_id")
-    return (
-        _summary_select(viewer)
-        .add_columns(*_own_like(viewer), *_nested_parts(dialect, video_id))
-        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
-    )
-
-
-def unique_by_id(items: Iterable[T]) -> list[T]:
+def unique_by_id(items: Iterable[T], id_of: Callable[[T], int] = attrgetter("id")) -> list[T]:
     """`items` without repeats of an id, first one kept."""
     seen: set[int] = set()
     unique: list[T] = []
     for item in items:
-        key = item.id  # type: ignore[attr-defined]
+        key = id_of(item)
         if key not in seen:
             seen.add(key)
             unique.append(item)
     return unique
+
+
+def hot_reads(dialect: str) -> list[ReadStatement]:
+    """The statements of the commonest pages (`Database.warm_reads`): the default list page
+    and the detail page, anonymous and signed in."""
+    return [
+        statement
+        for signed_in in (False, True)
+        for statement in (
+            _page_statement(signed_in, False, False, False, False, DEFAULT_COUNT),
+            _detail_statement(signed_in, dialect),
+        )
+    ]

@@ -9,6 +9,7 @@ from getnative.accounts.tokens import IssuedToken
 from getnative.api.getnative import accounts, catalog, clips, notifications, study
 from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
+from getnative.catalog import pages
 from getnative.web.container import Container
 from getnative.web.openapi import (
     GETNATIVE_ERROR_SCHEMA,
@@ -56,6 +57,7 @@ def create_getnative_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    container.db.warm(pages.hot_reads(container.db.dialect_name))
     install_error_handlers(app)
     document_bad_requests(app, GETNATIVE_ERROR_SCHEMA)
     serve_offline_docs(app)

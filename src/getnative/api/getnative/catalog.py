@@ -69,8 +69,7 @@ async def list_videos(request: Request, args: Annotated[params.VideoListArgs, Qu
         raise
     if query.q is not None:
         return FastJSONResponse(await run_in_threadpool(_search_page, request, query))
-    async with container_of(request).db.async_connection() as connection:
-        rows = await pages.video_page(connection, query, viewer)
+    rows = await pages.video_page(container_of(request).db, query, viewer)
     _slide(request, viewer)
     signed_in = viewer is not None
     return FastJSONResponse(
@@ -90,16 +89,15 @@ def _search_page(request: Request, query: service.VideoQuery) -> dict[str, Any]:
 
 @router.get("/videos/{video_id}", response_model=VideoDetail)
 async def get_video(video_id: str, request: Request) -> Response:
-    """Same shape as the list: one async connection, two statements (the video with its
-    nested parts and the viewer's flags, then its related videos), orjson."""
+    """Same shape as the list: one statement (the video with its nested parts, the viewer's
+    flags and its related videos), orjson."""
     viewer = _viewer(request)
     try:
         parsed = params.parse_id(video_id)
     except InvalidInput:
         await _accept_token(request, viewer)
         raise
-    async with container_of(request).db.async_connection() as connection:
-        detail = await pages.video_detail(connection, parsed, viewer)
+    detail = await pages.video_detail(container_of(request).db, parsed, viewer)
     _slide(request, viewer)  # the page query found the token current (else it raised)
     if detail is None:
         raise NotFound("Video not found.", code="video_not_found")
@@ -115,8 +113,7 @@ async def _accept_token(request: Request, viewer: pages.Viewer | None) -> None:
     """The token rule for an answer that has no page query to carry it (a 400): a revoked
     token is still a 401, a current one still slides."""
     if viewer is not None:
-        async with container_of(request).db.async_connection() as connection:
-            await pages.require_current_token(connection, viewer)
+        await pages.require_current_token(container_of(request).db, viewer)
         _slide(request, viewer)
 
 

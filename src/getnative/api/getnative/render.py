@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -29,16 +30,31 @@ from getnative.catalog.pages import (
     CueView,
     TranscriptView,
     VideoDetail,
+    summary_of,
     unique_by_id,
 )
 from getnative.likes.models import Like
 from getnative.likes.service import liked_video_ids
 from getnative.study.models import Cue
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
+
+@lru_cache(maxsize=4096)
 def gn_date(value: datetime) -> str:
-    """`Sat Dec 14 04:35:55 +0000 2015`, the format of every date in this dialect."""
-    return value.strftime("%a %b %d %H:%M:%S +0000 %Y")
+    """`Sat Dec 14 04:35:55 +0000 2015`, the format of every date in this dialect (of a UTC
+    datetime). What `strftime("%a %b %d %H:%M:%S +0000 %Y")` gives in the C locale, in half its
+    time, and remembered: a page repeats its speakers' and subcategories' dates."""
+    return "%s %s %02d %02d:%02d:%02d +0000 %d" % (  # noqa: UP031 (the fastest of the three)
+        _DAYS[value.weekday()],
+        _MONTHS[value.month],
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.year,
+    )
 
 
 def record_list(records: Sequence[Any]) -> dict[str, Any]:
@@ -241,14 +257,14 @@ def render_video_detail(session: Session, video: Video, user: User | None) -> di
 
 def render_detail_page(detail: VideoDetail, *, signed_in: bool) -> dict[str, Any]:
     """`GET /videos/:id` from the rows of `catalog.pages.video_detail`."""
-    video = detail.video
+    own_like = detail.own_like
     own_likes = []
-    if signed_in and video.own_like_id is not None:
-        own_likes = [{"id": video.own_like_id, "created_at": gn_date(video.own_like_created_at)}]
+    if signed_in and own_like is not None:
+        own_likes = [{"id": own_like.id, "created_at": gn_date(own_like.created_at)}]
     return _detail_body(
-        render_summary_row(video, signed_in=signed_in),
+        render_summary_row(detail.video, signed_in=signed_in),
         [render_summary_row(row, signed_in=signed_in) for row in detail.related],
-        like_count=video.like_count,
+        like_count=summary_of(detail.video).video.like_count,
         own_likes=own_likes,
         signed_in=signed_in,
         transcripts=detail.transcripts,
@@ -277,28 +293,13 @@ def _detail_body(
     }
 
 
-class _Columns:
-    """The columns of one joined table in a flat row (`speaker_name` as `.name`), so that the
-    renderers of model objects render a row's speaker and subcategory too."""
-
-    __slots__ = ("_prefix", "_row")
-
-    def __init__(self, row: Any, prefix: str) -> None:
-        self._row = row
-        self._prefix = prefix
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, self._prefix + name)
-
-
-def render_summary_row(row: Any, *, signed_in: bool) -> dict[str, Any]:
+def render_summary_row(row: Sequence[Any], *, signed_in: bool) -> dict[str, Any]:
     """A video summary from a summary row of `catalog.pages` (flags as on the ORM path)."""
-    speaker = _Columns(row, "speaker_") if row.speaker_id is not None else None
-    subcategory = _Columns(row, "subcategory_") if row.subcategory_id is not None else None
+    video, speaker, subcategory, cued, liked = summary_of(row)
     return render_video_summary(
-        row,
+        video,
         speaker,
         subcategory,
-        cued=bool(row.cued) if signed_in else None,
-        liked=bool(row.liked) if signed_in else False,
+        cued=bool(cued) if signed_in else None,
+        liked=bool(liked) if signed_in else False,
     )

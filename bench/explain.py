@@ -39,7 +39,9 @@ def statements(feed_user: int) -> dict[str, Select]:  # type: ignore[type-arg]
 CLIP_QUERIES = {
     "GET /clips?q=business (common word)": "business",
     "GET /clips?q=kabo (rare word)": "kabo",
-    'GET /clips?q="business meeting" (phrase)': '"business meeting"',
+    'GET /clips?q="business meeting" (frequent phrase)': '"business meeting"',
+    'GET /clips?q="school friend" (rare phrase)': '"school friend"',
+    'GET /clips?q="station ticket" (rare phrase)': '"station ticket"',
 }
 
 
@@ -67,7 +69,7 @@ def main() -> None:
             _explain(session, db, name, statement)
         for name, q in CLIP_QUERIES.items():
             query = clips.ClipQuery.parse(q=q)
-            clip_statement = clips.clips_page_statement("postgresql", query, user_id=None)
+            clip_statement = clips.clips_page_statement("postgresql", query, None)
             _explain(session, db, name, clip_statement)
     db.dispose()
 

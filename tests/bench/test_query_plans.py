@@ -56,7 +56,7 @@ def pg(db: Database) -> Database:
 
 def _clips_page(_session: Session, q: str) -> Select:  # type: ignore[type-arg]
     query = clips.ClipQuery.parse(q=q, max_id="500000")
-    return clips.clips_page_statement("postgresql", query, user_id=None)
+    return clips.clips_page_statement("postgresql", query, None)
 
 
 @pytest.mark.parametrize(
@@ -79,5 +79,16 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             "clips_phrase": lambda: _clips_page(session, '"business card"'),
         }
         plan = _plan(session, statements[name]())
-    for table in ("videos", "likes", "video_instances", "subscriptions", "transcript_cues"):
+    tables = ("videos", "likes", "video_instances", "subscriptions", "transcript_cues", "cue_pairs")
+    for table in tables:
         assert f"Seq Scan on {table}" not in plan, plan
+
+
+def test_a_phrase_is_found_through_the_ordered_pair_index(pg: Database) -> None:
+    """A quoted phrase reads `cue_pairs` by its (pair, cue id) key, not a bitmap of every cue
+    holding the pair. Which walk the planner takes depends on the statistics of this tiny
+    database; on the 10M-cue data set it is the backward walk (bench/RESULTS.md, Clips)."""
+    with pg.session(write=False) as session:
+        plan = _plan(session, _clips_page(session, '"business card"'))
+    assert "using pk_cue_pairs on cue_pairs" in plan, plan
+    assert "ix_transcript_cues_search_pairs" not in plan, plan

@@ -18,18 +18,18 @@ from sqlalchemy import (
     Row,
     Select,
     Subquery,
-    Text,
-    cast,
+    false,
     func,
     literal_column,
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from getnative.catalog.models import Speaker, Subcategory, TranscriptCue, Video
+from getnative.catalog.models import TranscriptCue, Video
+from getnative.catalog.pages import Viewer, _check_token, _summary_select
+from getnative.catalog.phrase_index import cue_pairs
 from getnative.catalog.search import (
     QueryTerm,
     fts5_matches,
@@ -47,8 +47,6 @@ from getnative.catalog.service import (
     validate_lang,
 )
 from getnative.errors import InvalidInput
-from getnative.likes.models import Like
-from getnative.study.models import Cue
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -101,66 +99,41 @@ def ranked_clips(dialect: str, query: ClipQuery) -> Subquery | None:
     if not terms:
         return None
     filters = [Video.source == CATALOG_SOURCE, Video.lang == query.lang]
-    if query.max_id is not None:
-        filters.append(TranscriptCue.id <= query.max_id)
-    window = (_fts5_window if dialect == "sqlite" else _tsvector_window)(terms, filters)
+    if dialect == "sqlite":
+        window = _fts5_window(terms, filters, query.max_id)
+    else:
+        window = _tsvector_window(terms, filters, query.max_id)
     best = select(window).order_by(window.c.rank.desc(), window.c.id.desc()).limit(query.count)
     return best.subquery("clips")
 
 
-VIDEO_FIELDS = (
-    "id",
-    "created_at",
-    "lang",
-    "description",
-    "loop_count",
-    "loop_velocity",
-    "thumbnail_image_url",
-    "video_url",
-    "length",
-    "like_count",
-)
-SPEAKER_FIELDS = ("id", "name", "description", "location", "lang", "gender", "created_at")
-SUBCATEGORY_FIELDS = ("id", "name", "category_id", "created_at")
+CLIP_FIELDS = ("id", "start_ms", "end_ms", "text")
 
 
-def clips_page_statement(dialect: str, query: ClipQuery, *, user_id: int | None) -> Select[Any]:
-    """A `GET /clips` page in one statement: per clip its cue columns (`id`, `start_ms`,
-    `end_ms`, `text`) and its video summary (`video_*`, `speaker_*`, `subcategory_*`; for a
-    signed-in user `cued` and `liked`), best first. Plain columns: no ORM objects to hydrate."""
+def clips_page_statement(dialect: str, query: ClipQuery, viewer: Viewer | None) -> Select[Any]:
+    """A `GET /clips` page in one statement, best first: per clip the video summary row of
+    `GET /videos` (`catalog.pages`: the video's columns, `speaker_*`, `subcategory_*`, for a
+    viewer `cued`, `liked` and `token_ok`) and the cue as `clip_id`, `clip_start_ms`,
+    `clip_end_ms`, `clip_text`. Plain columns: no ORM objects to hydrate."""
     clips = ranked_clips(dialect, query)
     if clips is None:
         return select(literal_column("1")).where(literal_column("1") == 0)
-    columns: list[ColumnElement[Any]] = [
-        clips.c.id,
-        clips.c.start_ms,
-        clips.c.end_ms,
-        clips.c.text,
-        *(getattr(Video, name).label(f"video_{name}") for name in VIDEO_FIELDS),
-        *(getattr(Speaker, name).label(f"speaker_{name}") for name in SPEAKER_FIELDS),
-        Speaker.picture_url.label("speaker_picture_url"),
-        *(getattr(Subcategory, name).label(f"subcategory_{name}") for name in SUBCATEGORY_FIELDS),
-    ]
-    if user_id is not None:
-        cued = select(Cue.id).where(Cue.user_id == user_id, Cue.video_id == Video.id).exists()
-        liked = select(Like.id).where(Like.user_id == user_id, Like.video_id == Video.id).exists()
-        columns += [cued.label("cued"), liked.label("liked")]
     return (
-        select(*columns)
-        .select_from(clips)
-        .join(Video, Video.id == clips.c.video_id)
-        .outerjoin(Speaker, Speaker.id == Video.speaker_id)
-        .outerjoin(Subcategory, Subcategory.id == Video.subcategory_id)
+        _summary_select(viewer)
+        .add_columns(*(clips.c[name].label(f"clip_{name}") for name in CLIP_FIELDS))
+        .join(clips, clips.c.video_id == Video.id)
         .order_by(*clip_order(clips))
     )
 
 
 async def clips_page(
-    connection: AsyncConnection, query: ClipQuery, *, user_id: int | None
+    connection: AsyncConnection, query: ClipQuery, viewer: Viewer | None
 ) -> Sequence[Row[Any]]:
-    """The rows of `clips_page_statement`, read on the async driver."""
-    statement = clips_page_statement(connection.dialect.name, query, user_id=user_id)
+    """The rows of `clips_page_statement`, read on the async driver; a revoked token is a 401
+    (checked in the page query itself, or on its own when the page is empty)."""
+    statement = clips_page_statement(connection.dialect.name, query, viewer)
     rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+    await _check_token(connection, viewer, rows[0] if rows else None)
     return rows
 
 
@@ -178,32 +151,64 @@ _CUE_COLUMNS = (
 )
 
 
-def _window(rank: ColumnElement[Any], filters: list[ColumnElement[bool]]) -> Select[Any]:
-    """The newest matching cues of catalog videos in the language, below the cursor."""
+def _window(
+    rank: ColumnElement[Any],
+    filters: list[ColumnElement[bool]],
+    newest_first: ColumnElement[int] | InstrumentedAttribute[int],
+    max_id: int | None,
+) -> Select[Any]:
+    """The newest matching cues of catalog videos in the language, below the cursor, walked by
+    `newest_first` (the cue id, or a column equal to it that an ordered index covers)."""
+    if max_id is not None:
+        filters = [*filters, newest_first <= max_id]
     return (
         select(*_CUE_COLUMNS, rank.label("rank"))
         .join(Video, Video.id == TranscriptCue.video_id)
         .where(*filters)
-        .order_by(TranscriptCue.id.desc())
+        .order_by(newest_first.desc())
         .limit(CLIP_CANDIDATES)
     )
 
 
-def _fts5_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
+def _fts5_window(
+    terms: list[QueryTerm], filters: list[ColumnElement[bool]], max_id: int | None
+) -> Subquery:
     matches = fts5_matches("cue_search", terms)
     rank: ColumnElement[float] = -matches.c.rank  # bm25: lower is better, so negate it
-    return _window(rank, filters).join(matches, matches.c.rowid == TranscriptCue.id).subquery()
+    window = _window(rank, filters, TranscriptCue.id, max_id)
+    return window.join(matches, matches.c.rowid == TranscriptCue.id).subquery()
 
 
-def _tsvector_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
+def _tsvector_window(
+    terms: list[QueryTerm], filters: list[ColumnElement[bool]], max_id: int | None
+) -> Subquery:
+    """Words: the tsvector GIN index (a rare word) or the id walk (a common one), the planner's
+    choice. A phrase: the backward walk of its rarest-looking pair in `cue_pairs`, ordered by
+    cue id (`phrase_index`); the tsquery stays the exact test."""
     vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
-    matching = [vector.op("@@")(tsquery(terms))]
-    pairs = phrase_pairs(terms)
-    if pairs:  # the pair index narrows a phrase to the rows holding it; @@ stays the exact test
-        held = func.string_to_array(TranscriptCue.search_pairs, literal_column("' '"))
-        matching.append(held.op("@>")(cast(postgresql.array(pairs), postgresql.ARRAY(Text))))
     rank = func.ts_rank(vector, tsquery(terms))
-    return _window(rank, [*filters, *matching]).subquery()
+    pairs = phrase_pairs(terms)
+    if not pairs:
+        matching = [*filters, vector.op("@@")(tsquery(terms))]
+        return _window(rank, matching, TranscriptCue.id, max_id).subquery()
+    words = [term for term in terms if len(term.tokens) == 1]
+    phrases = [term for term in terms if len(term.tokens) > 1]
+    # The planner estimates a phrase as "all its words", far rarer than "holds its pair" (it
+    # predicted 46 of 13,620 cues of `train_station`, so it read them all by bitmap and sorted
+    # them: 416 ms). Behind COALESCE the exact test gets a neutral estimate and the pair walk
+    # stops at the window (1-2 ms); the words keep theirs (and their index, when rare).
+    exact = func.coalesce(vector.op("@@")(tsquery(phrases)), false())
+    matching = [*filters, exact]
+    if words:
+        matching.append(vector.op("@@")(tsquery(words)))
+    pair = cue_pairs.alias("pair")
+    walk = _window(rank, [*matching, pair.c.pair == _rarest(pairs)], pair.c.cue_id, max_id)
+    return walk.join(pair, pair.c.cue_id == TranscriptCue.id).subquery()
+
+
+def _rarest(pairs: list[str]) -> str:
+    """The pair to walk: the longest (longer words are rarer, Zipf), without statistics."""
+    return max(pairs, key=len)
 
 
 def _is_sqlite(session: Session) -> bool:

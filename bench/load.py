@@ -88,7 +88,7 @@ class Result:
 @dataclass
 class Run:
     results: list[Result] = field(default_factory=list)
-    server: str = "uvicorn"
+    server: str = "granian"
     like_count_mismatches: int | None = None
     errors_in_log: list[str] = field(default_factory=list)
 
@@ -457,7 +457,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="granian",
+        help="granian is what `getnative serve` runs; uvicorn for comparison",
+    )
     parser.add_argument("--no-anchor", action="store_true", help="skip the anchor's scenarios")
     parser.add_argument(
         "--only",

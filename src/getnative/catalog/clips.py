@@ -132,9 +132,25 @@ async def clips_page(
     """The rows of `clips_page_statement`, read on the async driver; a revoked token is a 401
     (checked in the page query itself, or on its own when the page is empty)."""
     statement = clips_page_statement(connection.dialect.name, query, viewer)
-    rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+    if connection.dialect.name == "sqlite":
+        rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+    else:
+        rows = await _serial(connection, statement)
     await _check_token(connection, viewer, rows[0] if rows else None)
     return rows
+
+
+async def _serial(connection: AsyncConnection, statement: Select[Any]) -> Sequence[Row[Any]]:
+    """`statement`'s rows without parallel workers. The planner picks a Gather for the walks of
+    frequent pairs and for rare words, and starting its workers costs 20-50 ms on a busy
+    machine while the serial walk that stops at the window takes about 1 ms (bench/RESULTS.md,
+    Clips). Reads run in autocommit, so the setting is put back for the pool's next user."""
+    await connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+    try:
+        rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+        return rows
+    finally:
+        await connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
 
 def clip_order(clips: Subquery) -> tuple[ColumnElement[Any], ...]:
@@ -196,14 +212,16 @@ def _tsvector_window(
     # The planner estimates a phrase as "all its words", far rarer than "holds its pair" (it
     # predicted 46 of 13,620 cues of `train_station`, so it read them all by bitmap and sorted
     # them: 416 ms). Behind COALESCE the exact test gets a neutral estimate and the pair walk
-    # stops at the window (1-2 ms); the words keep theirs (and their index, when rare).
+    # stops at the window (1-2 ms); the words keep theirs (and their index, when rare). The
+    # join on `cue_id + 0` leaves the pair index as the only source of the walk's order, so the
+    # planner cannot walk all cues backwards probing each for the pair instead.
     exact = func.coalesce(vector.op("@@")(tsquery(phrases)), false())
     matching = [*filters, exact]
     if words:
         matching.append(vector.op("@@")(tsquery(words)))
     pair = cue_pairs.alias("pair")
     walk = _window(rank, [*matching, pair.c.pair == _rarest(pairs)], pair.c.cue_id, max_id)
-    return walk.join(pair, pair.c.cue_id == TranscriptCue.id).subquery()
+    return walk.join(pair, TranscriptCue.id == pair.c.cue_id + 0).subquery()
 
 
 def _rarest(pairs: list[str]) -> str:

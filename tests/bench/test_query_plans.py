@@ -1,4 +1,4 @@
-"""Every hot query can be served by an index (PostgreSQL).
+"""Every hot query can be served by an index (PostgreSQL), and SQLite search is driven by FTS5.
 
 The test database is tiny, so the planner would rightly choose sequential scans; with
 `enable_seqscan = off` a plan that still scans a big table sequentially has no index it could
@@ -92,3 +92,17 @@ def test_a_phrase_is_found_through_the_ordered_pair_index(pg: Database) -> None:
         plan = _plan(session, _clips_page(session, '"business card"'))
     assert "pk_cue_pairs" in plan, plan
     assert "ix_transcript_cues_search_pairs" not in plan, plan
+
+
+def test_sqlite_search_walks_the_full_text_index_newest_first(db: Database) -> None:
+    """On SQLite, FTS5 itself must drive the search candidates, newest first, so that the
+    candidate LIMIT stops the walk and bm25 runs on those rows only. Driven by the videos
+    index instead, SQLite ranked every match: 5.8 s for a common word over 100k videos."""
+    if not db.is_sqlite:
+        pytest.skip("the FTS5 plan is SQLite's")
+    with db.session(write=False) as session:
+        statement = _video_page(session, "business")
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    candidates = plan[plan.index("MATERIALIZE anon_1") + 1]
+    assert candidates.startswith("SCAN video_search VIRTUAL TABLE"), plan

@@ -173,10 +173,14 @@ def tsquery(terms: list[QueryTerm]) -> ColumnElement[Any]:
 
 def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
     matches = fts5_matches("video_search", terms)
+    # Ordered by the FTS5 rowid, not by videos.id (the same value): then FTS5 itself walks its
+    # doclist newest first and the LIMIT stops it, so bm25 runs on SEARCH_CANDIDATES rows only.
+    # Ordered by videos.id, SQLite ranked every match first: 5.8 s for a word in every video
+    # of the 100k bench set, 17 ms this way.
     candidates = (
         query.with_only_columns(Video.id.label("video_id"), matches.c.rank)
         .join(matches, matches.c.rowid == Video.id)
-        .order_by(Video.id.desc())
+        .order_by(matches.c.rowid.desc())
         .limit(SEARCH_CANDIDATES)
         .subquery()
     )

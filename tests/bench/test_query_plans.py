@@ -106,3 +106,19 @@ def test_sqlite_search_walks_the_full_text_index_newest_first(db: Database) -> N
         plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
     candidates = plan[plan.index("MATERIALIZE anon_1") + 1]
     assert candidates.startswith("SCAN video_search VIRTUAL TABLE"), plan
+
+
+def test_sqlite_clips_walk_the_cue_index_newest_first(db: Database) -> None:
+    """The same for the clips window: FTS5 (`cue_search`) drives it, newest first, so the
+    window's LIMIT stops the walk (ordered by the cue id, SQLite sorted every match)."""
+    if not db.is_sqlite:
+        pytest.skip("the FTS5 plan is SQLite's")
+    with db.session(write=False) as session:
+        statement = clips.clips_page_statement(
+            "sqlite", clips.ClipQuery.parse(q="business", max_id="500000"), None
+        )
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    window = plan[plan.index("CO-ROUTINE anon_1") : plan.index("SCAN anon_1")]
+    assert window[1].startswith("SCAN cue_search VIRTUAL TABLE"), plan
+    assert not any("TEMP B-TREE" in step for step in window), plan  # no sort of every match

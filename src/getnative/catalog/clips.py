@@ -253,7 +253,10 @@ def _fts5_window(filters: list[ColumnElement[bool]], max_id: bool) -> Subquery:
     # The placeholder term is replaced by the `cue_search_query` value of `_page_values`.
     matches = fts5_matches(_FTS5_TABLE, [QueryTerm(("",))])
     rank: ColumnElement[float] = -matches.c.rank  # bm25: lower is better, so negate it
-    window = _window(rank, filters, TranscriptCue.id, max_id)
+    # Walked by the FTS5 rowid (the cue id), as video search does (`search._apply_fts5`):
+    # then FTS5 drives, newest first, and the window's LIMIT stops it before bm25 ranks every
+    # match.
+    window = _window(rank, filters, matches.c.rowid, max_id)
     return window.join(matches, matches.c.rowid == TranscriptCue.id).subquery()
 
 

@@ -69,7 +69,7 @@ def main() -> None:
             _explain(session, db, name, statement)
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # as clips_page
         for name, q in CLIP_QUERIES.items():
-            query = clips.ClipQuery.parse(q=q)
+            query = clips.ClipQuery(q=q)
             clip_statement = clips.clips_page_statement("postgresql", query, None)
             _explain(session, db, name, clip_statement)
     db.dispose()

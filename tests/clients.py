@@ -17,10 +17,10 @@ from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier
 from getnative.media.storage import LocalMediaStorage
+from getnative.ratelimit import MemoryRateLimiter
 from getnative.web.app import create_app
 from getnative.web.client_ip import parse_networks
 from getnative.web.container import Container
-from getnative.web.ratelimit import MemoryRateLimiter
 from tests.factories import DEFAULT_PASSWORD, unique
 
 # Mid-window for the 60-second and the 15-minute rate-limit windows (450 s into a 15-minute window,

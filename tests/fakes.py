@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from getnative.errors import RecaptchaUnavailable
 from getnative.likes.recaptcha import (
     RecaptchaExpectations,
     RecaptchaResult,
-    RecaptchaUnavailable,
     RecaptchaVerifier,
     require_human_async,
 )

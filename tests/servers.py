@@ -151,6 +151,13 @@ def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
+def sqlite_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """`clean_env` on a fresh SQLite database in `tmp_path` (the server or CLI migrates it)."""
+    return clean_env(
+        tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **values
+    )
+
+
 def run_cli(
     args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:

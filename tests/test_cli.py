@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli
+from tests.servers import PRODUCTION_MAIL, STRONG_SECRETS, clean_env, run_cli, sqlite_env
 
 pytestmark = pytest.mark.usefixtures("no_getnative_env")
-
-
-def sqlite_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    return clean_env(
-        tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", **values
-    )
 
 
 def test_migrate_refuses_production_with_default_secrets(tmp_path: Path) -> None:
@@ -26,7 +20,7 @@ def test_migrate_refuses_production_with_default_secrets(tmp_path: Path) -> None
         "getnative: refusing to start in production with default secrets: "
         "GETNATIVE_JWT_SECRET, GETNATIVE_IP_HASH_KEY, GETNATIVE_OAUTH_CLIENTS"
     ]
-    assert not (tmp_path / "cli.sqlite3").exists()
+    assert not (tmp_path / "db.sqlite3").exists()
 
 
 def test_serve_refuses_production_with_default_secrets(tmp_path: Path) -> None:

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from getnative import logs
 from getnative.config import InsecureConfigurationError, Settings, get_settings
+from getnative.logs import LogFormat, log_config
 
 if TYPE_CHECKING:
     from getnative.db import Database
@@ -29,6 +31,7 @@ DEMO_CATALOG = Path(__file__).parent / "demo" / "catalog.yaml"
 # Granian imports the app in every worker process, so it needs an import string, not an object.
 APP_FACTORY = "getnative.web.app:create_app"
 WORKER_KILL_MARGIN_SECONDS = 5
+logger = logging.getLogger("getnative.cli")
 
 
 class CommandFailed(Exception):
@@ -209,7 +212,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             print("demo catalog loaded")
     finally:
         db.dispose()
-    print(f"learner's page: http://{args.host}:{args.port}/app/", flush=True)
+    logger.info("learner's page: http://%s:%d/app/", args.host, args.port)
     Granian(
         APP_FACTORY,
         factory=True,
@@ -219,7 +222,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_access=False,  # the edge middleware logs, and honours DNT
         log_level=args.log_level,
-        log_dictconfig=server_log_config(args.log_level),
+        log_dictconfig=server_log_config(args.log_level, settings.log_format),
         # SIGTERM: Granian stops accepting and runs the lifespan's shutdown, which lets in-flight
         # requests finish for at most `shutdown_timeout_seconds` and closes the pools
         # (getnative.web.app). A worker still alive a little after that is killed rather than
@@ -229,22 +232,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def server_log_config(level: str) -> dict[str, Any]:
-    """Granian's logging plus our `getnative.*` loggers (the access log among them).
+def server_log_config(level: str, log_format: LogFormat = "text") -> dict[str, Any]:
+    """Granian's logging with our formatter (text or JSON, with the request id) on all of its
+    handlers, plus our `getnative.*` loggers (the access log among them).
 
-    Granian applies this in every worker process; `logging.basicConfig` in `main` only reaches
-    the parent, so without it workers would drop the access log.
+    Granian applies this in every worker process; `logs.configure` in `main` only reaches the
+    parent, so without it workers would drop the access log.
     """
     from granian.log import LOGGING_CONFIG
 
-    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["generic"]["fmt"] = "%(levelname)s: %(message)s"
-    config["loggers"]["getnative"] = {
-        "handlers": ["console"],
-        "level": level.upper(),
-        "propagate": False,
-    }
-    return config
+    return log_config(level, log_format, base=copy.deepcopy(LOGGING_CONFIG))
 
 
 def cmd_media_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -342,13 +339,13 @@ def _load_settings() -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     try:
         settings = _load_settings()
     except CommandFailed as exc:
         print(f"getnative: {exc}", file=sys.stderr)
         return 2
+    logs.configure("info", settings.log_format)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up chatter
     try:
         return int(args.handler(settings, args))
     except CommandFailed as exc:

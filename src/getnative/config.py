@@ -49,6 +49,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["https://get-native.com", "https://stg.get-native.com"]
     )
     server_header: str = "api.get-native.com"
+    # `text` for people, `json` (one object a line) for log shippers; see getnative.logs.
+    log_format: Literal["text", "json"] = "text"
 
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

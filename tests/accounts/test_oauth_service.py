@@ -6,7 +6,7 @@ import pytest
 
 from getnative.accounts import oauth_service
 from getnative.errors import RateLimited
-from getnative.web.ratelimit import MemoryRateLimiter
+from getnative.ratelimit import MemoryRateLimiter
 from tests.clients import FrozenClock
 
 

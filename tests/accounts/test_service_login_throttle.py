@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from getnative.accounts import service
 from getnative.db import Database
 from getnative.errors import RateLimited
-from getnative.web.ratelimit import MemoryRateLimiter
+from getnative.ratelimit import MemoryRateLimiter
+from getnative.web.container import Container
 from tests.clients import FrozenClock, client_on, custom_app, error_code
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -24,15 +28,23 @@ def bad(email: str) -> dict[str, str]:
     return {"email": email, "password": "wrong-password"}
 
 
+def throttled_app(tmp_path: Path, db: Database, **settings: Any) -> tuple[TestClient, Container]:
+    """The whole app allowing `LIMIT` failed logins per account and per client IP."""
+    return custom_app(tmp_path, db, login_attempts_per_15_minutes=LIMIT, **settings)
+
+
+def fail_logins(client: TestClient, emails: Iterable[str], **request: Any) -> None:
+    """One failed login (401) for each of `emails`."""
+    for email in emails:
+        assert client.post("/login", json=bad(email), **request).status_code == 401
+
+
 def test_too_many_failures_for_an_account_throttle_it_from_any_ip(
     tmp_path: Path, db: Database
 ) -> None:
     make_user(db, email="victim@example.com")
-    attacker, container = custom_app(
-        tmp_path, db, peer="203.0.113.1", login_attempts_per_15_minutes=LIMIT
-    )
-    for _ in range(LIMIT):
-        assert attacker.post("/login", json=bad("victim@example.com")).status_code == 401
+    attacker, container = throttled_app(tmp_path, db, peer="203.0.113.1")
+    fail_logins(attacker, ["victim@example.com"] * LIMIT)
     throttled = attacker.post("/login", json=good("Victim@Example.com"))
     assert (throttled.status_code, error_code(throttled)) == (429, 221)
     assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
@@ -45,11 +57,8 @@ def test_too_many_failures_from_an_ip_throttle_it_for_every_account(
     tmp_path: Path, db: Database
 ) -> None:
     make_user(db, email="member@example.com")
-    sprayer, container = custom_app(
-        tmp_path, db, peer="203.0.113.2", login_attempts_per_15_minutes=LIMIT
-    )
-    for n in range(LIMIT):
-        assert sprayer.post("/login", json=bad(f"guess{n}@example.com")).status_code == 401
+    sprayer, container = throttled_app(tmp_path, db, peer="203.0.113.2")
+    fail_logins(sprayer, [f"guess{n}@example.com" for n in range(LIMIT)])
     response = sprayer.post("/login", json=good("member@example.com"))
     assert (response.status_code, error_code(response)) == (429, 221)
     member = client_on(container, "198.51.100.8")
@@ -58,26 +67,23 @@ def test_too_many_failures_from_an_ip_throttle_it_for_every_account(
 
 def test_successful_logins_do_not_count(tmp_path: Path, db: Database) -> None:
     make_user(db, email="regular@example.com")
-    client, _ = custom_app(tmp_path, db, login_attempts_per_15_minutes=LIMIT)
+    client, _ = throttled_app(tmp_path, db)
     for _ in range(LIMIT + 1):
         assert client.post("/login", json=good("regular@example.com")).status_code == 200
-    for _ in range(LIMIT - 1):
-        assert client.post("/login", json=bad("regular@example.com")).status_code == 401
+    fail_logins(client, ["regular@example.com"] * (LIMIT - 1))
     assert client.post("/login", json=good("regular@example.com")).status_code == 200
 
 
 def test_forwarded_for_counts_only_behind_a_trusted_proxy(tmp_path: Path, db: Database) -> None:
     make_user(db, email="member@example.com")
-    proxied, container = custom_app(
-        tmp_path,
-        db,
-        peer="10.0.0.5",
-        trusted_proxies=["10.0.0.0/8"],
-        login_attempts_per_15_minutes=LIMIT,
+    proxied, container = throttled_app(
+        tmp_path, db, peer="10.0.0.5", trusted_proxies=["10.0.0.0/8"]
     )
-    for n in range(LIMIT):
-        headers = {"X-Forwarded-For": "203.0.113.50"}
-        proxied.post("/login", json=bad(f"g{n}@example.com"), headers=headers)
+    fail_logins(
+        proxied,
+        [f"g{n}@example.com" for n in range(LIMIT)],
+        headers={"X-Forwarded-For": "203.0.113.50"},
+    )
     blocked = proxied.post(
         "/login", json=good("member@example.com"), headers={"X-Forwarded-For": "203.0.113.50"}
     )

@@ -31,15 +31,7 @@ def _plan(session: Session, statement: Select) -> str:  # type: ignore[type-arg]
 
 
 def _video_page(session: Session, q: str | None = None) -> Select:  # type: ignore[type-arg]
-    query = catalog.VideoQuery.parse(
-        lang="en",
-        count=None,
-        max_id="500000",
-        subcategory_id=None,
-        category_id=None,
-        q=q,
-        cued_only=None,
-    )
+    query = catalog.VideoQuery(lang="en", max_id=500000, q=q)
     statement = select(Video).where(Video.source == "getnative", Video.lang == query.lang)
     statement = statement.where(Video.id <= 500000)
     if q:
@@ -55,7 +47,7 @@ def pg(db: Database) -> Database:
 
 
 def _clips_page(_session: Session, q: str) -> Select:  # type: ignore[type-arg]
-    query = clips.ClipQuery.parse(q=q, max_id="500000")
+    query = clips.ClipQuery(q=q, max_id=500000)
     return clips.clips_page_statement("postgresql", query, None)
 
 
@@ -115,7 +107,7 @@ def test_sqlite_clips_walk_the_cue_index_newest_first(db: Database) -> None:
         pytest.skip("the FTS5 plan is SQLite's")
     with db.session(write=False) as session:
         statement = clips.clips_page_statement(
-            "sqlite", clips.ClipQuery.parse(q="business", max_id="500000"), None
+            "sqlite", clips.ClipQuery(q="business", max_id=500000), None
         )
         compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.chromium import rendered_dom
-from tests.servers import clean_env, serve
+from tests.servers import serve, sqlite_env
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ DOCS = {"/docs": "/videos", "/ws/docs": "/login/", "/api/docs": "/videos/{video_
 def test_each_dialect_docs_page_renders_its_operations_offline(
     tmp_path: Path, browser: Any
 ) -> None:
-    env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env = sqlite_env(tmp_path)
     with serve([], env, tmp_path) as server:
         for page, operation in DOCS.items():
             dom = rendered_dom(browser, server.base_url + page, ready=".opblock-summary-path")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from getnative.catalog.subtitles import (
@@ -79,29 +81,21 @@ def test_vtt_drops_header_notes_styles_ids_settings_and_tags() -> None:
 
 
 @pytest.mark.parametrize(
-    "source",
+    ("convert", "source"),
     [
-        "",
-        "just some text",
-        "1\nno timing here\n",
+        (srt_to_text, ""),
+        (srt_to_text, "just some text"),
+        (srt_to_text, "1\nno timing here\n"),
+        (vtt_to_text, ""),
+        (vtt_to_text, "00:00.000 --> 00:01.000\nno header\n"),
+        (vtt_to_text, "WEBVTT\n\nNOTE only a note\n"),
     ],
 )
-def test_srt_without_cues_is_rejected(source: str) -> None:
+def test_srt_without_cues_and_vtt_without_header_or_cues_are_rejected(
+    convert: Callable[[str], str], source: str
+) -> None:
     with pytest.raises(SubtitleError):
-        srt_to_text(source)
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "",
-        "00:00.000 --> 00:01.000\nno header\n",
-        "WEBVTT\n\nNOTE only a note\n",
-    ],
-)
-def test_vtt_without_header_or_cues_is_rejected(source: str) -> None:
-    with pytest.raises(SubtitleError):
-        vtt_to_text(source)
+        convert(source)
 
 
 def test_cues_keep_their_timing_in_milliseconds() -> None:

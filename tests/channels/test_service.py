@@ -9,9 +9,12 @@ import pytest
 from getnative.catalog.models import Video
 from getnative.channels import service
 from getnative.db import Database
+from getnative.errors import ChannelFormInvalid
 from tests.factories import instance_rows, make_channel, make_user
 
-FORM = {"title": "Race", "description": "", "category": "", "cover": "", "public": True}
+FORM = service.ChannelForm(
+    title="Race", description="", category_id=None, cover_art_id=None, public=True
+)
 
 
 def test_duplicate_title_caught_by_the_constraint_keeps_the_session_usable(
@@ -22,7 +25,7 @@ def test_duplicate_title_caught_by_the_constraint_keeps_the_session_usable(
     make_channel(db, owner, title="Race")
     monkeypatch.setattr(service, "_title_taken", lambda *_args, **_kwargs: False)
     with db.session() as session:
-        with pytest.raises(service.ChannelFormInvalid) as caught:
+        with pytest.raises(ChannelFormInvalid) as caught:
             service.create_channel(session, owner.id, FORM)
         assert caught.value.errors == {"title": ["Duplicate title"]}
         session.expunge_all()

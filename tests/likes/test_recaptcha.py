@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 from getnative.accounts.models import User
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.errors import RecaptchaFailed, RecaptchaMissing, RecaptchaUnavailable
 from getnative.likes.recaptcha import (
     HttpRecaptchaVerifier,
-    RecaptchaFailed,
-    RecaptchaMissing,
     RecaptchaResult,
-    RecaptchaUnavailable,
     verifier_from_settings,
 )
 from getnative.web.container import Container

@@ -191,7 +191,8 @@ def _routes_of(client: TestClient, mount_path: str) -> dict[Route, APIRoute]:
 def test_every_route_is_classified(client: TestClient) -> None:
     checks = [
         ("", GETNATIVE_PUBLIC, GETNATIVE_PRIVATE, getnative_deps._required_user),
-        ("/ws", ROCKPACK_PUBLIC, ROCKPACK_PRIVATE, rockpack_deps._required_user),
+        # Every private Rockpack operation is owner-scoped: the token is checked by `Owner`.
+        ("/ws", ROCKPACK_PUBLIC, ROCKPACK_PRIVATE, rockpack_deps._owner),
     ]
     for mount_path, public, private, required_user in checks:
         routes = _routes_of(client, mount_path)
@@ -314,6 +315,21 @@ def _send(client: TestClient, method: str, path: str, call: Call, headers: dict[
     return client.request(method, path, json=call.json, content=call.content, headers=headers)
 
 
+def _bad_credential_answers(
+    client: TestClient, cast: Cast, method: str, path: str, call: Call
+) -> Iterator[tuple[str, Any]]:
+    """(kind of bad credential, the answer to the call made with it), for each kind."""
+    for kind, headers in cast.bad.items():
+        yield kind, _send(client, method, path, call, headers)
+
+
+def _assert_nothing_done_to_the_owner(db: Database, cast: Cast) -> None:
+    owner = stored_user(db, cast.owner)
+    assert owner.is_active
+    assert owner.email == cast.owner.email
+    assert owner.username == cast.owner.username
+
+
 # --- the matrix ----------------------------------------------------------------------------------
 
 
@@ -323,10 +339,10 @@ def test_getnative_private_endpoint_refuses_bad_credentials(
 ) -> None:
     method, template = route
     cast = _cast(settings, db, "getnative")
-    for kind, headers in cast.bad.items():
-        response = _send(
-            client, method, _getnative_path(template), GETNATIVE_PRIVATE[route], headers
-        )
+    call = GETNATIVE_PRIVATE[route]
+    for kind, response in _bad_credential_answers(
+        client, cast, method, _getnative_path(template), call
+    ):
         assert response.status_code == 401, (kind, response.status_code, response.text)
         body = response.json()
         assert set(body) == {"errors"}, (kind, body)
@@ -335,9 +351,7 @@ def test_getnative_private_endpoint_refuses_bad_credentials(
         assert isinstance(error["message"], str), (kind, error)
         assert isinstance(error["code"], int), (kind, error)
         assert "x-gn-auth-token" not in response.headers, kind
-    owner = stored_user(db, cast.owner)  # nothing was done on anyone's behalf
-    assert owner.is_active
-    assert owner.email == cast.owner.email
+    _assert_nothing_done_to_the_owner(db, cast)
 
 
 @pytest.mark.parametrize("route", sorted(ROCKPACK_PRIVATE), ids=" ".join)
@@ -348,8 +362,7 @@ def test_rockpack_private_endpoint_refuses_bad_credentials_and_other_users(
     cast = _cast(settings, db, "rockpack")
     path = _rockpack_path(template, cast.owner)
     call = ROCKPACK_PRIVATE[route]
-    for kind, headers in cast.bad.items():
-        response = _send(client, method, path, call, headers)
+    for kind, response in _bad_credential_answers(client, cast, method, path, call):
         assert response.status_code == 401, (kind, response.status_code, response.text)
         expected = "expired_token" if kind == "expired" else "invalid_token"
         assert response.json() == {"error": expected}, (kind, response.text)
@@ -357,10 +370,7 @@ def test_rockpack_private_endpoint_refuses_bad_credentials_and_other_users(
     intruder = _send(client, method, path, call, rockpack_bearer(settings, cast.other))
     assert intruder.status_code == 403, intruder.text
     assert intruder.json() == {"error": "insufficient_scope"}
-    owner = stored_user(db, cast.owner)
-    assert owner.is_active
-    assert owner.email == cast.owner.email
-    assert owner.username == cast.owner.username
+    _assert_nothing_done_to_the_owner(db, cast)
 
 
 # --- Get Native: another user's valid token only ever reaches that user's own data ---------------

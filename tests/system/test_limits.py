@@ -4,7 +4,7 @@ Already covered elsewhere (not repeated here):
 - likes API body over the limit by Content-Length -> 413 `{"error": ...}`:
   tests/api/likes/test_routes.py::test_too_large_body_answers_in_this_dialect
 - likes API per-IP rate limit -> 429 `{"error": "Too many requests"}` with Retry-After:
-  tests/web/test_ratelimit.py::test_too_many_requests_in_this_dialect (and per IP, Redis)
+  tests/test_ratelimit.py::test_too_many_requests_in_this_dialect (and per IP, Redis)
 - Get Native profile image over max_image_bytes / max_image_pixels / max_image_side -> 400
   (codes 131, 105): tests/api/getnative/test_accounts_profile_image.py::test_byte_and_pixel_limits
   and ::test_bad_images_are_400_with_distinct_codes

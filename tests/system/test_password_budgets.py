@@ -18,10 +18,10 @@ from getnative.accounts import service
 from getnative.accounts.passwords import verify_password
 from getnative.db import Database
 from getnative.errors import AuthenticationFailed, RateLimited
-from getnative.web.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from getnative.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from tests.clients import basic, custom_app, user_path
 from tests.factories import DEFAULT_PASSWORD, bearer, make_member, make_user, rockpack_bearer
-from tests.web.test_ratelimit import REDIS_URL, needs_redis
+from tests.test_ratelimit import REDIS_URL, needs_redis
 
 
 def test_limit_zero_disables_every_password_budget(tmp_path: Path, db: Database) -> None:

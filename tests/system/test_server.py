@@ -6,6 +6,7 @@ importer are merged, and skip before.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from tests.servers import (
     drop_postgres_database,
     postgres_problem,
     serve,
+    sqlite_env,
 )
 
 pytestmark = pytest.mark.slow
@@ -72,9 +74,8 @@ def test_serve_migrates_an_empty_database_and_serves_every_dialect(
 
 
 def test_serve_with_several_workers_logs_in_workers_and_honours_dnt(tmp_path: Path) -> None:
-    env = clean_env(
+    env = sqlite_env(
         tmp_path,
-        GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}",
         GETNATIVE_SERVER_HEADER="workers.example",  # proves the environment reaches the workers
     )
     with serve(["--workers", "2"], env, tmp_path) as server:
@@ -86,6 +87,26 @@ def test_serve_with_several_workers_logs_in_workers_and_honours_dnt(tmp_path: Pa
     assert server.output.count("Worker process [") == 2  # the lifespan of each worker ran
     assert server.output.count('"GET /logged-path" 404') == 4
     assert "/private-path" not in server.output
+    assert "Traceback" not in server.output
+
+
+def test_serve_with_json_logs_writes_one_object_a_line_with_the_request_id(tmp_path: Path) -> None:
+    env = sqlite_env(
+        tmp_path,
+        GETNATIVE_LOG_FORMAT="json",
+    )
+    with serve([], env, tmp_path) as server:
+        response = server.get("/logged-path", headers={"X-Request-ID": "from-the-proxy-1"})
+        assert response.headers["x-request-id"] == "from-the-proxy-1"
+    entries = [json.loads(line) for line in server.output.splitlines() if line.startswith("{")]
+    access = [entry for entry in entries if entry["logger"] == "getnative.access"]
+    assert [(e["request_id"], e["path"], e["status"]) for e in access] == [
+        ("from-the-proxy-1", "/logged-path", 404)
+    ]
+    messages = [entry["message"] for entry in entries]
+    assert any(message.startswith("learner's page: http://") for message in messages)
+    assert any(message.startswith("Worker process [") for message in messages)
+    assert {entry["logger"] for entry in entries} >= {"getnative.cli", "_granian"}
     assert "Traceback" not in server.output
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import clean_env, fresh_database, serve
+from tests.servers import clean_env, fresh_database, serve, sqlite_env
 
 pytestmark = pytest.mark.slow
 BODY = b"x" * 64
@@ -68,9 +68,8 @@ def test_sigterm_finishes_the_request_in_flight_then_exits(tmp_path: Path, backe
 
 
 def test_sigterm_does_not_wait_forever_for_a_stuck_request(tmp_path: Path) -> None:
-    env = clean_env(
+    env = sqlite_env(
         tmp_path,
-        GETNATIVE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         GETNATIVE_SHUTDOWN_TIMEOUT_SECONDS="2",
     )
     with serve([], env, tmp_path) as server:

@@ -55,7 +55,7 @@ def test_readyz_fails_when_migrations_are_not_at_head(tmp_path: Path) -> None:
 
 
 def test_readyz_checks_redis_when_configured(tmp_path: Path, db: Database) -> None:
-    from getnative.web.ratelimit import RedisRateLimiter
+    from getnative.ratelimit import RedisRateLimiter
 
     container = custom_container(tmp_path, db, redis_url="redis://127.0.0.1:1/0")
     container.rate_limiter = RedisRateLimiter(container.settings.redis_url)

@@ -31,8 +31,8 @@ from getnative.accounts.service import (
 from getnative.accounts.tokens import decode_token, issue_token
 from getnative.config import Settings
 from getnative.db import utcnow
-from getnative.errors import AuthenticationFailed, RateLimited
-from getnative.web.ratelimit import RateLimiter
+from getnative.errors import AuthenticationFailed, InvalidGrant, RateLimited, RefreshTokenReused
+from getnative.ratelimit import RateLimiter
 
 ACCESS_AUDIENCE = "rockpack"
 RESET_AUDIENCE = "rockpack-password-reset"
@@ -40,22 +40,6 @@ RESET_TTL_SECONDS = 60 * 60
 LOGIN_WINDOW_SECONDS = 15 * 60
 # Compared against when the client id is unknown, so the timing does not reveal valid client ids.
 _DUMMY_SECRET = secrets.token_urlsafe(24)
-
-
-class InvalidGrant(AuthenticationFailed):
-    """The credentials or refresh token of a grant are wrong, expired or revoked."""
-
-    code = "invalid_grant"
-
-
-class RefreshTokenReused(InvalidGrant):
-    """A revoked refresh token came back: the caller must revoke the user's other tokens."""
-
-    code = "refresh_token_reused"
-
-    def __init__(self, user_id: int) -> None:
-        super().__init__("The refresh token has already been used.")
-        self.user_id = user_id
 
 
 @dataclass(frozen=True)

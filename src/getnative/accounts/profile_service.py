@@ -24,7 +24,7 @@ from getnative.accounts.service import (
     register_member,
     validate_password,
 )
-from getnative.errors import Conflict, DomainError, InvalidInput
+from getnative.errors import Conflict, DomainError, FormInvalid, InvalidInput, UsernameTaken
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
 MIN_USERNAME_LENGTH = 3
@@ -35,28 +35,7 @@ MIN_BIRTH_YEAR = 1900
 LOCALE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 MAX_LOCALE_LENGTH = 35
 GENDERS = ("m", "f")
-USERNAME_TAKEN = "Username is already taken"
-
-
-class UsernameTaken(Conflict):
-    """The username is in use (case-insensitively); carries a free variant to suggest."""
-
-    code = "username_taken"
-
-    def __init__(self, suggestion: str) -> None:
-        super().__init__(USERNAME_TAKEN, field="username")
-        self.suggestion = suggestion
-
-
-class FormInvalid(InvalidInput):
-    """Several fields are wrong at once: `errors` maps each field to its messages."""
-
-    code = "form_invalid"
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("Some fields are invalid.")
-        self.errors = errors
-        self.suggested_username: str | None = None
+USERNAME_TAKEN = UsernameTaken.MESSAGE
 
 
 def validate_username(value: str) -> str:

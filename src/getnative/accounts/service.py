@@ -12,6 +12,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from getnative import metrics
@@ -19,7 +20,12 @@ from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
-from getnative.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
+from getnative.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    LoginThrottled,
+)
 from getnative.likes.service import lock_user_for_deactivation, remove_all_likes_of_user
 from getnative.media.images import ImageLimits, reencode
 from getnative.media.storage import MediaStorage
@@ -166,6 +172,16 @@ def get_user_for_token(session: Session, *, user_id: int, token_version: int) ->
     if user is None or not user.is_active or user.token_version != token_version:
         raise token_revoked()
     return user
+
+
+async def check_token_current(
+    connection: AsyncConnection, *, user_id: int, token_version: int
+) -> None:
+    """`get_user_for_token`'s rule on the async driver, for routes that need only the user's id
+    (no ORM row, no thread-pool hop)."""
+    current = token_is_current(user_id=user_id, token_version=token_version)
+    if not await connection.scalar(select(current)):
+        raise token_revoked()
 
 
 def token_revoked() -> AuthenticationFailed:
@@ -370,17 +386,13 @@ def replace_profile_image(
 
 
 class AttemptCounter(Protocol):
-    """What throttling needs of a rate limiter (see getnative.web.ratelimit)."""
+    """What throttling needs of a rate limiter (see getnative.ratelimit)."""
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None: ...
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]: ...
 
     def release(self, key: str, *, window_seconds: int) -> None: ...
-
-
-class LoginThrottled(RateLimited):
-    code = "login_throttled"
 
 
 @dataclass(frozen=True)

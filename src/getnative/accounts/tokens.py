@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from getnative.errors import AuthenticationFailed
+from getnative.errors import AuthenticationFailed, TokenExpired
 
 ALGORITHM = "HS256"
 
@@ -31,10 +31,6 @@ class TokenClaims:
     user_id: int
     token_version: int
     audience: str
-
-
-class TokenExpired(AuthenticationFailed):
-    code = "token_expired"
 
 
 def issue_token(

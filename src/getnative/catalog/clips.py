@@ -48,12 +48,7 @@ from getnative.catalog.search import (
 from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
-    parse_count,
-    parse_optional_id,
-    parse_search_text,
-    validate_lang,
 )
-from getnative.errors import InvalidInput
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -64,35 +59,12 @@ MATCHES_PER_VIDEO = 3
 
 @dataclass(frozen=True)
 class ClipQuery:
-    """A validated `GET /clips` request."""
+    """A `GET /clips` request in typed values (the dialect parses the query string)."""
 
     q: str
     lang: str = DEFAULT_LANG
     count: int = DEFAULT_CLIP_COUNT
     max_id: int | None = None
-
-    @classmethod
-    def parse(
-        cls,
-        *,
-        q: str | None = None,
-        lang: str | None = None,
-        count: str | None = None,
-        max_id: str | None = None,
-    ) -> ClipQuery:
-        """Validate raw query-string values with the rules (and error codes) of GET /videos.
-
-        Unlike /videos, a search is the whole point here: a missing or blank `q` is a 400.
-        """
-        query = parse_search_text(q)
-        if query is None:
-            raise InvalidInput("The parameter 'q' is required.", code="field_missing", field="q")
-        return cls(
-            q=query,
-            lang=validate_lang(DEFAULT_LANG if lang is None else lang),
-            count=parse_count(count, default=DEFAULT_CLIP_COUNT),
-            max_id=parse_optional_id(max_id, "max_id"),
-        )
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from getnative.catalog.languages import catalog_lang
 from getnative.catalog.models import Category, Speaker, Subcategory, Video
-from getnative.catalog.search import MAX_QUERY_LENGTH, apply_search
+from getnative.catalog.search import apply_search
 from getnative.db import MAX_ID, conflict_tolerant_insert, utcnow
-from getnative.errors import AuthenticationFailed, InvalidInput, NotFound
+from getnative.errors import AuthenticationFailed, NotFound
 from getnative.study.models import Cue
 
 CATALOG_SOURCE = "getnative"
@@ -27,40 +27,6 @@ DEFAULT_LANG = "en"
 DEFAULT_COUNT = 9
 MAX_COUNT = 100
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_INTEGER = re.compile(r"^[+-]?[0-9]{1,100}$")
-
-
-# --- parsing request values (shared by every dialect that exposes the catalog) ---------------
-
-
-def parse_int(value: str, *, name: str) -> int:
-    """A decimal integer, or InvalidInput naming the parameter (never a 422/500)."""
-    if not _INTEGER.fullmatch(value.strip()):
-        raise InvalidInput(
-            f"The parameter '{name}' must be an integer.", code="parameter_not_integer", field=name
-        )
-    return int(value.strip())
-
-
-def parse_id(value: str, *, name: str = "id") -> int:
-    """A record id from a path; malformed is InvalidInput, out of range is simply unknown."""
-    if not _INTEGER.fullmatch(value.strip()):
-        raise InvalidInput(f"The {name} must be an integer.", code="id_malformed", field=name)
-    number = int(value.strip())
-    return number if 0 < number <= MAX_ID else 0
-
-
-def parse_bool(value: str, *, name: str) -> bool:
-    """Exactly `true` or `false`, as documented; anything else is a 400."""
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    raise InvalidInput(
-        f"The parameter '{name}' must be 'true' or 'false'.",
-        code="parameter_not_boolean",
-        field=name,
-    )
 
 
 def validate_lang(value: str) -> str:
@@ -70,7 +36,7 @@ def validate_lang(value: str) -> str:
 
 @dataclass(frozen=True)
 class VideoQuery:
-    """A validated `GET /videos` request."""
+    """A `GET /videos` request in typed values (each dialect parses its own query string)."""
 
     lang: str = DEFAULT_LANG
     count: int = DEFAULT_COUNT
@@ -79,62 +45,6 @@ class VideoQuery:
     category_id: int | None = None
     q: str | None = None
     cued_only: bool = False
-
-    @classmethod
-    def parse(
-        cls,
-        *,
-        lang: str | None = None,
-        count: str | None = None,
-        max_id: str | None = None,
-        subcategory_id: str | None = None,
-        category_id: str | None = None,
-        q: str | None = None,
-        cued_only: str | None = None,
-    ) -> VideoQuery:
-        """Validate raw query-string values; every problem is an InvalidInput (a 400)."""
-        return cls(
-            lang=validate_lang(DEFAULT_LANG if lang is None else lang),
-            count=parse_count(count, default=DEFAULT_COUNT),
-            max_id=parse_optional_id(max_id, "max_id"),
-            subcategory_id=parse_optional_id(subcategory_id, "subcategory_id"),
-            category_id=parse_optional_id(category_id, "category_id"),
-            q=parse_search_text(q),
-            cued_only=False if cued_only is None else parse_bool(cued_only, name="cued_only"),
-        )
-
-
-def parse_count(value: str | None, *, default: int) -> int:
-    """A page size: an integer 1-MAX_COUNT, `default` when absent."""
-    count = default if value is None else parse_int(value, name="count")
-    if not 1 <= count <= MAX_COUNT:
-        raise InvalidInput(
-            f"The parameter 'count' must be between 1 and {MAX_COUNT}.",
-            code="count_out_of_range",
-            field="count",
-        )
-    return count
-
-
-def parse_search_text(q: str | None) -> str | None:
-    """A search query of at most MAX_QUERY_LENGTH characters; blank is no query (None)."""
-    if q is not None and len(q) > MAX_QUERY_LENGTH:
-        raise InvalidInput(
-            f"The search query is longer than {MAX_QUERY_LENGTH} characters.",
-            code="query_too_long",
-            field="q",
-        )
-    return q if q is not None and q.strip() else None
-
-
-def _clamp_id(value: int) -> int:
-    """Ids beyond the 64-bit key range cannot exist; as cursors and filters they are clamped
-    (binding them would overflow the driver)."""
-    return max(min(value, MAX_ID), -MAX_ID)
-
-
-def parse_optional_id(value: str | None, name: str) -> int | None:
-    return None if value is None else _clamp_id(parse_int(value, name=name))
 
 
 # --- categories and speakers ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from getnative.channels.models import Channel, CoverArt
-from getnative.errors import InvalidInput, NotFound
+from getnative.errors import CoverArtTooLarge, InvalidInput, NotFound
 from getnative.media.images import EncodedImage, ImageLimits, reencode, thumbnail
 from getnative.media.storage import MediaStorage
 
@@ -26,12 +26,6 @@ logger = logging.getLogger("getnative.channels.cover_art")
 FULL_MAX_SIDE = 2048
 THUMBNAIL_SIZE = (640, 360)
 DEFAULT_AOI = (0.0, 0.0, 1.0, 1.0)
-
-
-class CoverArtTooLarge(InvalidInput):
-    """The upload is bigger than the configured byte limit (a 413, unlike bad pixels)."""
-
-    code = "cover_art_too_large"
 
 
 @dataclass(frozen=True)

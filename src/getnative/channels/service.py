@@ -7,9 +7,9 @@ every query that lists channels or their videos goes through `visible_channels_f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +19,13 @@ from getnative.accounts.models import USER_KIND_MEMBER, User
 from getnative.catalog.models import Category, Video, VideoLocale
 from getnative.catalog.service import CATALOG_SOURCE
 from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
-from getnative.db import MAX_ID
-from getnative.errors import InvalidInput, NotFound, PermissionDenied
+from getnative.errors import (
+    ChannelFormInvalid,
+    InvalidInput,
+    InvalidVideoRefs,
+    NotFound,
+    PermissionDenied,
+)
 
 
 def visible_channels_filter(viewer_id: int | None) -> ColumnElement[bool]:
@@ -80,18 +85,16 @@ def _locale_variants(locale: str) -> list[str]:
     return sorted({normalized, language})
 
 
-def get_channel(
-    session: Session, channel_id: int | None, *, owner_id: int | None = None
-) -> Channel:
+def get_channel(session: Session, channel_id: int, *, owner_id: int | None = None) -> Channel:
     """The channel (of `owner_id`, when given) or NotFound."""
-    channel = session.get(Channel, channel_id) if channel_id is not None else None
+    channel = session.get(Channel, channel_id)
     if channel is None or (owner_id is not None and channel.owner_id != owner_id):
         raise NotFound("Channel not found.", code="channel_not_found")
     return channel
 
 
 def get_visible_channel(
-    session: Session, channel_id: int | None, *, owner_id: int | None, viewer_id: int | None
+    session: Session, channel_id: int, *, owner_id: int | None, viewer_id: int | None
 ) -> Channel:
     """The channel if the viewer may see it; a private channel of someone else is a 403."""
     channel = get_channel(session, channel_id, owner_id=owner_id)
@@ -103,9 +106,9 @@ def get_visible_channel(
 # --- users and channel listings -------------------------------------------------------------
 
 
-def get_active_user(session: Session, user_id: int | None) -> User:
+def get_active_user(session: Session, user_id: int) -> User:
     """The member addressed by a path; deactivated accounts and IP identities do not exist here."""
-    user = session.get(User, user_id) if user_id is not None else None
+    user = session.get(User, user_id)
     if user is None or not user.is_active or user.kind != USER_KIND_MEMBER:
         raise NotFound("User not found.", code="user_not_found")
     return user
@@ -169,28 +172,15 @@ def list_subscribers(
 
 # --- creating and editing channels ----------------------------------------------------------
 
-CHANNEL_FIELDS = ("title", "description", "category", "cover", "public")
-KEEP_COVER = "KEEP"
 TITLE_MAX = 200
 DESCRIPTION_MAX = 200
-REQUIRED_MESSAGE = "This field is required, but can be an empty string."
 DUPLICATE_TITLE = "Duplicate title"
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-
-
-class ChannelFormInvalid(InvalidInput):
-    """Every problem of a channel form at once, by field (Rockpack's `form_errors`)."""
-
-    code = "channel_form_invalid"
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("Invalid channel data.")
-        self.errors = errors
 
 
 @dataclass(frozen=True)
 class ChannelForm:
-    """A validated channel form; `title` None means "assign the default title"."""
+    """A parsed channel form (the dialect parses and words its errors); `title` None means
+    "assign the default title", `keep_cover` leaves the channel's cover as it is."""
 
     title: str | None
     description: str
@@ -200,110 +190,15 @@ class ChannelForm:
     keep_cover: bool = False
 
 
-def parse_channel_form(session: Session, owner_id: int, payload: object) -> ChannelForm:
-    """Check every field of a create/update body, reporting all bad fields together.
+def category_exists(session: Session, category_id: int) -> bool:
+    return session.get(Category, category_id) is not None
 
-    Every field must be present; each may be an empty string meaning "unset". An empty
-    `public` defaults to true, but to false when every other field is unset too, as the document
-    says. `"cover": "KEEP"` (what the iOS app sends when the cover did not change) keeps the
-    channel's cover.
-    """
-    if not isinstance(payload, dict):
-        raise ChannelFormInvalid({field: [REQUIRED_MESSAGE] for field in CHANNEL_FIELDS})
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
-    parsers: dict[str, Callable[[Any], Any]] = {
-        "title": _parse_title,
-        "description": _parse_description,
-        "category": lambda value: _parse_category(session, value),
-        "cover": lambda value: (
-            None if value == KEEP_COVER else _parse_cover(session, owner_id, value)
-        ),
-        "public": _parse_public,
-    }
-    for field, parse in parsers.items():
-        if field not in payload:
-            errors[field] = [REQUIRED_MESSAGE]
-            continue
-        try:
-            values[field] = parse(payload[field])
-        except InvalidInput as exc:
-            errors[field] = [exc.message]
-    if errors:
-        raise ChannelFormInvalid(errors)
-    return ChannelForm(
-        title=values["title"],
-        description=values["description"],
-        category_id=values["category"],
-        cover_art_id=values["cover"],
-        public=_default_public(payload) if values["public"] is None else values["public"],
-        keep_cover=payload["cover"] == KEEP_COVER,
+
+def owned_cover_art_id(session: Session, owner_id: int, cover_ref: str) -> int | None:
+    """The key of the owner's cover art `cover_ref`; None for anyone else's or none."""
+    return session.scalar(
+        select(CoverArt.id).where(CoverArt.cover_ref == cover_ref, CoverArt.owner_id == owner_id)
     )
-
-
-def _default_public(payload: dict[str, Any]) -> bool:
-    """An empty `public`: true, unless every other field is unset as well."""
-    others = (payload[field] for field in CHANNEL_FIELDS if field != "public")
-    return any(value not in ("", None) for value in others)
-
-
-def _parse_title(value: object) -> str | None:
-    if not isinstance(value, str):
-        raise InvalidInput("Title must be a string.")
-    title = " ".join(_LINE_BREAKS.sub(" ", value).split())
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(f"Title must be at most {TITLE_MAX} characters.")
-    return title or None
-
-
-def _parse_description(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput("Description must be a string.")
-    description = _LINE_BREAKS.sub(" ", value).strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidInput(f"Description must be at most {DESCRIPTION_MAX} characters.")
-    return description
-
-
-def _parse_category(session: Session, value: object) -> int | None:
-    if value == "" or value is None:
-        return None
-    key: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        key = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        key = int(value)
-    if key is None or not 0 < key <= MAX_ID or session.get(Category, key) is None:
-        raise InvalidInput(f"Invalid category: {_shown(value)}")
-    return key
-
-
-def _parse_cover(session: Session, owner_id: int, cover_ref: object) -> int | None:
-    if cover_ref == "" or cover_ref is None:
-        return None
-    cover_id = None
-    if isinstance(cover_ref, str) and len(cover_ref) <= 64:
-        cover_id = session.scalar(
-            select(CoverArt.id).where(
-                CoverArt.cover_ref == cover_ref, CoverArt.owner_id == owner_id
-            )
-        )
-    if cover_id is None:
-        raise InvalidInput("Invalid cover reference")
-    return cover_id
-
-
-def _parse_public(value: object) -> bool | None:
-    if value == "":
-        return None  # resolved against the other fields by `_default_public`
-    if not isinstance(value, bool):
-        raise InvalidInput("Value should be 'true' or 'false'")
-    return value
-
-
-def _shown(value: object) -> str:
-    """A rejected value as echoed in a message, cut short."""
-    return str(value)[:50]
 
 
 def _title_taken(session: Session, owner_id: int, title: str, *, except_id: int | None) -> bool:
@@ -346,22 +241,18 @@ def _apply_form(session: Session, channel: Channel, form: ChannelForm) -> None:
         raise ChannelFormInvalid({"title": [DUPLICATE_TITLE]}) from exc
 
 
-def create_channel(session: Session, owner_id: int, payload: object) -> Channel:
-    form = parse_channel_form(session, owner_id, payload)
+def create_channel(session: Session, owner_id: int, form: ChannelForm) -> Channel:
     channel = Channel(owner_id=owner_id, title="", description="", public=True)
     _apply_form(session, channel, form)
     return channel
 
 
-def update_channel(session: Session, channel: Channel, payload: object) -> Channel:
-    form = parse_channel_form(session, channel.owner_id, payload)
+def update_channel(session: Session, channel: Channel, form: ChannelForm) -> Channel:
     _apply_form(session, channel, form)
     return channel
 
 
-def set_channel_public(channel: Channel, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput("Value should be 'true' or 'false'", code="public_invalid")
+def set_channel_public(channel: Channel, value: bool) -> bool:
     channel.public = value
     return value
 
@@ -372,16 +263,14 @@ def delete_channel(session: Session, channel: Channel) -> None:
     session.flush()
 
 
-def lock_channel(session: Session, channel_id: int | None, *, owner_id: int) -> Channel:
+def lock_channel(session: Session, channel_id: int, *, owner_id: int) -> Channel:
     """The owner's channel, row-locked for the rest of the transaction (PostgreSQL; SQLite
     writers are already serialised) so concurrent edits of its videos cannot interleave."""
-    channel = None
-    if channel_id is not None:
-        channel = session.scalar(
-            select(Channel)
-            .where(Channel.id == channel_id, Channel.owner_id == owner_id)
-            .with_for_update()
-        )
+    channel = session.scalar(
+        select(Channel)
+        .where(Channel.id == channel_id, Channel.owner_id == owner_id)
+        .with_for_update()
+    )
     if channel is None:
         raise NotFound("Channel not found.", code="channel_not_found")
     return channel
@@ -410,16 +299,6 @@ class SourceRef:
 
 
 VideoRef = InstanceRef | SourceRef
-
-
-class InvalidVideoRefs(InvalidInput):
-    """Some items of a channel video list name nothing usable; `positions` index the list."""
-
-    code = "invalid_video_instance_ids"
-
-    def __init__(self, positions: list[int]) -> None:
-        super().__init__("Invalid video instance ids")
-        self.positions = positions
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ def recent_activity(session: Session, user_id: int) -> RecentActivity:
 
 
 def subscribe(
-    session: Session, *, user_id: int, channel_id: int | None, owner_id: int | None = None
+    session: Session, *, user_id: int, channel_id: int, owner_id: int | None = None
 ) -> tuple[Subscription, bool]:
     """Subscribe to a channel the user can see; returns (subscription, created).
 

@@ -19,7 +19,11 @@ import anyio.to_thread
 import httpx
 
 from getnative import metrics
-from getnative.errors import InvalidInput, PermissionDenied, UpstreamUnavailable
+from getnative.errors import (
+    RecaptchaFailed,
+    RecaptchaMissing,
+    RecaptchaUnavailable,
+)
 
 logger = logging.getLogger("getnative.recaptcha")
 
@@ -33,18 +37,6 @@ class RecaptchaResult:
     action: str | None = None
     error_codes: tuple[str, ...] = field(default=())
     hostname: str | None = None
-
-
-class RecaptchaMissing(InvalidInput):
-    code = "recaptcha_missing"
-
-
-class RecaptchaFailed(PermissionDenied):
-    code = "recaptcha_failed"
-
-
-class RecaptchaUnavailable(UpstreamUnavailable):
-    code = "recaptcha_unavailable"
 
 
 class RecaptchaVerifier(Protocol):

@@ -22,11 +22,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from getnative import metrics
-from getnative.errors import InvalidInput, ServerBusy
-
-
-class ImageTooLarge(InvalidInput):
-    code = "image_too_large"
+from getnative.errors import ImageTooLarge, InvalidInput, ServerBusy
 
 
 @dataclass(frozen=True)

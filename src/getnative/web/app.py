@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from getnative import metrics
+from getnative import logs, metrics
 from getnative.api.getnative.app import create_getnative_app
 from getnative.api.getnative.errors import render_domain_error as getnative_error
 from getnative.api.likes.app import create_likes_app
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """Build the whole server. Migrations are applied by the CLI before serving, not here."""
     settings = settings or get_settings()
     container = container or Container.from_settings(settings)
+    logs.stamp_request_ids()  # in each Granian worker: log records carry the request id
     if settings.media_backend == "filesystem":
         settings.media_dir.mkdir(parents=True, exist_ok=True)
     metrics.watch_pool(container.db.engine)

@@ -12,8 +12,8 @@ from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
 from getnative.mail import LogMailer, Mailer, make_mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import MediaStorage, make_media_storage
+from getnative.ratelimit import RateLimiter, make_rate_limiter
 from getnative.web.client_ip import IPNetwork, client_key_from_scope, parse_networks
-from getnative.web.ratelimit import RateLimiter, make_rate_limiter
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""The edge every request passes, shared by the dialects: access log with DNT, security headers,
-CORS, rate limit, body limit and HEAD-as-GET, in one pure-ASGI pass (`EdgeMiddleware`).
+"""The edge every request passes, shared by the dialects: request id, access log with DNT,
+security headers, CORS, rate limit, body limit and HEAD-as-GET, in one pure-ASGI pass
+(`EdgeMiddleware`).
 
 One pass rather than a stack of five: each layer of a stack costs a coroutine, its own scan of
 the request headers and its own `send` wrapper on every request. Here the headers are scanned
@@ -20,11 +21,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from getnative import metrics
-from getnative.errors import DomainError, InvalidInput, RateLimited
+from getnative.errors import BodyTooLarge, DomainError, RateLimited
+from getnative.logs import REQUEST_ID, request_id_from_header
+from getnative.ratelimit import RateLimiter
 from getnative.web.client_ip import IPNetwork, client_key_from_scope
 from getnative.web.head import without_body
 from getnative.web.lifecycle import InFlight
-from getnative.web.ratelimit import RateLimiter
 
 access_log = logging.getLogger("getnative.access")
 ErrorRenderer = Callable[[DomainError, int], Response]
@@ -68,10 +70,6 @@ def with_exposed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes
     if any(key == EXPOSED_HEADER[0] for key, _ in headers):
         return headers
     return [*headers, EXPOSED_HEADER]
-
-
-class BodyTooLarge(InvalidInput):
-    code = "body_too_large"
 
 
 class BodyLimitMiddleware:
@@ -182,8 +180,9 @@ class CorsPolicy:
 
 
 class EdgeMiddleware:
-    """Access log (unless `DNT: 1`) and analytics hooks, security headers, CORS, per-client-IP
-    rate limit and body limit, in one pass (see the module docstring).
+    """Request id (`X-Request-ID`, see getnative.logs), access log (unless `DNT: 1`) and
+    analytics hooks, security headers, CORS, per-client-IP rate limit and body limit, in one pass
+    (see the module docstring).
 
     Outermost first, as the stack it replaces: the log sees every response, the security headers
     go on every response (CORS preflights and limit refusals included), CORS preflights are
@@ -253,18 +252,22 @@ class EdgeMiddleware:
         if endpoint is not None:
             await endpoint(scope, receive, send)
             return
-        dnt = origin = declared = None
+        dnt = origin = declared = asked_id = None
         for key, value in scope["headers"]:  # one scan for every header the edge looks at
             if key == b"dnt" and dnt is None:
                 dnt = value
+            elif key == b"x-request-id" and asked_id is None:
+                asked_id = value
             elif key == b"origin" and origin is None:
                 origin = value
             elif key == b"content-length" and declared is None:
                 declared = value.decode("latin-1")
         scope["edge.content_length"] = declared
+        request_id = request_id_from_header(asked_id)
+        id_token = REQUEST_ID.set(request_id)  # every log line of this request carries it
         started = time.perf_counter()
         status = 500
-        fixed = self.fixed_headers
+        fixed = [*self.fixed_headers, (b"x-request-id", request_id.encode("ascii"))]
 
         async def send_at_edge(message: Message) -> None:
             nonlocal status
@@ -288,27 +291,41 @@ class EdgeMiddleware:
                 await self.cors(inner, receive, inner_send)
         finally:
             self.in_flight.leave()
-            elapsed = time.perf_counter() - started
-            if self.observe is not None:
-                try:
-                    self.observe(scope, status, elapsed)
-                except Exception:  # metrics must never cost a client its answer
-                    logging.getLogger("getnative").exception("recording request metrics failed")
-            if dnt != b"1":
-                self._record(scope, status, elapsed)
+            try:
+                self._finish(scope, status, time.perf_counter() - started, logged=dnt != b"1")
+            finally:
+                REQUEST_ID.reset(id_token)
+
+    def _finish(self, scope: Scope, status: int, elapsed: float, *, logged: bool) -> None:
+        """Metrics, then (unless the client sent `DNT: 1`) the access log and analytics hooks."""
+        if self.observe is not None:
+            try:
+                self.observe(scope, status, elapsed)
+            except Exception:  # metrics must never cost a client its answer
+                logging.getLogger("getnative").exception("recording request metrics failed")
+        if logged:
+            self._record(scope, status, elapsed)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
-        client = scope.get("client")
+        if access_log.isEnabledFor(logging.INFO):
+            self._log_access(scope, status, elapsed)
+        for hook in self.hooks:
+            hook(scope, status)
+
+    def _log_access(self, scope: Scope, status: int, elapsed: float) -> None:
+        client = scope["client"][0] if scope.get("client") else "-"
+        duration_ms = round(elapsed * 1000, 1)
         access_log.info(
             '%s "%s %s" %d %.1fms',
-            client[0] if client else "-",
+            client,
             scope["method"],
             scope["path"],
             status,
-            elapsed * 1000,
+            duration_ms,
+            # Fields of their own in the JSON log format (getnative.logs.ACCESS_FIELDS); one
+            # tuple under one key, so logging copies one attribute instead of five.
+            extra={"access": (client, scope["method"], scope["path"], status, duration_ms)},
         )
-        for hook in self.hooks:
-            hook(scope, status)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Rate limit, then body limit, then the app."""

@@ -25,28 +25,24 @@ def account(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
 def test_get_account_renders_the_stored_settings(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
-    user = make_user(
-        db,
-        email="set@example.com",
-        name="Jo",
-        utc_offset=-18000,
-        lang="ja",
-        email_verified=True,
-        browser_notifications_enabled=True,
-        default_study_language_code="ja",
-        picture_url="https://cdn.example.com/a.jpg",
-    )
+    stored: dict[str, Any] = {
+        "email": "set@example.com",
+        "name": "Jo",
+        "utc_offset": -18000,
+        "lang": "ja",
+        "email_verified": True,
+        "browser_notifications_enabled": True,
+        "default_study_language_code": "ja",
+        "picture_url": "https://cdn.example.com/a.jpg",
+    }
+    user = make_user(db, **stored)
     body = account(client, bearer(settings, user))
+    rendered = {field: body[field] for field in stored}
+    assert rendered == stored
+    assert all(type(rendered[field]) is type(stored[field]) for field in stored)  # True, not 1
     assert body["id"] == user.id
-    assert body["email"] == "set@example.com"
-    assert body["name"] == "Jo"
-    assert body["utc_offset"] == -18000
-    assert body["lang"] == "ja"
-    assert body["email_verified"] is True
-    assert body["browser_notifications_enabled"] is True
     assert body["email_notifications_enabled"] is False
-    assert body["default_study_language_code"] == "ja"
-    assert body["picture_url"] == body["profile_image_url"] == "https://cdn.example.com/a.jpg"
+    assert body["profile_image_url"] == stored["picture_url"]
     assert body["is_silhouette_picture"] is False
     assert body["default_profile_image"] is False
     assert body["notifications"] == {"count": 0, "records": []}

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from getnative.accounts import service as accounts
 from getnative.accounts.models import User
+from getnative.api.getnative.params import VideoListArgs, video_query
 from getnative.api.getnative.render import (
     load_video_for_detail,
     record_list,
@@ -33,7 +34,7 @@ def _orm_detail(db: Database, video_id: int, user_id: int | None) -> object:
 def _orm_page(db: Database, user_id: int | None, **raw: str) -> object:
     with db.session(write=False) as session:
         user = session.get(User, user_id) if user_id else None
-        query = catalog.VideoQuery.parse(**raw)
+        query = video_query(VideoListArgs(**raw))
         videos = catalog.list_videos(session, query, user_id=user_id)
         records = render_video_summaries(session, videos, user)
         return orjson.loads(orjson.dumps(record_list(records)))

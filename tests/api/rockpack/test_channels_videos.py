@@ -13,6 +13,7 @@ from getnative.channels import service
 from getnative.channels.models import VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
+from getnative.errors import InvalidVideoRefs
 from tests.clients import channel_path, uid, vid
 from tests.factories import (
     instance_rows,
@@ -271,7 +272,7 @@ def test_replace_is_all_or_nothing(db: Database) -> None:
     keep = make_instance(db, channel, make_youtube_video(db), 0)
     with db.session() as session:
         row = service.lock_channel(session, channel.id, owner_id=owner.id)
-        with pytest.raises(service.InvalidVideoRefs) as caught:
+        with pytest.raises(InvalidVideoRefs) as caught:
             service.replace_channel_videos(
                 session, row, [service.SourceRef("youtube", "9bZkp7q19f0"), None]
             )

@@ -207,16 +207,3 @@ def test_mark_read_rejects_anything_but_a_list_of_ids(
     )
     assert response.status_code == 400
     assert response.json() == {"message": "Invalid id list", "error": "invalid_request"}
-
-
-def test_mark_read_with_broken_json_is_400(
-    client: TestClient, db: Database, settings: Settings
-) -> None:
-    user = make_user(db)
-    response = client.post(
-        f"/ws/{uid(user)}/notifications/",
-        content=b'{"mark_read": [1,',
-        headers={**rockpack_bearer(settings, user), "Content-Type": "application/json"},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"

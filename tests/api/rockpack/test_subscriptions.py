@@ -134,19 +134,6 @@ def test_a_private_channel_of_someone_else_cannot_be_subscribed(
     assert response.json() == {"error": "invalid_request", "message": "Invalid channel url"}
 
 
-def test_subscribe_with_broken_json_is_400(
-    client: TestClient, db: Database, settings: Settings
-) -> None:
-    fan = make_user(db)
-    response = client.post(
-        f"/ws/{uid(fan)}/subscriptions/",
-        content=b'"http://testserver/ws/',
-        headers={**rockpack_bearer(settings, fan), "Content-Type": "application/json"},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
 def test_unsubscribe_deletes_and_counts_down(
     client: TestClient, db: Database, settings: Settings
 ) -> None:

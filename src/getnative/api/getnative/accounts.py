@@ -33,7 +33,7 @@ from getnative.api.getnative.schemas_accounts import (
     PasswordResetConfirm,
     ProfileImage,
 )
-from getnative.errors import InvalidInput
+from getnative.errors import InvalidGrant, InvalidInput
 
 router = APIRouter()
 
@@ -152,7 +152,7 @@ def confirm_password_reset(
     """
     try:
         oauth_service.reset_password(session, body.token, body.new_password, container.settings)
-    except oauth_service.InvalidGrant as exc:
+    except InvalidGrant as exc:
         raise InvalidInput(exc.message, code="reset_token_invalid", field="token") from exc
     return _no_content()
 

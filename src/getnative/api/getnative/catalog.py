@@ -6,11 +6,12 @@ the domain's parsers as a Get Native 400 (FastAPI's own coercion would accept `c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from getnative.api.getnative import params
 from getnative.api.getnative.deps import (
     CurrentUser,
     DbSession,
@@ -50,37 +51,20 @@ def list_categories(session: DbSession) -> dict[str, Any]:
 
 @router.get("/speakers/{speaker_id}")
 def get_speaker(speaker_id: str, session: DbSession) -> dict[str, Any]:
-    speaker = service.get_speaker(session, service.parse_id(speaker_id))
+    speaker = service.get_speaker(session, params.parse_id(speaker_id))
     rendered = render_speaker(speaker)
     assert rendered is not None
     return rendered
 
 
 @router.get("/videos", response_model=VideoList)
-async def list_videos(
-    request: Request,
-    lang: str | None = None,
-    count: str | None = None,
-    max_id: str | None = None,
-    subcategory_id: str | None = None,
-    category_id: str | None = None,
-    q: str | None = None,
-    cued_only: str | None = None,
-) -> Response:
+async def list_videos(request: Request, args: Annotated[params.VideoListArgs, Query()]) -> Response:
     """On the event loop: one async connection, one statement (the page with the viewer's
     flags and the token check), rows rendered straight to orjson. Searches take the ORM path
     in one thread-pool hop (their relevance query and `matches` live there)."""
     viewer = viewer_of(request)  # a malformed or expired token: 401 before parameter errors
     try:
-        query = service.VideoQuery.parse(
-            lang=lang,
-            count=count,
-            max_id=max_id,
-            subcategory_id=subcategory_id,
-            category_id=category_id,
-            q=q,
-            cued_only=cued_only,
-        )
+        query = params.video_query(args)
     except InvalidInput:
         await accept_token(request, viewer)
         raise
@@ -111,7 +95,7 @@ async def get_video(video_id: str, request: Request) -> Response:
     nested parts and the viewer's flags, then its related videos), orjson."""
     viewer = viewer_of(request)
     try:
-        parsed = service.parse_id(video_id)
+        parsed = params.parse_id(video_id)
     except InvalidInput:
         await accept_token(request, viewer)
         raise
@@ -129,7 +113,7 @@ def _no_content() -> Response:
 
 @router.post("/videos/{video_id}/like", status_code=204)
 def like_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
-    parsed = service.parse_id(video_id)
+    parsed = params.parse_id(video_id)
     service.require_catalog_video(session, parsed)
     likes.like(session, video_id=parsed, user_id=user.id)
     return _no_content()
@@ -137,7 +121,7 @@ def like_video(video_id: str, session: DbSession, user: CurrentUser) -> Response
 
 @router.post("/videos/{video_id}/unlike", status_code=204)
 def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
-    parsed = service.parse_id(video_id)
+    parsed = params.parse_id(video_id)
     service.require_catalog_video(session, parsed)
     likes.unlike(session, video_id=parsed, user_id=user.id)
     return _no_content()
@@ -146,12 +130,12 @@ def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Respon
 @router.post("/videos/{video_id}/cue", status_code=204)
 @router.post("/videos/{video_id}/queue", status_code=204)  # the published client's name
 def cue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
-    service.cue(session, video_id=service.parse_id(video_id), user_id=user.id)
+    service.cue(session, video_id=params.parse_id(video_id), user_id=user.id)
     return _no_content()
 
 
 @router.post("/videos/{video_id}/uncue", status_code=204)
 @router.post("/videos/{video_id}/dequeue", status_code=204)  # the published client's name
 def uncue_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
-    service.uncue(session, video_id=service.parse_id(video_id), user_id=user.id)
+    service.uncue(session, video_id=params.parse_id(video_id), user_id=user.id)
     return _no_content()

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Row
 
+from getnative.api.getnative import params
 from getnative.api.getnative.deps import accept_token, slide_viewer, viewer_of
 from getnative.api.getnative.render import record_list, render_summary_row
 from getnative.api.getnative.schemas_catalog import ClipList
@@ -57,7 +58,7 @@ async def list_clips(
 ) -> Response:
     viewer = viewer_of(request)  # a malformed or expired token: 401 before parameter errors
     try:
-        query = clips.ClipQuery.parse(q=q, lang=lang, count=count, max_id=max_id)
+        query = params.clip_query(q=q, lang=lang, count=count, max_id=max_id)
     except InvalidInput:
         await accept_token(request, viewer)
         raise

@@ -28,7 +28,9 @@ from getnative.errors import (
 
 logger = logging.getLogger("getnative.api.getnative")
 
-# slug -> numeric code. Codes never change meaning once published; add, never renumber.
+# slug -> numeric code, in numeric order (tests/api/getnative/test_errors.py keeps it so, and
+# docs/getnative-errors.md lists the same rows). Codes never change meaning once published: add in
+# the gap of the group that fits, never renumber.
 ERROR_CODES: dict[str, int] = {
     # 1xx: request shape and validation
     "invalid_input": 100,
@@ -37,14 +39,19 @@ ERROR_CODES: dict[str, int] = {
     "field_invalid": 103,
     "query_too_long": 104,
     "body_too_large": 105,
+    "text_invalid": 106,
     "email_invalid": 110,
     "password_too_short": 111,
     "password_too_long": 112,
     "password_incorrect": 113,
+    "reset_token_invalid": 114,
     "email_in_use": 121,
     "image_invalid": 130,
     "image_too_large": 131,
+    "image_base64_invalid": 132,
     "lang_invalid": 140,
+    "utc_offset_invalid": 141,
+    "name_invalid": 142,
     "video_unknown": 150,
     "writing_question_unknown": 151,
     "study_session_unknown": 152,
@@ -54,7 +61,7 @@ ERROR_CODES: dict[str, int] = {
     "parameter_not_boolean": 161,
     "count_out_of_range": 162,
     "id_malformed": 163,
-    # 2xx: authentication
+    # 2xx: authentication and limits
     "authentication_failed": 200,
     "authentication_required": 201,
     "invalid_credentials": 202,
@@ -75,12 +82,6 @@ ERROR_CODES: dict[str, int] = {
     "internal_error": 500,
     "upstream_unavailable": 501,
     "server_busy": 502,
-    # accounts (appended)
-    "image_base64_invalid": 132,
-    "utc_offset_invalid": 141,
-    "name_invalid": 142,
-    "text_invalid": 106,
-    "reset_token_invalid": 114,
 }
 
 STATUS_BY_ERROR_TYPE: list[tuple[type[DomainError], int]] = [

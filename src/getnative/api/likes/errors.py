@@ -20,9 +20,11 @@ from getnative.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    RecaptchaFailed,
+    RecaptchaMissing,
+    RecaptchaUnavailable,
     UpstreamUnavailable,
 )
-from getnative.likes.recaptcha import RecaptchaFailed, RecaptchaMissing, RecaptchaUnavailable
 
 logger = logging.getLogger("getnative.api.likes")
 

@@ -7,74 +7,82 @@ field of the posted body, not part of the URL, so it is reported like any other 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Response
+from pydantic import PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import DbSession, Owner
-from getnative.api.rockpack.errors import form_errors, invalid_request
-from getnative.api.rockpack.social_http import PRIVATE_CACHE, JsonBody, Locale
+from getnative.api.rockpack.deps import (
+    PRIVATE_CACHE,
+    DbSession,
+    Locale,
+    Owner,
+    RockpackBody,
+    cache,
+    json_body,
+)
+from getnative.api.rockpack.errors import form_errors
 from getnative.channels import social_service
 from getnative.errors import NotFound
 
 router = APIRouter()
-ACTIONS = ("star", "view")
+INVALID_ID = "invalid id"
 
 
-def _parse_activity(body: Any) -> tuple[str, int]:
-    """The action and instance key; every invalid field is reported at once."""
-    if not isinstance(body, dict):
-        raise invalid_request("Request body must be a JSON object")
-    errors: dict[str, list[str]] = {}
-    action = body.get("action")
-    if action not in ACTIONS:
-        errors["action"] = ["invalid action: expected 'star' or 'view'"]
-    instance_id = ids.decode(ids.VIDEO_INSTANCE, body.get("video_instance"))
-    if instance_id is None:
-        errors["video_instance"] = ["invalid id"]
-    if errors:
-        raise form_errors(errors)
-    assert isinstance(action, str) and instance_id is not None
-    return action, instance_id
+def _instance_key(value: object) -> int:
+    key = ids.decode(ids.VIDEO_INSTANCE, value)
+    if key is None:
+        raise PydanticCustomError("invalid_id", INVALID_ID)
+    return key
 
 
-ACTIVITY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["action", "video_instance"],
-                    "properties": {
-                        "action": {"enum": list(ACTIONS)},
-                        "video_instance": {"type": "string"},
-                    },
-                }
-            }
-        },
+VideoInstanceKey = Annotated[
+    int, PlainValidator(_instance_key), WithJsonSchema({"type": "string", "description": "vi…"})
+]
+
+
+class ActivityIn(RockpackBody):
+    """A star or a view of a video instance; every invalid field is reported at once."""
+
+    FIELD_ERRORS: ClassVar[dict[str, str]] = {
+        "action": "invalid action: expected 'star' or 'view'",
+        "video_instance": INVALID_ID,
     }
-}
+    action: Literal["star", "view"]
+    video_instance: VideoInstanceKey
 
 
-@router.post("/{userid}/activity/", status_code=204, openapi_extra=ACTIVITY_BODY)
-def store_activity(user: Owner, session: DbSession, body: JsonBody, locale: Locale) -> Response:
-    action, instance_id = _parse_activity(body)
+ActivityBody = Annotated[ActivityIn, json_body(ActivityIn)]
+
+
+@router.post("/{userid}/activity/", status_code=204)
+def store_activity(
+    userid: Owner,
+    session: DbSession,
+    body: ActivityBody,
+    locale: Locale,
+) -> Response:
+    instance_id = body.video_instance
     try:
-        if action == "star":
-            social_service.star(session, user_id=user.id, instance_id=instance_id)
+        if body.action == "star":
+            social_service.star(session, user_id=userid.id, instance_id=instance_id)
         else:
-            social_service.view(session, user_id=user.id, instance_id=instance_id, locale=locale)
+            social_service.view(session, user_id=userid.id, instance_id=instance_id, locale=locale)
     except NotFound:
-        raise form_errors({"video_instance": ["invalid id"]}) from None
+        raise form_errors({"video_instance": [INVALID_ID]}) from None
     return Response(status_code=204)
 
 
 @router.get("/{userid}/activity/")
-def get_activity(user: Owner, session: DbSession, response: Response) -> dict[str, Any]:
-    activity = social_service.recent_activity(session, user.id)
-    response.headers.update(PRIVATE_CACHE)
+def get_activity(
+    userid: Owner,
+    session: DbSession,
+    response: Response,
+) -> dict[str, Any]:
+    activity = social_service.recent_activity(session, userid.id)
+    cache(response, PRIVATE_CACHE)
     return {
         "recently_viewed": [
             ids.encode(ids.VIDEO_INSTANCE, key) for key in activity.viewed_instance_ids

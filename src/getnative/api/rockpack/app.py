@@ -15,6 +15,7 @@ from getnative.api.rockpack import (
     subscriptions,
     users,
 )
+from getnative.api.rockpack.deps import document_json_bodies
 from getnative.api.rockpack.errors import install_error_handlers
 from getnative.api.rockpack.errors import render_domain_error as render_domain_error
 from getnative.web.container import Container
@@ -50,5 +51,6 @@ def create_rockpack_app(container: Container) -> FastAPI:
         subscriptions,
         reports,
     ):
+        document_json_bodies(module.router.routes)
         app.include_router(module.router)
     return app

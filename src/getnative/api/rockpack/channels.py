@@ -9,76 +9,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field, Strict, WithJsonSchema
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.api.rockpack import ids, render
-from getnative.api.rockpack.deps import AppContainer, DbSession, OptionalUser, Owner, path_user_id
-from getnative.api.rockpack.errors import form_errors, invalid_request
-from getnative.api.rockpack.json_body import parse_json
-from getnative.api.rockpack.social_http import (
-    DEFAULT_PAGE_SIZE,
+from getnative.api.rockpack.channel_form import NOT_A_BOOLEAN, ChannelFormIn, parse_channel_form
+from getnative.api.rockpack.deps import (
     MAX_PAGE_SIZE,
-    PageSize,
-    PageStart,
+    PRIVATE_REVALIDATE,
+    PUBLIC_CACHE,
+    AppContainer,
+    DbSession,
+    Locale,
+    OptionalUser,
+    Owner,
+    OwnerId,
+    Paging,
+    RockpackValue,
+    cache,
+    decode_or_404,
+    json_document,
+    parse_body,
+    path_user_id,
 )
+from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.channels import service, social_service
 from getnative.channels.models import Channel
+from getnative.errors import ChannelFormInvalid, InvalidVideoRefs
 
 router = APIRouter()
 
-PUBLIC_CACHE = "public, max-age=60"
-PRIVATE_CACHE = "private"
-
-Locale = Annotated[str | None, Query(max_length=35)]
+ChannelDocument = Annotated[object, json_document(ChannelFormIn)]
 
 
-class _InvalidJson:
-    """The body of a request that was not JSON at all."""
+class PublicIn(RockpackValue[Annotated[bool, Strict()]]):
+    """`true` or `false`; anything else (even invalid JSON) is the document's one message."""
+
+    @classmethod
+    def rejected(cls, document: object, errors: list[ErrorDetails]) -> RockpackError:  # noqa: ARG003
+        return form_errors(NOT_A_BOOLEAN)
+
+    @classmethod
+    def not_json(cls) -> RockpackError:
+        return form_errors(NOT_A_BOOLEAN)
 
 
-INVALID_JSON = _InvalidJson()
-
-
-async def _json_body(request: Request) -> object:
-    """The parsed JSON body, or INVALID_JSON, so each route words its own 400."""
-    raw = await request.body()
-    try:
-        return parse_json(raw)
-    except ValueError:
-        return INVALID_JSON
-
-
-JsonBody = Annotated[object, Depends(_json_body)]
-
-
-def json_body_doc(schema: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI for a body read by `_json_body` (FastAPI cannot see it by itself)."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
-_TEXT_OR_EMPTY = {"type": "string"}
-CHANNEL_FORM_DOC = json_body_doc(
-    {
-        "type": "object",
-        "required": ["title", "description", "category", "cover", "public"],
-        "properties": {
-            "title": {"type": "string", "maxLength": 200},
-            "description": {"type": "string", "maxLength": 200},
-            "category": {"anyOf": [{"type": "integer"}, _TEXT_OR_EMPTY]},
-            "cover": _TEXT_OR_EMPTY,
-            "public": {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": [""]}]},
-        },
-    }
-)
-PUBLIC_DOC = json_body_doc({"type": "boolean"})
-VIDEO_LIST_DOC = json_body_doc(
-    {
-        "type": "array",
-        "maxItems": 1000,
-        "items": {
+VideoItem = Annotated[
+    object,
+    WithJsonSchema(
+        {
             "anyOf": [
                 {"type": "string", "description": "a video instance id"},
                 {
@@ -89,14 +72,30 @@ VIDEO_LIST_DOC = json_body_doc(
                     "description": '["youtube", "<11-character video id>"]',
                 },
             ]
-        },
-    }
-)
+        }
+    ),
+]
+
+
+class VideoListIn(
+    RockpackValue[Annotated[list[VideoItem], Field(max_length=service.MAX_VIDEO_ITEMS)]]
+):
+    """Video instance ids or `[source, source id]` pairs; items of no recognisable shape are
+    reported by position after the list is read (`_video_refs`)."""
+
+    @classmethod
+    def rejected(cls, document: object, errors: list[ErrorDetails]) -> RockpackError:
+        if isinstance(document, list) and any(e["type"] == "too_long" for e in errors):
+            return invalid_request(f"At most {service.MAX_VIDEO_ITEMS} videos per request")
+        return invalid_request("Expected a list of video instance ids")
+
+
+VideoListDocument = Annotated[object, json_document(VideoListIn)]
 
 
 def _cache(response: Response, value: str) -> None:
-    response.headers["Cache-Control"] = value
-    response.headers["Vary"] = "Authorization"
+    """The channel views differ by the caller's token (the owner sees private channels)."""
+    cache(response, value, per_token=True)
 
 
 def _path_user(session: DbSession, userid: str) -> User:
@@ -115,13 +114,25 @@ def _channel_ref(container: AppContainer, channel: Channel) -> dict[str, Any]:
     }
 
 
-def _create_or_update(payload: object, apply: Callable[[object], Channel]) -> Channel:
-    if payload is INVALID_JSON:
-        raise invalid_request("Request body is not valid JSON")
+def _create_or_update(apply: Callable[[], Channel]) -> Channel:
     try:
-        return apply(payload)
-    except service.ChannelFormInvalid as exc:
+        return apply()
+    except ChannelFormInvalid as exc:
         raise form_errors(exc.errors) from exc
+
+
+def _owned_channel(session: Session, channelid: str, owner: OwnerId) -> Channel:
+    """The owner's channel named by `CHANNELID`, locked; malformed or not theirs is a 404."""
+    return service.lock_channel(session, decode_or_404(ids.CHANNEL, channelid), owner_id=owner.id)
+
+
+def _visible_channel(session: Session, channelid: str, owner: User, viewer: User | None) -> Channel:
+    return service.get_visible_channel(
+        session,
+        decode_or_404(ids.CHANNEL, channelid),
+        owner_id=owner.id,
+        viewer_id=viewer.id if viewer else None,
+    )
 
 
 @router.get("/{userid}/")
@@ -137,7 +148,7 @@ def get_user(
     channels, total = service.list_user_channels(
         session, user.id, viewer_id=viewer.id if viewer else None, size=MAX_PAGE_SIZE
     )
-    _cache(response, PRIVATE_CACHE if is_owner else PUBLIC_CACHE)
+    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     # The same count as GET .../notifications/unread_count/: Rockpack's own kinds only.
     unread = social_service.social_unread_count(session, user.id) if is_owner else None
     return render.render_user(container, user, channels, total, unread_notifications=unread)
@@ -150,27 +161,25 @@ def list_channels(
     session: DbSession,
     container: AppContainer,
     viewer: OptionalUser,
-    start: PageStart = 0,
-    size: PageSize = DEFAULT_PAGE_SIZE,
+    page: Paging,
 ) -> dict[str, Any]:
     """Not in the document, but the owner view links here: the user's visible channels."""
     user = _path_user(session, userid)
     is_owner = viewer is not None and viewer.id == user.id
     channels, total = service.list_user_channels(
-        session, user.id, viewer_id=viewer.id if viewer else None, start=start, size=size
+        session, user.id, viewer_id=viewer.id if viewer else None, start=page.start, size=page.size
     )
-    _cache(response, PRIVATE_CACHE if is_owner else PUBLIC_CACHE)
+    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     items = [render.render_channel_brief(container, channel) for channel in channels]
     return {"channels": render.paged(items, total)}
 
 
-@router.post("/{userid}/channels/", status_code=201, openapi_extra=CHANNEL_FORM_DOC)
+@router.post("/{userid}/channels/", status_code=201)
 def create_channel(
-    owner: Owner, session: DbSession, container: AppContainer, payload: JsonBody
+    userid: Owner, session: DbSession, container: AppContainer, payload: ChannelDocument
 ) -> JSONResponse:
-    channel = _create_or_update(
-        payload, lambda body: service.create_channel(session, owner.id, body)
-    )
+    form = parse_channel_form(session, userid.id, payload)
+    channel = _create_or_update(lambda: service.create_channel(session, userid.id, form))
     return _created(_channel_ref(container, channel), 201)
 
 
@@ -182,46 +191,47 @@ def get_channel(
     session: DbSession,
     container: AppContainer,
     viewer: OptionalUser,
-    locale: Locale = None,
-    start: PageStart = 0,
-    size: PageSize = DEFAULT_PAGE_SIZE,
+    locale: Locale,
+    page: Paging,
 ) -> dict[str, Any]:
     owner = _path_user(session, userid)
-    channel = service.get_visible_channel(
-        session,
-        ids.decode(ids.CHANNEL, channelid),
-        owner_id=owner.id,
-        viewer_id=viewer.id if viewer else None,
-    )
+    channel = _visible_channel(session, channelid, owner, viewer)
+    start = page.start
     instances, total = service.list_channel_instances(
-        session, channel.id, locale=locale, start=start, size=size
+        session, channel.id, locale=locale, start=start, size=page.size
     )
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_CACHE)
+    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
     return render.render_channel(container, channel, owner, instances, total, start=start)
 
 
-@router.put("/{userid}/channels/{channelid}/", openapi_extra=CHANNEL_FORM_DOC)
+@router.put("/{userid}/channels/{channelid}/")
 def update_channel(
-    channelid: str, owner: Owner, session: DbSession, container: AppContainer, payload: JsonBody
+    channelid: str,
+    userid: Owner,
+    session: DbSession,
+    container: AppContainer,
+    payload: ChannelDocument,
 ) -> JSONResponse:
-    channel = service.lock_channel(session, ids.decode(ids.CHANNEL, channelid), owner_id=owner.id)
-    _create_or_update(payload, lambda body: service.update_channel(session, channel, body))
+    channel = _owned_channel(session, channelid, userid)
+    form = parse_channel_form(session, userid.id, payload)
+    _create_or_update(lambda: service.update_channel(session, channel, form))
     return _created(_channel_ref(container, channel), 200)
 
 
-@router.put("/{userid}/channels/{channelid}/public/", openapi_extra=PUBLIC_DOC)
+@router.put("/{userid}/channels/{channelid}/public/")
 def update_channel_public(
-    channelid: str, owner: Owner, session: DbSession, payload: JsonBody
+    channelid: str,
+    userid: Owner,
+    session: DbSession,
+    payload: Annotated[object, json_document(PublicIn)],
 ) -> bool:
-    channel = service.lock_channel(session, ids.decode(ids.CHANNEL, channelid), owner_id=owner.id)
-    if not isinstance(payload, bool):
-        raise form_errors("Value should be 'true' or 'false'")
-    return service.set_channel_public(channel, payload)
+    channel = _owned_channel(session, channelid, userid)
+    return service.set_channel_public(channel, parse_body(PublicIn, payload).root)
 
 
 @router.delete("/{userid}/channels/{channelid}/", status_code=204)
-def delete_channel(channelid: str, owner: Owner, session: DbSession) -> Response:
-    channel = service.lock_channel(session, ids.decode(ids.CHANNEL, channelid), owner_id=owner.id)
+def delete_channel(channelid: str, userid: Owner, session: DbSession) -> Response:
+    channel = _owned_channel(session, channelid, userid)
     service.delete_channel(session, channel)
     return Response(status_code=204)
 
@@ -231,13 +241,8 @@ def get_channel_videos(
     userid: str, channelid: str, response: Response, session: DbSession, viewer: OptionalUser
 ) -> list[str]:
     owner = _path_user(session, userid)
-    channel = service.get_visible_channel(
-        session,
-        ids.decode(ids.CHANNEL, channelid),
-        owner_id=owner.id,
-        viewer_id=viewer.id if viewer else None,
-    )
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_CACHE)
+    channel = _visible_channel(session, channelid, owner, viewer)
+    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
     return [
         ids.encode(ids.VIDEO_INSTANCE, key)
         for key in service.channel_instance_ids(session, channel.id)
@@ -247,15 +252,9 @@ def get_channel_videos(
 VideoListChange = Callable[[Session, Channel, list[service.VideoRef | None]], None]
 
 
-def _video_refs(payload: object) -> list[service.VideoRef | None]:
+def _video_refs(items: list[object]) -> list[service.VideoRef | None]:
     """Each item as a reference; None for an item of no recognisable shape."""
-    if payload is INVALID_JSON:
-        raise invalid_request("Request body is not valid JSON")
-    if not isinstance(payload, list):
-        raise invalid_request("Expected a list of video instance ids")
-    if len(payload) > service.MAX_VIDEO_ITEMS:
-        raise invalid_request(f"At most {service.MAX_VIDEO_ITEMS} videos per request")
-    return [_video_ref(item) for item in payload]
+    return [_video_ref(item) for item in items]
 
 
 def _video_ref(item: object) -> service.VideoRef | None:
@@ -272,32 +271,29 @@ def _video_ref(item: object) -> service.VideoRef | None:
 
 
 def _change_videos(
-    session: DbSession, owner: User, channelid: str, payload: object, op: VideoListChange
+    session: DbSession, owner: OwnerId, channelid: str, payload: object, op: VideoListChange
 ) -> None:
-    channel = service.lock_channel(session, ids.decode(ids.CHANNEL, channelid), owner_id=owner.id)
-    refs = _video_refs(payload)
+    channel = _owned_channel(session, channelid, owner)
+    items = parse_body(VideoListIn, payload).root
     try:
-        op(session, channel, refs)
-    except service.InvalidVideoRefs as exc:
-        items = payload if isinstance(payload, list) else []
+        op(session, channel, _video_refs(items))
+    except InvalidVideoRefs as exc:
         raise invalid_request(exc.message, data=[items[i] for i in exc.positions]) from exc
 
 
-@router.put("/{userid}/channels/{channelid}/videos/", status_code=204, openapi_extra=VIDEO_LIST_DOC)
+@router.put("/{userid}/channels/{channelid}/videos/", status_code=204)
 def replace_channel_videos(
-    channelid: str, owner: Owner, session: DbSession, payload: JsonBody
+    channelid: str, userid: Owner, session: DbSession, payload: VideoListDocument
 ) -> Response:
-    _change_videos(session, owner, channelid, payload, service.replace_channel_videos)
+    _change_videos(session, userid, channelid, payload, service.replace_channel_videos)
     return Response(status_code=204)
 
 
-@router.post(
-    "/{userid}/channels/{channelid}/videos/", status_code=204, openapi_extra=VIDEO_LIST_DOC
-)
+@router.post("/{userid}/channels/{channelid}/videos/", status_code=204)
 def append_channel_videos(
-    channelid: str, owner: Owner, session: DbSession, payload: JsonBody
+    channelid: str, userid: Owner, session: DbSession, payload: VideoListDocument
 ) -> Response:
-    _change_videos(session, owner, channelid, payload, service.append_channel_videos)
+    _change_videos(session, userid, channelid, payload, service.append_channel_videos)
     return Response(status_code=204)
 
 
@@ -309,18 +305,13 @@ def get_channel_subscribers(
     session: DbSession,
     container: AppContainer,
     viewer: OptionalUser,
-    start: PageStart = 0,
-    size: PageSize = DEFAULT_PAGE_SIZE,
+    page: Paging,
 ) -> dict[str, Any]:
     owner = _path_user(session, userid)
-    channel = service.get_visible_channel(
-        session,
-        ids.decode(ids.CHANNEL, channelid),
-        owner_id=owner.id,
-        viewer_id=viewer.id if viewer else None,
-    )
-    users, total = service.list_subscribers(session, channel.id, start=start, size=size)
-    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_CACHE)
+    channel = _visible_channel(session, channelid, owner, viewer)
+    start = page.start
+    users, total = service.list_subscribers(session, channel.id, start=start, size=page.size)
+    _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
     items = [
         render.render_subscriber(container, user, start + index) for index, user in enumerate(users)
     ]

@@ -15,11 +15,19 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from getnative.api.rockpack import render
-from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
+from getnative.api.rockpack.deps import (
+    PRIVATE_CACHE,
+    AppContainer,
+    DbSession,
+    Owner,
+    Paging,
+    cache,
+    parse_json,
+    raw_body_doc,
+)
 from getnative.api.rockpack.errors import from_domain, invalid_request, not_found
-from getnative.api.rockpack.json_body import parse_json
-from getnative.api.rockpack.social_http import DEFAULT_PAGE_SIZE, PageSize, PageStart
 from getnative.channels import cover_art_service as covers
+from getnative.errors import CoverArtTooLarge
 
 router = APIRouter()
 
@@ -65,60 +73,51 @@ def _json_or_invalid(raw: bytes) -> object:
 UploadBody = Annotated[Upload, Depends(_read_upload)]
 
 _BINARY = {"type": "string", "format": "binary"}
-UPLOAD_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "image/*": {"schema": _BINARY},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["image"],
-                    "properties": {
-                        "image": _BINARY,
-                        "aoi": {
-                            "type": "string",
-                            "description": "JSON [x1, y1, x2, y2], fractions in [0, 1]",
-                        },
+UPLOAD_DOC = raw_body_doc(
+    {
+        "image/*": {"schema": _BINARY},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["image"],
+                "properties": {
+                    "image": _BINARY,
+                    "aoi": {
+                        "type": "string",
+                        "description": "JSON [x1, y1, x2, y2], fractions in [0, 1]",
                     },
-                }
-            },
+                },
+            }
         },
     }
-}
+)
 
 
 @router.get("/{userid}/cover_art/")
 def list_cover_art(
-    owner: Owner,
-    response: Response,
-    session: DbSession,
-    container: AppContainer,
-    start: PageStart = 0,
-    size: PageSize = DEFAULT_PAGE_SIZE,
+    userid: Owner, response: Response, session: DbSession, container: AppContainer, page: Paging
 ) -> dict[str, Any]:
-    rows, total = covers.list_cover_art(session, owner.id, start=start, size=size)
-    response.headers["Cache-Control"] = "private, max-age=60"
-    items = [render.render_cover_art(container, row, start + i) for i, row in enumerate(rows)]
+    rows, total = covers.list_cover_art(session, userid.id, start=page.start, size=page.size)
+    cache(response, PRIVATE_CACHE)
+    items = [render.render_cover_art(container, row, page.start + i) for i, row in enumerate(rows)]
     return {"cover_art": render.paged(items, total)}
 
 
 @router.post("/{userid}/cover_art/", status_code=201, openapi_extra=UPLOAD_DOC)
 def upload_cover_art(
-    owner: Owner, session: DbSession, container: AppContainer, upload: UploadBody
+    userid: Owner, session: DbSession, container: AppContainer, upload: UploadBody
 ) -> JSONResponse:
-    # End the transaction the token check opened: on SQLite it holds the write lock, which
-    # must not wait on image decoding. Storing the row opens a fresh one.
-    session.commit()
+    # The token was checked on the async driver, so the request's transaction has not begun:
+    # no write lock (SQLite) waits on image decoding. Storing the row begins it.
     aoi = None if upload.aoi is None else covers.parse_aoi(upload.aoi)
     if not upload.image:
         raise invalid_request("cannot identify image file")
     try:
         processed = covers.process_image(upload.image, container.image_limits)
-    except covers.CoverArtTooLarge as exc:
+    except CoverArtTooLarge as exc:
         raise from_domain(exc, 413) from exc
     row = covers.store_cover_art(
-        session, container.media, owner_id=owner.id, cover=processed, aoi=aoi
+        session, container.media, owner_id=userid.id, cover=processed, aoi=aoi
     )
     body = render.render_cover_art(container, row, 0)
     created = {key: body[key] for key in ("cover_ref", "resource_url", "thumbnail_url")}
@@ -128,9 +127,9 @@ def upload_cover_art(
 @router.delete("/{userid}/cover_art/{cover_ref}", status_code=204)
 @router.delete("/{userid}/cover_art/{cover_ref}/", status_code=204)
 def delete_cover_art(
-    cover_ref: str, owner: Owner, session: DbSession, container: AppContainer
+    cover_ref: str, userid: Owner, session: DbSession, container: AppContainer
 ) -> Response:
     if not _COVER_REF.fullmatch(cover_ref):
         raise not_found()
-    covers.remove_cover_art(session, container.media, owner_id=owner.id, cover_ref=cover_ref)
+    covers.remove_cover_art(session, container.media, owner_id=userid.id, cover_ref=cover_ref)
     return Response(status_code=204)

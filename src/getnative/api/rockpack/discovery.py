@@ -23,14 +23,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from getnative.api.rockpack.deps import AppContainer, DbSession
+from getnative.api.rockpack.deps import PUBLIC_CACHE, AppContainer, DbSession, Locale, Paging, cache
 from getnative.api.rockpack.render import (
     paged,
     render_channel_brief,
     render_owner,
     render_video_instance,
 )
-from getnative.api.rockpack.social_http import Locale, Paging
 from getnative.catalog.models import Category
 from getnative.catalog.service import list_categories
 from getnative.channels import discovery_service, social_service
@@ -38,8 +37,7 @@ from getnative.channels.models import Channel
 from getnative.web.container import Container
 
 router = APIRouter()
-PUBLIC_CACHE = "public, max-age=300"
-LIST_CACHE = "public, max-age=60"
+CATEGORIES_CACHE = "public, max-age=300"  # the categories change with a catalog import only
 
 
 def _render_category(category: Category) -> dict[str, Any]:
@@ -64,7 +62,7 @@ def _channels_with_owners(
 @router.get("/categories/")
 def categories(session: DbSession, response: Response) -> dict[str, Any]:
     items = [_render_category(category) for category in list_categories(session)]
-    response.headers["Cache-Control"] = PUBLIC_CACHE
+    cache(response, CATEGORIES_CACHE)
     return {"categories": paged(items, len(items))}
 
 
@@ -74,7 +72,7 @@ def popular_channels(
 ) -> dict[str, Any]:
     """`locale` is accepted (and validated) for symmetry; channels are not locale-bound."""
     channels, total = discovery_service.popular_channels(session, start=page.start, size=page.size)
-    response.headers["Cache-Control"] = LIST_CACHE
+    cache(response, PUBLIC_CACHE)
     return {
         "channels": paged(_channels_with_owners(session, container, channels, page.start), total)
     }
@@ -98,5 +96,5 @@ def recent_videos(
         }
         for index, (instance, channel) in enumerate(rows)
     ]
-    response.headers["Cache-Control"] = LIST_CACHE
+    cache(response, PUBLIC_CACHE)
     return {"videos": paged(items, total)}

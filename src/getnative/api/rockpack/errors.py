@@ -13,13 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from getnative.accounts.tokens import TokenExpired
 from getnative.errors import (
     AuthenticationFailed,
     DomainError,
     NotFound,
     PermissionDenied,
     RateLimited,
+    TokenExpired,
     UpstreamUnavailable,
 )
 

@@ -8,15 +8,26 @@ ids of other users' notifications are silently ignored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field, Strict
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
-from getnative.api.rockpack.errors import invalid_request
+from getnative.api.rockpack.deps import (
+    PRIVATE_CACHE,
+    AppContainer,
+    DbSession,
+    Owner,
+    Paging,
+    RockpackBody,
+    cache,
+    json_body,
+)
+from getnative.api.rockpack.errors import RockpackError, invalid_request
 from getnative.api.rockpack.render import (
     channel_url,
     iso,
@@ -24,7 +35,6 @@ from getnative.api.rockpack.render import (
     render_cover,
     render_owner,
 )
-from getnative.api.rockpack.social_http import PRIVATE_CACHE, JsonBody, Paging
 from getnative.channels import social_service
 from getnative.db import MAX_ID
 from getnative.notifications import service as notifications
@@ -83,10 +93,10 @@ def _message(container: Container, related: _Related, item: Notification) -> dic
 
 @router.get("/{userid}/notifications/")
 def list_notifications(
-    user: Owner, session: DbSession, container: AppContainer, page: Paging, response: Response
+    userid: Owner, session: DbSession, container: AppContainer, page: Paging, response: Response
 ) -> dict[str, Any]:
     items, total = social_service.list_social_notifications(
-        session, user_id=user.id, start=page.start, size=page.size
+        session, user_id=userid.id, start=page.start, size=page.size
     )
     related = _Related(session, items)
     rendered = [
@@ -99,53 +109,33 @@ def list_notifications(
         }
         for item in items
     ]
-    response.headers.update(PRIVATE_CACHE)
+    cache(response, PRIVATE_CACHE)
     return {"notifications": paged(rendered, total)}
 
 
 @router.get("/{userid}/notifications/unread_count/")
-def unread_count(user: Owner, session: DbSession) -> JSONResponse:
-    count = social_service.social_unread_count(session, user.id)
-    return JSONResponse(count, headers=PRIVATE_CACHE)
+def unread_count(userid: Owner, session: DbSession) -> JSONResponse:
+    count = social_service.social_unread_count(session, userid.id)
+    return JSONResponse(count, headers={"Cache-Control": PRIVATE_CACHE})
 
 
-def _id_list(body: Any) -> list[int]:
-    ids_ = body.get("mark_read") if isinstance(body, dict) else None
-    valid = (
-        isinstance(ids_, list)
-        and len(ids_) <= MAX_MARK_READ
-        and all(type(item) is int and 0 < item <= MAX_ID for item in ids_)
-    )
-    if not valid:
-        raise invalid_request("Invalid id list")
-    return list(ids_)  # type: ignore[arg-type]
+NotificationId = Annotated[int, Strict(), Field(gt=0, le=MAX_ID)]
 
 
-MARK_READ_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["mark_read"],
-                    "properties": {
-                        "mark_read": {
-                            "type": "array",
-                            "maxItems": MAX_MARK_READ,
-                            "items": {"type": "integer", "minimum": 1},
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
+class MarkReadIn(RockpackBody):
+    """At most 1000 ids of the user's notifications to mark read (JSON integers)."""
+
+    mark_read: Annotated[list[NotificationId], Field(max_length=MAX_MARK_READ)]
+
+    @classmethod
+    def rejected(cls, document: object, errors: list[ErrorDetails]) -> RockpackError:  # noqa: ARG003
+        return invalid_request("Invalid id list")
 
 
-@router.post("/{userid}/notifications/", status_code=204, openapi_extra=MARK_READ_BODY)
-def mark_read(user: Owner, session: DbSession, body: JsonBody) -> Response:
-    notification_ids = _id_list(body)
-    if notification_ids:
-        notifications.mark_read(session, user_id=user.id, notification_ids=notification_ids)
+@router.post("/{userid}/notifications/", status_code=204)
+def mark_read(
+    userid: Owner, session: DbSession, body: Annotated[MarkReadIn, json_body(MarkReadIn)]
+) -> Response:
+    if body.mark_read:
+        notifications.mark_read(session, user_id=userid.id, notification_ids=body.mark_read)
     return Response(status_code=204)

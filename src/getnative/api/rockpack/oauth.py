@@ -32,7 +32,13 @@ from getnative.accounts.service import authenticate_throttled, revoke_refresh_to
 from getnative.api.rockpack import ids, render
 from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
-from getnative.errors import AuthenticationFailed, InvalidInput
+from getnative.errors import (
+    AuthenticationFailed,
+    FormInvalid,
+    InvalidGrant,
+    InvalidInput,
+    RefreshTokenReused,
+)
 from getnative.mail import SmtpError
 from getnative.web.container import Container
 
@@ -212,7 +218,7 @@ def register(
 ) -> JSONResponse:
     try:
         user = profile_service.register(session, form)
-    except profile_service.FormInvalid as exc:
+    except FormInvalid as exc:
         error = form_errors(exc.errors)
         if exc.suggested_username:
             error.body["suggested_username"] = exc.suggested_username
@@ -235,11 +241,11 @@ def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONRes
         with container.db.session() as session:
             user = oauth_service.redeem_refresh_token(session, raw, client_id=client_id)
             credentials = _issue(session, user, client_id, container)
-    except oauth_service.RefreshTokenReused as exc:
+    except RefreshTokenReused as exc:
         with container.db.session() as session:
             revoke_refresh_tokens(session, exc.user_id)
         raise oauth_error("invalid_grant", message=exc.message) from exc
-    except oauth_service.InvalidGrant as exc:
+    except InvalidGrant as exc:
         raise oauth_error("invalid_grant", message=exc.message) from exc
     return credentials_body(container, credentials)
 
@@ -295,7 +301,7 @@ def confirm_password_reset(
         raise invalid_request("token and password are required.")
     try:
         oauth_service.reset_password(session, token, password, container.settings)
-    except oauth_service.InvalidGrant as exc:
+    except InvalidGrant as exc:
         raise oauth_error("invalid_grant", message=exc.message) from exc
     except InvalidInput as exc:
         raise form_errors({"password": [exc.message]}) from exc

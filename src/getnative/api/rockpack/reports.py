@@ -14,18 +14,28 @@ in `form_errors`. Every report is stored (no de-duplication); moderation groups 
 
 from __future__ import annotations
 
+from typing import Annotated, ClassVar, Literal
+
 from fastapi import APIRouter, Response
+from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import DbSession, Owner
-from getnative.api.rockpack.errors import form_errors, invalid_request
-from getnative.api.rockpack.social_http import JsonBody, Locale
+from getnative.api.rockpack.deps import (
+    DbSession,
+    Locale,
+    Owner,
+    RockpackBody,
+    json_document,
+    parse_body,
+)
 from getnative.channels import social_service
 from getnative.db import MAX_ID
 
 router = APIRouter()
 PREFIXES = {"channel": ids.CHANNEL, "video": ids.VIDEO, "user": ids.USER}
 MAX_KEY = MAX_ID
+REQUIRED = "required"
 
 
 def _numeric_key(value: object) -> int | None:
@@ -47,58 +57,70 @@ def _object_keys(object_type: str, value: object) -> tuple[int | None, int | Non
     return ids.decode(PREFIXES[object_type], value) or _numeric_key(value), None
 
 
-REPORT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["object_type", "object_id", "reason"],
-                    "properties": {
-                        "object_type": {"enum": list(PREFIXES)},
-                        "object_id": {"type": ["string", "integer"]},
-                        "reason": {"type": "string", "maxLength": 256},
-                    },
-                }
-            }
-        },
-    }
-}
+def _target(value: object, info: ValidationInfo) -> social_service.ReportTarget | None:
+    """The reported object, looked up in the request's session (the validation context) so
+    that an unknown one is reported together with the body's other bad fields; not looked up
+    (None) while `object_type` is itself invalid."""
+    if value is None or value == "":
+        raise PydanticCustomError("missing", REQUIRED)
+    object_type = info.data.get("object_type")
+    if object_type is None:
+        return None
+    context = info.context
+    assert isinstance(context, dict), "post_report passes the session and reporter"
+    object_key, instance_key = _object_keys(object_type, value)
+    target = social_service.resolve_report_target(
+        context["session"],
+        reporter_id=context["reporter_id"],
+        object_type=object_type,
+        object_id=object_key,
+        video_instance_id=instance_key,
+    )
+    if target is None:
+        raise PydanticCustomError("invalid_id", "invalid id")
+    return target
 
 
-@router.post("/{userid}/content_reports/", status_code=204, openapi_extra=REPORT_BODY)
-def post_report(user: Owner, session: DbSession, body: JsonBody, locale: Locale) -> Response:
-    if not isinstance(body, dict):
-        raise invalid_request("Request body must be a JSON object")
-    errors: dict[str, list[str]] = {}
-    object_type = body.get("object_type")
-    if not isinstance(object_type, str) or object_type not in PREFIXES:
-        errors["object_type"] = ["invalid object type: expected channel, video or user"]
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        errors["reason"] = ["required"]
-    elif len(reason) > social_service.MAX_REPORT_REASON:
-        errors["reason"] = [f"at most {social_service.MAX_REPORT_REASON} characters"]
-    target = None
-    if "object_id" not in body or body["object_id"] in (None, ""):
-        errors["object_id"] = ["required"]
-    elif "object_type" not in errors:
-        assert isinstance(object_type, str)
-        object_key, instance_key = _object_keys(object_type, body["object_id"])
-        target = social_service.resolve_report_target(
-            session,
-            reporter_id=user.id,
-            object_type=object_type,
-            object_id=object_key,
-            video_instance_id=instance_key,
+def _reason(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PydanticCustomError("missing", REQUIRED)
+    if len(value) > social_service.MAX_REPORT_REASON:
+        raise PydanticCustomError(
+            "too_long", "at most {limit} characters", {"limit": social_service.MAX_REPORT_REASON}
         )
-        if target is None:
-            errors["object_id"] = ["invalid id"]
-    if errors:
-        raise form_errors(errors)
-    assert target is not None and isinstance(reason, str)
+    return value.strip()
+
+
+class ReportIn(RockpackBody):
+    """A report; every bad field, an unknown object included, is reported at once."""
+
+    FIELD_ERRORS: ClassVar[dict[str, str]] = {
+        "object_type": "invalid object type: expected channel, video or user"
+    }
+    object_type: Literal["channel", "video", "user"]
+    object_id: Annotated[
+        social_service.ReportTarget | None,
+        PlainValidator(_target),
+        WithJsonSchema({"type": ["string", "integer"], "description": "an id of the object"}),
+    ]
+    reason: Annotated[
+        str,
+        PlainValidator(_reason),
+        WithJsonSchema({"type": "string", "maxLength": social_service.MAX_REPORT_REASON}),
+    ]
+
+
+@router.post("/{userid}/content_reports/", status_code=204)
+def post_report(
+    userid: Owner,
+    document: Annotated[object, json_document(ReportIn)],
+    locale: Locale,
+    session: DbSession,
+) -> Response:
+    context = {"session": session, "reporter_id": userid.id}
+    body = parse_body(ReportIn, document, context)
+    assert body.object_id is not None  # None only while object_type is invalid (a 400)
     social_service.report(
-        session, reporter_id=user.id, target=target, reason=reason.strip(), locale=locale
+        session, reporter_id=userid.id, target=body.object_id, reason=body.reason, locale=locale
     )
     return Response(status_code=204)

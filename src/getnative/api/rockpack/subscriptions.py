@@ -18,14 +18,26 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
+from getnative.api.rockpack.deps import (
+    PRIVATE_CACHE,
+    PRIVATE_REVALIDATE,
+    AppContainer,
+    DbSession,
+    Locale,
+    Owner,
+    Paging,
+    RockpackValue,
+    cache,
+    json_body,
+)
 from getnative.api.rockpack.errors import invalid_request, not_found
 from getnative.api.rockpack.render import (
     paged,
@@ -33,7 +45,6 @@ from getnative.api.rockpack.render import (
     render_owner,
     render_video_instance,
 )
-from getnative.api.rockpack.social_http import PRIVATE_CACHE, JsonBody, Locale, Paging
 from getnative.channels import social_service
 from getnative.channels.models import Subscription
 from getnative.errors import InvalidInput
@@ -52,11 +63,18 @@ def subscription_url(container: Container, user_id: int, subscription_id: int) -
     return container.settings.public_url(f"/ws/{user}/subscriptions/{sub}/")
 
 
-def _parse_channel_url(container: Container, body: Any) -> tuple[int, int]:
+INVALID_URL = "Invalid channel url"
+
+
+class ChannelUrlIn(RockpackValue[Annotated[str, Field(max_length=MAX_URL_LENGTH)]]):
+    """A channel resource URL of this server, as a JSON string."""
+
+    INVALID: ClassVar[str] = INVALID_URL
+
+
+def _parse_channel_url(container: Container, body: str) -> tuple[int, int]:
     """(owner key, channel key) of a posted channel URL of this server, or a 400."""
-    invalid = invalid_request("Invalid channel url")
-    if not isinstance(body, str) or len(body) > MAX_URL_LENGTH:
-        raise invalid
+    invalid = invalid_request(INVALID_URL)
     try:
         url = urlsplit(body.strip())
         base = urlsplit(container.settings.public_base_url)
@@ -93,34 +111,21 @@ def _subscription_body(
     }
 
 
-SUBSCRIBE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "string",
-                    "description": "A channel resource URL",
-                    "maxLength": MAX_URL_LENGTH,
-                }
-            }
-        },
-    }
-}
-
-
-@router.post("/{userid}/subscriptions/", status_code=201, openapi_extra=SUBSCRIBE_BODY)
+@router.post("/{userid}/subscriptions/", status_code=201)
 def subscribe(
-    user: Owner, session: DbSession, container: AppContainer, body: JsonBody
+    userid: Owner,
+    session: DbSession,
+    container: AppContainer,
+    body: Annotated[ChannelUrlIn, json_body(ChannelUrlIn)],
 ) -> JSONResponse:
-    owner_id, channel_id = _parse_channel_url(container, body)
+    owner_id, channel_id = _parse_channel_url(container, body.root)
     try:
         subscription, created = social_service.subscribe(
-            session, user_id=user.id, channel_id=channel_id, owner_id=owner_id
+            session, user_id=userid.id, channel_id=channel_id, owner_id=owner_id
         )
     except InvalidInput:
-        raise invalid_request("Invalid channel url") from None
-    content = _subscription_body(container, user.id, subscription)
+        raise invalid_request(INVALID_URL) from None
+    content = _subscription_body(container, userid.id, subscription)
     return JSONResponse(
         content,
         status_code=201 if created else 200,
@@ -129,43 +134,43 @@ def subscribe(
 
 
 @router.delete("/{userid}/subscriptions/{subscription}/", status_code=204)
-def unsubscribe(user: Owner, session: DbSession, subscription: str) -> Response:
+def unsubscribe(userid: Owner, session: DbSession, subscription: str) -> Response:
     """By the subscription's id, or by the channel's id as the iOS app sends it."""
     channel_key = ids.decode(ids.CHANNEL, subscription)
     if channel_key is not None:
-        social_service.unsubscribe_from_channel(session, user_id=user.id, channel_id=channel_key)
+        social_service.unsubscribe_from_channel(session, user_id=userid.id, channel_id=channel_key)
         return Response(status_code=204)
     key = ids.decode(ids.SUBSCRIPTION, subscription)
     if key is None:
         raise not_found()
-    social_service.unsubscribe(session, user_id=user.id, subscription_id=key)
+    social_service.unsubscribe(session, user_id=userid.id, subscription_id=key)
     return Response(status_code=204)
 
 
 @router.get("/{userid}/subscriptions/")
 def list_subscriptions(
-    user: Owner, session: DbSession, container: AppContainer, page: Paging, response: Response
+    userid: Owner, session: DbSession, container: AppContainer, page: Paging, response: Response
 ) -> dict[str, Any]:
     rows, total = social_service.list_subscriptions(
-        session, user_id=user.id, start=page.start, size=page.size
+        session, user_id=userid.id, start=page.start, size=page.size
     )
     owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
     items = [
         {
             **render_channel_brief(container, channel),
             "position": page.start + index,
-            "subscription_resource_url": subscription_url(container, user.id, subscription.id),
+            "subscription_resource_url": subscription_url(container, userid.id, subscription.id),
             "owner": render_owner(container, owners[channel.owner_id]),
         }
         for index, (subscription, channel) in enumerate(rows)
     ]
-    response.headers["Cache-Control"] = "private"
+    cache(response, PRIVATE_REVALIDATE)
     return {"channels": paged(items, total)}
 
 
 @router.get("/{userid}/subscriptions/recent_videos/")
 def recent_videos(
-    user: Owner,
+    userid: Owner,
     session: DbSession,
     container: AppContainer,
     page: Paging,
@@ -173,7 +178,7 @@ def recent_videos(
     response: Response,
 ) -> dict[str, Any]:
     rows, total = social_service.feed(
-        session, user_id=user.id, locale=locale, start=page.start, size=page.size
+        session, user_id=userid.id, locale=locale, start=page.start, size=page.size
     )
     owners = social_service.users_by_id(session, {channel.owner_id for _, channel in rows})
     items = [
@@ -186,5 +191,5 @@ def recent_videos(
         }
         for index, (instance, channel) in enumerate(rows)
     ]
-    response.headers.update(PRIVATE_CACHE)
+    cache(response, PRIVATE_CACHE)
     return {"videos": paged(items, total)}

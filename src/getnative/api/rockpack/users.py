@@ -8,65 +8,41 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, ClassVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import Field
+from pydantic_core import ErrorDetails
 
 from getnative.accounts import oauth_service, profile_service
 from getnative.accounts.service import change_password_throttled, end_read_transaction
 from getnative.api.rockpack import ids
-from getnative.api.rockpack.deps import AppContainer, DbSession, Owner
+from getnative.api.rockpack.deps import (
+    AppContainer,
+    DbSession,
+    OwnerUser,
+    RockpackBody,
+    RockpackValue,
+    json_body,
+    raw_body_doc,
+)
 from getnative.api.rockpack.errors import RockpackError, from_domain, invalid_request
-from getnative.api.rockpack.json_body import parse_json
 from getnative.api.rockpack.oauth import credentials_body
-from getnative.errors import Conflict, InvalidInput
-from getnative.media.images import ImageTooLarge, reencode
+from getnative.errors import Conflict, ImageTooLarge, InvalidInput, UsernameTaken
+from getnative.media.images import reencode
 
 router = APIRouter()
 
 AVATAR_MAX_SIDE = 600
 BOTH_PASSWORDS = "Both old and new passwords must be supplied."
+IMAGE_BODY = raw_body_doc({"image/*": {"schema": {"type": "string", "format": "binary"}}})
 
 
-def _body_doc(content_type: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI description of a body read by a dependency rather than a model."""
-    return {"requestBody": {"required": True, "content": {content_type: {"schema": schema}}}}
-
-
-PASSWORD_BODY = _body_doc(
-    "application/json",
-    {
-        "type": "object",
-        "required": ["old", "new"],
-        "properties": {"old": {"type": "string"}, "new": {"type": "string", "minLength": 6}},
-    },
-)
-IMAGE_BODY = _body_doc("image/*", {"type": "string", "format": "binary"})
-STRING_BODY = _body_doc("application/json", {"type": "string"})
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return parse_json(raw)
-    except ValueError as exc:
-        raise invalid_request("Request body is not valid JSON") from exc
-
-
-JsonBody = Annotated[Any, Depends(_json_body)]
-
-
-def _string_body(body: JsonBody) -> str:
+class AttributeValue(RockpackValue[str]):
     """The attribute's new value: a JSON string such as `"porkchopexpress"`."""
-    if not isinstance(body, str):
-        raise invalid_request("The value must be a JSON string.")
-    if "\x00" in body:
-        raise invalid_request("The value must not contain NUL characters.")
-    return body
 
-
-StringBody = Annotated[str, Depends(_string_body)]
+    INVALID: ClassVar[str] = "The value must be a JSON string."
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -81,19 +57,31 @@ def _password_error(message: str) -> RockpackError:
     return RockpackError(400, "invalid request", message=[message])
 
 
-@router.put("/{userid}/password/", openapi_extra=PASSWORD_BODY)
+class PasswordChangeIn(RockpackBody):
+    """Both passwords, non-empty; the new one's rules are the accounts service's."""
+
+    old: Annotated[str, Field(min_length=1)]
+    new: Annotated[str, Field(min_length=1)]
+
+    @classmethod
+    def rejected(cls, document: object, errors: list[ErrorDetails]) -> RockpackError:  # noqa: ARG003
+        return _password_error(BOTH_PASSWORDS)
+
+
+@router.put("/{userid}/password/")
 def update_password(
-    request: Request, user: Owner, body: JsonBody, session: DbSession, container: AppContainer
+    request: Request,
+    userid: OwnerUser,
+    body: Annotated[PasswordChangeIn, json_body(PasswordChangeIn)],
+    session: DbSession,
+    container: AppContainer,
 ) -> JSONResponse:
     """Change the password; every earlier access and refresh token dies, new ones are returned.
 
     Attempts share the login budget's size, so a stolen access token cannot be used to guess
     the old password at speed.
     """
-    old = body.get("old") if isinstance(body, dict) else None
-    new = body.get("new") if isinstance(body, dict) else None
-    if not isinstance(old, str) or not isinstance(new, str) or not old or not new:
-        raise _password_error(BOTH_PASSWORDS)
+    user = userid
     default_client = next(iter(container.settings.oauth_client_secrets()), "")
     client_id = oauth_service.latest_client_id(session, user.id, default_client)
     try:
@@ -101,8 +89,8 @@ def update_password(
             session,
             container.login_throttle("password-change"),
             user,
-            current=old,
-            new=new,
+            current=body.old,
+            new=body.new,
             client_ip=container.client_key(request.scope),
         )
     except InvalidInput as exc:
@@ -115,7 +103,7 @@ def update_password(
 
 @router.put("/{userid}/avatar/", status_code=204, openapi_extra=IMAGE_BODY)
 def update_avatar(
-    user: Owner,
+    userid: OwnerUser,
     data: RawBody,
     session: DbSession,
     container: AppContainer,
@@ -125,6 +113,7 @@ def update_avatar(
 
     The previous file is deleted after the response, once the new URL is committed.
     """
+    user = userid
     end_read_transaction(session)  # no write lock held while decoding (or waiting to)
     try:
         image = reencode(data, container.image_limits, max_side=AVATAR_MAX_SIDE)
@@ -143,10 +132,14 @@ def update_avatar(
 
 
 def _attribute_route(attribute: str) -> Callable[..., Response]:
-    def update_attribute(user: Owner, value: StringBody, session: DbSession) -> Response:
+    def update_attribute(
+        userid: OwnerUser,
+        value: Annotated[AttributeValue, json_body(AttributeValue)],
+        session: DbSession,
+    ) -> Response:
         try:
-            profile_service.update_attribute(session, user, attribute, value)
-        except profile_service.UsernameTaken as exc:
+            profile_service.update_attribute(session, userid, attribute, value.root)
+        except UsernameTaken as exc:
             raise invalid_request(exc.message, suggested_username=exc.suggestion) from exc
         except (InvalidInput, Conflict) as exc:
             raise invalid_request(exc.message) from exc
@@ -164,5 +157,4 @@ for _attribute in profile_service.ATTRIBUTE_SETTERS:
         status_code=204,
         name=f"update_{_attribute}",
         response_class=Response,
-        openapi_extra=STRING_BODY,
     )

@@ -3,9 +3,13 @@
 With several server processes (or machines) the in-process limiter counts per process; set
 `GETNATIVE_REDIS_URL` so they share one counter.
 
-A limiter whose `blocking` attribute is true does network I/O in `hit`; the rate-limit middleware
-then calls it in the thread pool so a slow Redis never stalls the event loop (and with it every
-other request of the process).
+It lives beside the domains rather than in `getnative.web` because both use it: the edge
+(`getnative.web.middleware`) limits requests per client and `accounts` throttles logins, and a
+domain never imports the web layer (tests/system/test_layers.py).
+
+A limiter whose `blocking` attribute is true does network I/O in `hit`; the edge then calls it
+in the thread pool so a slow Redis never stalls the event loop (and with it every other request
+of the process).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 from getnative.catalog.models import Video
 from getnative.db import Database
-from getnative.web.ratelimit import MemoryRateLimiter, RedisRateLimiter, make_rate_limiter
+from getnative.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, make_rate_limiter
 from tests.clients import FrozenClock, build_container, client_on
 from tests.conftest import ClientFactory
 from tests.factories import make_video
@@ -65,13 +65,19 @@ def test_limit_is_per_client_ip(make_client: ClientFactory) -> None:
     assert first.get("/api/me").status_code == 429
 
 
-def test_memory_limiter_counts_per_key_and_window() -> None:
-    limiter = MemoryRateLimiter(clock=FrozenClock())
-    assert limiter.hit("a", limit=2, window_seconds=60) is None
-    assert limiter.hit("a", limit=2, window_seconds=60) is None
-    retry_after = limiter.hit("a", limit=2, window_seconds=60)
+def assert_budget_of(limiters: list[RateLimiter], key: str, limit: int) -> None:
+    """`limit` hits of `key` pass, taken in turn from `limiters`; the next one is refused with a
+    wait within the 60-second window."""
+    for n in range(limit):
+        assert limiters[n % len(limiters)].hit(key, limit=limit, window_seconds=60) is None
+    retry_after = limiters[limit % len(limiters)].hit(key, limit=limit, window_seconds=60)
     assert retry_after is not None
     assert 1 <= retry_after <= 60
+
+
+def test_memory_limiter_counts_per_key_and_window() -> None:
+    limiter = MemoryRateLimiter(clock=FrozenClock())
+    assert_budget_of([limiter], "a", limit=2)
     assert limiter.hit("b", limit=2, window_seconds=60) is None
     assert limiter.blocking is False
 
@@ -86,12 +92,7 @@ def test_redis_limiters_share_one_count(redis_prefix: str) -> None:
     """Two server processes (two limiter instances) draw on one budget."""
     first = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
     second = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
-    assert first.hit("ip", limit=3, window_seconds=60) is None
-    assert second.hit("ip", limit=3, window_seconds=60) is None
-    assert first.hit("ip", limit=3, window_seconds=60) is None
-    retry_after = second.hit("ip", limit=3, window_seconds=60)
-    assert retry_after is not None
-    assert 1 <= retry_after <= 60
+    assert_budget_of([first, second], "ip", limit=3)
     assert first.hit("other-ip", limit=3, window_seconds=60) is None
     first.close()
     second.close()

@@ -39,7 +39,9 @@ def statements(feed_user: int) -> dict[str, Select]:  # type: ignore[type-arg]
 CLIP_QUERIES = {
     "GET /clips?q=business (common word)": "business",
     "GET /clips?q=kabo (rare word)": "kabo",
-    'GET /clips?q="business meeting" (phrase)': '"business meeting"',
+    'GET /clips?q="business meeting" (frequent phrase)': '"business meeting"',
+    'GET /clips?q="school friend" (rare phrase)': '"school friend"',
+    'GET /clips?q="station ticket" (rare phrase)': '"station ticket"',
 }
 
 
@@ -65,9 +67,10 @@ def main() -> None:
                 statement = apply_search(session, statement, name.split("q=")[1].split()[0])
                 statement = statement.limit(9)
             _explain(session, db, name, statement)
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # as clips_page
         for name, q in CLIP_QUERIES.items():
             query = clips.ClipQuery(q=q)
-            clip_statement = clips.clips_page_statement("postgresql", query, user_id=None)
+            clip_statement = clips.clips_page_statement("postgresql", query, None)
             _explain(session, db, name, clip_statement)
     db.dispose()
 

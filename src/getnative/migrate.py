@@ -24,7 +24,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process sharing the database.
 PG_MIGRATION_LOCK_KEY = 724_061_001
 
-# Objects created by hand-written revisions (0002, 0003, 0004) that the ORM metadata does not
+# Objects created by hand-written revisions (0002-0005, 0008) that the ORM metadata does not
 # describe; autogenerate must not propose dropping them.
 MANUAL_OBJECTS = frozenset(
     {
@@ -34,7 +34,8 @@ MANUAL_OBJECTS = frozenset(
         "ix_videos_search_vector",
         "cue_search",
         "ix_transcript_cues_search_vector",
-        "ix_transcript_cues_search_pairs",
+        "ix_transcript_cues_search_pairs",  # 0005, dropped by 0008
+        "cue_pairs",  # 0008, PostgreSQL only (getnative.catalog.phrase_index)
     }
 )
 MANUAL_PREFIXES = ("video_search_", "cue_search_")

@@ -56,12 +56,21 @@ def test_generator_keeps_counters_equal_to_rows(bench_database_url: str) -> None
             "SELECT count(*) FROM transcripts t WHERE t.text <> (SELECT string_agg(c.text, ' ' "
             "ORDER BY c.start_ms) FROM transcript_cues c WHERE c.transcript_id = t.id)"
         ).scalar_one()
+        pair_rows, pairs_not_indexed, insert_trigger = connection.exec_driver_sql(
+            "SELECT (SELECT count(*) FROM cue_pairs), (SELECT count(*) FROM ("
+            "SELECT DISTINCT pair, c.id FROM transcript_cues c, "
+            "unnest(string_to_array(c.search_pairs, ' ')) AS pair "
+            "EXCEPT SELECT pair, cue_id FROM cue_pairs) missing), "
+            "(SELECT tgenabled FROM pg_trigger WHERE tgname = 'transcript_cues_pairs_ai')"
+        ).one()
     engine.dispose()
     assert videos == generate.TINY.videos
     assert like_mismatch == 0
     assert subscriber_mismatch == 0
     assert cues == generate.TINY.videos * generate.TINY.cues_per_video
     assert cues_unlike_transcript == 0  # the cues are the transcript, timed
+    assert (pair_rows > 0, pairs_not_indexed) == (True, 0)  # cue_pairs filled after the COPY
+    assert insert_trigger == "O"  # and kept by its trigger again
 
 
 def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:

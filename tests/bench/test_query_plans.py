@@ -48,7 +48,7 @@ def pg(db: Database) -> Database:
 
 def _clips_page(_session: Session, q: str) -> Select:  # type: ignore[type-arg]
     query = clips.ClipQuery(q=q, max_id=500000)
-    return clips.clips_page_statement("postgresql", query, user_id=None)
+    return clips.clips_page_statement("postgresql", query, None)
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,19 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             "clips_phrase": lambda: _clips_page(session, '"business card"'),
         }
         plan = _plan(session, statements[name]())
-    for table in ("videos", "likes", "video_instances", "subscriptions", "transcript_cues"):
+    tables = ("videos", "likes", "video_instances", "subscriptions", "transcript_cues", "cue_pairs")
+    for table in tables:
         assert f"Seq Scan on {table}" not in plan, plan
+
+
+def test_a_phrase_is_found_through_the_ordered_pair_index(pg: Database) -> None:
+    """A quoted phrase reads `cue_pairs` by its (pair, cue id) key, not a bitmap of every cue
+    holding the pair. Which walk the planner takes depends on the statistics of this tiny
+    database; on the 10M-cue data set it is the backward walk (bench/RESULTS.md, Clips)."""
+    with pg.session(write=False) as session:
+        plan = _plan(session, _clips_page(session, '"business card"'))
+    assert "pk_cue_pairs" in plan, plan
+    assert "ix_transcript_cues_search_pairs" not in plan, plan
 
 
 def test_sqlite_search_walks_the_full_text_index_newest_first(db: Database) -> None:
@@ -87,3 +98,19 @@ def test_sqlite_search_walks_the_full_text_index_newest_first(db: Database) -> N
         plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
     candidates = plan[plan.index("MATERIALIZE anon_1") + 1]
     assert candidates.startswith("SCAN video_search VIRTUAL TABLE"), plan
+
+
+def test_sqlite_clips_walk_the_cue_index_newest_first(db: Database) -> None:
+    """The same for the clips window: FTS5 (`cue_search`) drives it, newest first, so the
+    window's LIMIT stops the walk (ordered by the cue id, SQLite sorted every match)."""
+    if not db.is_sqlite:
+        pytest.skip("the FTS5 plan is SQLite's")
+    with db.session(write=False) as session:
+        statement = clips.clips_page_statement(
+            "sqlite", clips.ClipQuery(q="business", max_id=500000), None
+        )
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = [row[3] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    window = plan[plan.index("CO-ROUTINE anon_1") : plan.index("SCAN anon_1")]
+    assert window[1].startswith("SCAN cue_search VIRTUAL TABLE"), plan
+    assert not any("TEMP B-TREE" in step for step in window), plan  # no sort of every match

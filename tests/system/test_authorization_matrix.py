@@ -209,7 +209,11 @@ def test_every_route_is_classified(client: TestClient) -> None:
 
 
 # They check the token inside their own page query (`getnative.catalog.pages`).
-GETNATIVE_SELF_AUTHENTICATING: set[Route] = {("GET", "/videos"), ("GET", "/videos/{video_id}")}
+GETNATIVE_SELF_AUTHENTICATING: set[Route] = {
+    ("GET", "/videos"),
+    ("GET", "/videos/{video_id}"),
+    ("GET", "/clips"),  # its page query checks the token (tests/api/getnative/test_clips.py)
+}
 
 
 def test_every_getnative_route_applies_the_token_rule(client: TestClient) -> None:

@@ -11,25 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Row,
     Select,
+    String,
     Subquery,
     Text,
-    cast,
+    bindparam,
+    false,
     func,
     literal_column,
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from getnative.catalog.models import Speaker, Subcategory, TranscriptCue, Video
+from getnative.catalog.models import TranscriptCue, Video
+from getnative.catalog.pages import Viewer, _summary_select, check_page_token
+from getnative.catalog.phrase_index import cue_pairs
 from getnative.catalog.search import (
     QueryTerm,
     fts5_matches,
@@ -37,13 +43,13 @@ from getnative.catalog.search import (
     parse_query,
     phrase_pairs,
     tsquery,
+    tsquery_text,
 )
 from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
 )
-from getnative.likes.models import Like
-from getnative.study.models import Cue
+from getnative.db import Database
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -62,78 +68,121 @@ class ClipQuery:
     max_id: int | None = None
 
 
-def ranked_clips(dialect: str, query: ClipQuery) -> Subquery | None:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a page statement's SQL; everything else is a bound value (`_page_values`).
+
+    Building the statement costs far more Python than running a cached one (tens of ms under
+    load against 1 ms of SQL), so statements are built once per shape (`_page_statement`).
+    """
+
+    dialect: str
+    signed_in: bool
+    max_id: bool
+    phrase: bool  # PostgreSQL: walk a word pair of `cue_pairs`
+    words: bool  # with a phrase: single words to require besides
+
+
+def _page_values(
+    dialect: str, query: ClipQuery, viewer: Viewer | None
+) -> tuple[_Shape, dict[str, Any]] | None:
+    """The shape and the bound values of `query`'s page (None: no searchable term)."""
+    terms = parse_query(query.q)
+    if not terms:
+        return None
+    values: dict[str, Any] = {"lang": query.lang, "count": query.count, "max_id": query.max_id}
+    if viewer is not None:
+        values |= {"user_id": viewer.user_id, "token_version": viewer.token_version}
+    pairs = phrase_pairs(terms) if dialect != "sqlite" else []
+    words = [term for term in terms if len(term.tokens) == 1]
+    if dialect == "sqlite":
+        values[f"{_FTS5_TABLE}_query"] = fts5_query(terms)
+    else:
+        values["all_terms"] = tsquery_text(terms)
+    if pairs:
+        values["phrases"] = tsquery_text([term for term in terms if len(term.tokens) > 1])
+        values["pair"] = _rarest(pairs)
+        if words:
+            values["words"] = tsquery_text(words)
+    shape = _Shape(
+        dialect, viewer is not None, query.max_id is not None, bool(pairs), bool(pairs and words)
+    )
+    return shape, values
+
+
+def _ranked_clips(shape: _Shape) -> Subquery:
     """The page's clips, best first: `id, video_id, start_ms, end_ms, text, rank` of the best
-    `query.count` among the newest `CLIP_CANDIDATES` matching cues (None: no searchable term).
+    `:count` among the newest `CLIP_CANDIDATES` matching cues.
 
     One scan produces the window with its rank (computed for the window's rows only), so the
     page is a single statement: join it to the video summaries and order by `clip_order`.
     """
-    terms = parse_query(query.q)
-    if not terms:
-        return None
-    filters = [Video.source == CATALOG_SOURCE, Video.lang == query.lang]
-    if query.max_id is not None:
-        filters.append(TranscriptCue.id <= query.max_id)
-    window = (_fts5_window if dialect == "sqlite" else _tsvector_window)(terms, filters)
-    best = select(window).order_by(window.c.rank.desc(), window.c.id.desc()).limit(query.count)
-    return best.subquery("clips")
+    filters = [Video.source == CATALOG_SOURCE, Video.lang == bindparam("lang", type_=String)]
+    if shape.dialect == "sqlite":
+        window = _fts5_window(filters, shape.max_id)
+    else:
+        window = _tsvector_window(shape, filters)
+    best = select(window).order_by(window.c.rank.desc(), window.c.id.desc())
+    return best.limit(bindparam("count", type_=Integer)).subquery("clips")
 
 
-VIDEO_FIELDS = (
-    "id",
-    "created_at",
-    "lang",
-    "description",
-    "loop_count",
-    "loop_velocity",
-    "thumbnail_image_url",
-    "video_url",
-    "length",
-    "like_count",
-)
-SPEAKER_FIELDS = ("id", "name", "description", "location", "lang", "gender", "created_at")
-SUBCATEGORY_FIELDS = ("id", "name", "category_id", "created_at")
+CLIP_FIELDS = ("id", "start_ms", "end_ms", "text")
+_VIEWER = Viewer(bindparam("user_id"), bindparam("token_version"))  # type: ignore[arg-type]
 
 
-def clips_page_statement(dialect: str, query: ClipQuery, *, user_id: int | None) -> Select[Any]:
-    """A `GET /clips` page in one statement: per clip its cue columns (`id`, `start_ms`,
-    `end_ms`, `text`) and its video summary (`video_*`, `speaker_*`, `subcategory_*`; for a
-    signed-in user `cued` and `liked`), best first. Plain columns: no ORM objects to hydrate."""
-    clips = ranked_clips(dialect, query)
-    if clips is None:
-        return select(literal_column("1")).where(literal_column("1") == 0)
-    columns: list[ColumnElement[Any]] = [
-        clips.c.id,
-        clips.c.start_ms,
-        clips.c.end_ms,
-        clips.c.text,
-        *(getattr(Video, name).label(f"video_{name}") for name in VIDEO_FIELDS),
-        *(getattr(Speaker, name).label(f"speaker_{name}") for name in SPEAKER_FIELDS),
-        Speaker.picture_url.label("speaker_picture_url"),
-        *(getattr(Subcategory, name).label(f"subcategory_{name}") for name in SUBCATEGORY_FIELDS),
-    ]
-    if user_id is not None:
-        cued = select(Cue.id).where(Cue.user_id == user_id, Cue.video_id == Video.id).exists()
-        liked = select(Like.id).where(Like.user_id == user_id, Like.video_id == Video.id).exists()
-        columns += [cued.label("cued"), liked.label("liked")]
+@lru_cache(maxsize=64)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    clips = _ranked_clips(shape)
     return (
-        select(*columns)
-        .select_from(clips)
-        .join(Video, Video.id == clips.c.video_id)
-        .outerjoin(Speaker, Speaker.id == Video.speaker_id)
-        .outerjoin(Subcategory, Subcategory.id == Video.subcategory_id)
+        _summary_select(_VIEWER if shape.signed_in else None)
+        .add_columns(*(clips.c[name].label(f"clip_{name}") for name in CLIP_FIELDS))
+        .join(clips, clips.c.video_id == Video.id)
         .order_by(*clip_order(clips))
     )
 
 
-async def clips_page(
-    connection: AsyncConnection, query: ClipQuery, *, user_id: int | None
-) -> Sequence[Row[Any]]:
-    """The rows of `clips_page_statement`, read on the async driver."""
-    statement = clips_page_statement(connection.dialect.name, query, user_id=user_id)
-    rows: Sequence[Row[Any]] = (await connection.execute(statement)).all()
+def clips_page_statement(dialect: str, query: ClipQuery, viewer: Viewer | None) -> Select[Any]:
+    """A `GET /clips` page in one statement with its values bound, best first: per clip the
+    video summary row of `GET /videos` (`catalog.pages`: the video's columns, `speaker_*`,
+    `subcategory_*`, for a viewer `cued`, `liked` and `token_ok`) and the cue as `clip_id`,
+    `clip_start_ms`, `clip_end_ms`, `clip_text`. Plain columns: no ORM objects to hydrate."""
+    page = _page_values(dialect, query, viewer)
+    if page is None:
+        return select(literal_column("1")).where(literal_column("1") == 0)
+    shape, values = page
+    return _page_statement(shape).params(values)
+
+
+async def clips_page(db: Database, query: ClipQuery, viewer: Viewer | None) -> Sequence[Row[Any]]:
+    """The rows of the page, read on the async driver; a revoked token is a 401 (checked in the
+    page query itself, or on its own when the page is empty)."""
+    rows: Sequence[Row[Any]] = []
+    async with db.async_connection() as connection:
+        page = _page_values(connection.dialect.name, query, viewer)
+        if page is not None:
+            shape, values = page
+            statement = _page_statement(shape)
+            if shape.dialect == "sqlite":
+                rows = (await connection.execute(statement, values)).all()
+            else:
+                rows = await _serial(connection, statement, values)
+    await check_page_token(db, viewer, rows[0] if rows else None)
     return rows
+
+
+async def _serial(
+    connection: AsyncConnection, statement: Select[Any], values: dict[str, Any]
+) -> Sequence[Row[Any]]:
+    """`statement`'s rows without parallel workers. The planner picks a Gather for the walks of
+    frequent pairs and for rare words, and starting its workers costs 20-50 ms on a busy
+    machine while the serial walk that stops at the window takes about 1 ms (bench/RESULTS.md,
+    Clips). Reads run in autocommit, so the setting is put back for the pool's next user."""
+    await connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+    try:
+        rows: Sequence[Row[Any]] = (await connection.execute(statement, values)).all()
+        return rows
+    finally:
+        await connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
 
 def clip_order(clips: Subquery) -> tuple[ColumnElement[Any], ...]:
@@ -150,32 +199,72 @@ _CUE_COLUMNS = (
 )
 
 
-def _window(rank: ColumnElement[Any], filters: list[ColumnElement[bool]]) -> Select[Any]:
-    """The newest matching cues of catalog videos in the language, below the cursor."""
+def _window(
+    rank: ColumnElement[Any],
+    filters: list[ColumnElement[bool]],
+    newest_first: ColumnElement[int] | InstrumentedAttribute[int],
+    max_id: bool,
+) -> Select[Any]:
+    """The newest matching cues of catalog videos in the language, below the cursor, walked by
+    `newest_first` (the cue id, or a column equal to it that an ordered index covers)."""
+    if max_id:
+        filters = [*filters, newest_first <= bindparam("max_id", type_=BigInteger)]
     return (
         select(*_CUE_COLUMNS, rank.label("rank"))
         .join(Video, Video.id == TranscriptCue.video_id)
         .where(*filters)
-        .order_by(TranscriptCue.id.desc())
+        .order_by(newest_first.desc())
         .limit(CLIP_CANDIDATES)
     )
 
 
-def _fts5_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
-    matches = fts5_matches("cue_search", terms)
+_FTS5_TABLE = "cue_search"
+
+
+def _fts5_window(filters: list[ColumnElement[bool]], max_id: bool) -> Subquery:
+    # The placeholder term is replaced by the `cue_search_query` value of `_page_values`.
+    matches = fts5_matches(_FTS5_TABLE, [QueryTerm(("",))])
     rank: ColumnElement[float] = -matches.c.rank  # bm25: lower is better, so negate it
-    return _window(rank, filters).join(matches, matches.c.rowid == TranscriptCue.id).subquery()
+    # Walked by the FTS5 rowid (the cue id), as video search does (`search._apply_fts5`):
+    # then FTS5 drives, newest first, and the window's LIMIT stops it before bm25 ranks every
+    # match.
+    window = _window(rank, filters, matches.c.rowid, max_id)
+    return window.join(matches, matches.c.rowid == TranscriptCue.id).subquery()
 
 
-def _tsvector_window(terms: list[QueryTerm], filters: list[ColumnElement[bool]]) -> Subquery:
+def _tsquery(name: str) -> ColumnElement[Any]:
+    """`tsquery` of the bound tsquery text `name` (`search.tsquery_text`)."""
+    return func.to_tsquery(literal_column("'simple'"), bindparam(name, type_=Text))
+
+
+def _tsvector_window(shape: _Shape, filters: list[ColumnElement[bool]]) -> Subquery:
+    """Words: the tsvector GIN index (a rare word) or the id walk (a common one), the planner's
+    choice. A phrase: the backward walk of its rarest-looking pair in `cue_pairs`, ordered by
+    cue id (`phrase_index`); the tsquery stays the exact test."""
     vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
-    matching = [vector.op("@@")(tsquery(terms))]
-    pairs = phrase_pairs(terms)
-    if pairs:  # the pair index narrows a phrase to the rows holding it; @@ stays the exact test
-        held = func.string_to_array(TranscriptCue.search_pairs, literal_column("' '"))
-        matching.append(held.op("@>")(cast(postgresql.array(pairs), postgresql.ARRAY(Text))))
-    rank = func.ts_rank(vector, tsquery(terms))
-    return _window(rank, [*filters, *matching]).subquery()
+    rank = func.ts_rank(vector, _tsquery("all_terms"))
+    if not shape.phrase:
+        matching = [*filters, vector.op("@@")(_tsquery("all_terms"))]
+        return _window(rank, matching, TranscriptCue.id, shape.max_id).subquery()
+    # The planner estimates a phrase as "all its words", far rarer than "holds its pair" (it
+    # predicted 46 of 13,620 cues of `train_station`, so it read them all by bitmap and sorted
+    # them: 416 ms). Behind COALESCE the exact test gets a neutral estimate and the pair walk
+    # stops at the window (1-2 ms); the words keep theirs (and their index, when rare). The
+    # join on `cue_id + 0` leaves the pair index as the only source of the walk's order, so the
+    # planner cannot walk all cues backwards probing each for the pair instead.
+    exact = func.coalesce(vector.op("@@")(_tsquery("phrases")), false())
+    matching = [*filters, exact]
+    if shape.words:
+        matching.append(vector.op("@@")(_tsquery("words")))
+    pair = cue_pairs.alias("pair")
+    held = [*matching, pair.c.pair == bindparam("pair", type_=Text)]
+    walk = _window(rank, held, pair.c.cue_id, shape.max_id)
+    return walk.join(pair, TranscriptCue.id == pair.c.cue_id + 0).subquery()
+
+
+def _rarest(pairs: list[str]) -> str:
+    """The pair to walk: the longest (longer words are rarer, Zipf), without statistics."""
+    return max(pairs, key=len)
 
 
 def _is_sqlite(session: Session) -> bool:

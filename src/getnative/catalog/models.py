@@ -136,7 +136,8 @@ class TranscriptCue(Base):
     language, its catalog membership) without a join through transcripts. `search_text` is
     `text` in the normalised form of `getnative.catalog.search.normalize`, which is what the
     full-text indexes (FTS5 table `cue_search` on SQLite, `search_vector` on PostgreSQL) read.
-    `search_pairs` (`search.word_pairs`) lets PostgreSQL find quoted phrases by index.
+    `search_pairs` (`search.word_pairs`) is copied by triggers into PostgreSQL's ordered
+    `cue_pairs` table (`catalog.phrase_index`), which finds quoted phrases.
     """
 
     __tablename__ = "transcript_cues"

@@ -246,7 +246,9 @@ async def require_current_token(db: Database, viewer: Viewer | None) -> None:
             raise token_revoked()
 
 
-async def _check_token(db: Database, viewer: Viewer | None, row: Sequence[Any] | None) -> None:
+async def check_page_token(db: Database, viewer: Viewer | None, row: Sequence[Any] | None) -> None:
+    """The token rule for a page read: its first row carries the check (`TOKEN_OK`); an empty
+    page checks the token on its own."""
     if viewer is None:
         return
     if row is None:
@@ -275,7 +277,7 @@ async def video_page(
         **_viewer_values(viewer),
     }
     rows = await db.fetch(statement, values)
-    await _check_token(db, viewer, rows[0] if rows else None)
+    await check_page_token(db, viewer, rows[0] if rows else None)
     return rows
 
 
@@ -458,7 +460,7 @@ async def video_detail(db: Database, video_id: int, viewer: Viewer | None) -> Vi
         statement = _detail_statement(viewer is not None, db.dialect_name)
         rows = await db.fetch(statement, {"video_id": video_id, **_viewer_values(viewer)})
     video = rows[0] if rows else None
-    await _check_token(db, viewer, video)
+    await check_page_token(db, viewer, video)
     if video is None:
         return None
     own_like = video[_OWN_LIKE]

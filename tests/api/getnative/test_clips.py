@@ -11,6 +11,8 @@ import yaml
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from getnative.accounts import service as accounts
+from getnative.accounts.models import User
 from getnative.catalog.importer import CatalogImportError, import_file
 from getnative.catalog.models import Transcript, TranscriptCue, Video
 from getnative.catalog.search import normalize, word_pairs
@@ -290,6 +292,32 @@ def test_cued_and_liked_are_resolved_for_the_caller(
     # The same summary as /videos: anonymous `liked` is false, `cued` null.
     assert (anonymous["liked"], anonymous["cued"]) == (False, None)
     assert (mine["liked"], mine["cued"]) == (True, False)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "harold"}, {"q": "nowhere"}, {"q": "harold", "count": "0"}],
+    ids=["a page", "an empty page", "a 400"],
+)
+def test_the_token_is_checked_in_the_page_query_and_slides(
+    client: TestClient, db: Database, settings: Settings, tmp_path: Path, params: dict[str, str]
+) -> None:
+    """As on /videos: a current token slides, a revoked one is a 401 whatever the answer."""
+    import_videos(db, tmp_path, video("a", srt=SRT))
+    user = make_user(db)
+    headers = bearer(settings, user)
+
+    assert client.get("/clips", params=params, headers=headers).headers["x-gn-auth-token"]
+
+    with db.session() as session:
+        loaded = session.get(User, user.id)
+        assert loaded is not None
+        accounts.revoke_tokens(session, loaded)
+    response = client.get("/clips", params=params, headers=headers)
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == 205
+    assert "x-gn-auth-token" not in response.headers
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,10 @@ from getnative.api.getnative import params
 from getnative.api.getnative.deps import (
     CurrentUser,
     DbSession,
+    accept_token,
     optional_user,
-    slide_session,
-    token_claims,
+    slide_viewer,
+    viewer_of,
 )
 from getnative.api.getnative.render import (
     add_matches,
@@ -61,16 +62,16 @@ async def list_videos(request: Request, args: Annotated[params.VideoListArgs, Qu
     """On the event loop: one async connection, one statement (the page with the viewer's
     flags and the token check), rows rendered straight to orjson. Searches take the ORM path
     in one thread-pool hop (their relevance query and `matches` live there)."""
-    viewer = _viewer(request)  # a malformed or expired token: 401 before parameter errors
+    viewer = viewer_of(request)  # a malformed or expired token: 401 before parameter errors
     try:
         query = params.video_query(args)
     except InvalidInput:
-        await _accept_token(request, viewer)
+        await accept_token(request, viewer)
         raise
     if query.q is not None:
         return FastJSONResponse(await run_in_threadpool(_search_page, request, query))
     rows = await pages.video_page(container_of(request).db, query, viewer)
-    _slide(request, viewer)
+    slide_viewer(request, viewer)
     signed_in = viewer is not None
     return FastJSONResponse(
         record_list([render_summary_row(row, signed_in=signed_in) for row in rows])
@@ -91,36 +92,17 @@ def _search_page(request: Request, query: service.VideoQuery) -> dict[str, Any]:
 async def get_video(video_id: str, request: Request) -> Response:
     """Same shape as the list: one statement (the video with its nested parts, the viewer's
     flags and its related videos), orjson."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     try:
         parsed = params.parse_id(video_id)
     except InvalidInput:
-        await _accept_token(request, viewer)
+        await accept_token(request, viewer)
         raise
     detail = await pages.video_detail(container_of(request).db, parsed, viewer)
-    _slide(request, viewer)  # the page query found the token current (else it raised)
+    slide_viewer(request, viewer)  # the page query found the token current (else it raised)
     if detail is None:
         raise NotFound("Video not found.", code="video_not_found")
     return FastJSONResponse(render_detail_page(detail, signed_in=viewer is not None))
-
-
-def _viewer(request: Request) -> pages.Viewer | None:
-    claims = token_claims(request)
-    return None if claims is None else pages.Viewer(claims.user_id, claims.token_version)
-
-
-async def _accept_token(request: Request, viewer: pages.Viewer | None) -> None:
-    """The token rule for an answer that has no page query to carry it (a 400): a revoked
-    token is still a 401, a current one still slides."""
-    if viewer is not None:
-        await pages.require_current_token(container_of(request).db, viewer)
-        _slide(request, viewer)
-
-
-def _slide(request: Request, viewer: pages.Viewer | None) -> None:
-    """The token was found current by the page query: slide it, as `optional_user` does."""
-    if viewer is not None:
-        slide_session(request, user_id=viewer.user_id, token_version=viewer.token_version)
 
 
 def _no_content() -> Response:

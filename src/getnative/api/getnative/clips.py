@@ -2,55 +2,39 @@
 
 A thin adapter over `getnative.catalog.clips`: raw query strings in, a record list of
 `{id, video, start_ms, end_ms, text}` out, the video being the same summary as in `GET /videos`.
-The page is one Core statement on the async driver (no thread-pool hop for the page, no ORM
-objects), its rows rendered straight to the declared shape and serialised once with orjson.
+The page is one Core statement on the async driver (no thread-pool hop, no ORM objects), with
+the token check in it as on `GET /videos`; its rows are rendered straight to the declared shape
+and serialised once with orjson.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Row
 
 from getnative.api.getnative import params
-from getnative.api.getnative.deps import OptionalUser
-from getnative.api.getnative.render import record_list, render_video_summary
+from getnative.api.getnative.deps import accept_token, slide_viewer, viewer_of
+from getnative.api.getnative.render import record_list, render_summary_row
 from getnative.api.getnative.schemas_catalog import ClipList
 from getnative.catalog import clips
+from getnative.errors import InvalidInput
 from getnative.web.deps import container_of
 from getnative.web.responses import FastJSONResponse
 
 router = APIRouter(tags=["clips"])
 
 
-def _part(row: Row[Any], prefix: str) -> SimpleNamespace | None:
-    """The `prefix`-ed columns of `row` as an object with the model's attribute names."""
-    mapping = row._mapping
-    if mapping[f"{prefix}id"] is None:
-        return None
-    return SimpleNamespace(
-        **{key[len(prefix) :]: value for key, value in mapping.items() if key.startswith(prefix)}
-    )
-
-
 def render_clip_row(row: Row[Any], *, signed_in: bool) -> dict[str, Any]:
     """A clip with its video summary (flags as on `GET /videos`: `cued` null and `liked` false
     for an anonymous caller)."""
-    summary = render_video_summary(
-        _part(row, "video_"),
-        _part(row, "speaker_"),
-        _part(row, "subcategory_"),
-        cued=bool(row.cued) if signed_in else None,
-        liked=bool(row.liked) if signed_in else False,
-    )
     return {
-        "id": row.id,
-        "video": summary,
-        "start_ms": row.start_ms,
-        "end_ms": row.end_ms,
-        "text": row.text,
+        "id": row.clip_id,
+        "video": render_summary_row(row, signed_in=signed_in),
+        "start_ms": row.clip_start_ms,
+        "end_ms": row.clip_end_ms,
+        "text": row.clip_text,
     }
 
 
@@ -67,15 +51,18 @@ def render_clip_row(row: Row[Any], *, signed_in: bool) -> dict[str, Any]:
 )
 async def list_clips(
     request: Request,
-    user: OptionalUser,
     q: str | None = None,
     lang: str | None = None,
     count: str | None = None,
     max_id: str | None = None,
 ) -> Response:
-    query = params.clip_query(q=q, lang=lang, count=count, max_id=max_id)
-    user_id = user.id if user else None
-    async with container_of(request).db.async_connection() as connection:
-        rows = await clips.clips_page(connection, query, user_id=user_id)
-    records = [render_clip_row(row, signed_in=user is not None) for row in rows]
+    viewer = viewer_of(request)  # a malformed or expired token: 401 before parameter errors
+    try:
+        query = params.clip_query(q=q, lang=lang, count=count, max_id=max_id)
+    except InvalidInput:
+        await accept_token(request, viewer)
+        raise
+    rows = await clips.clips_page(container_of(request).db, query, viewer)
+    slide_viewer(request, viewer)  # the page query found the token current (else it raised)
+    records = [render_clip_row(row, signed_in=viewer is not None) for row in rows]
     return FastJSONResponse(record_list(records))

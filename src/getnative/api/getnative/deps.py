@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from getnative.accounts.models import User
 from getnative.accounts.service import get_user_for_token
 from getnative.accounts.tokens import IssuedToken, TokenClaims, decode_token, issue_token
+from getnative.catalog.pages import Viewer, require_current_token
 from getnative.errors import AuthenticationFailed
 from getnative.web.deps import AppContainer as AppContainer  # re-exported for the routes
 from getnative.web.deps import container_of, open_request_session
@@ -67,6 +68,27 @@ def slide_session(request: Request, *, user_id: int, token_version: int) -> Issu
     )
     setattr(request.state, AUTH_TOKEN_STATE, issued)
     return issued
+
+
+def viewer_of(request: Request) -> Viewer | None:
+    """The bearer token's claims for the fast routes (`GET /videos`, `/videos/:id`, `/clips`),
+    whose page query checks them (`catalog.pages`); a malformed or expired token: 401 here."""
+    claims = token_claims(request)
+    return None if claims is None else Viewer(claims.user_id, claims.token_version)
+
+
+async def accept_token(request: Request, viewer: Viewer | None) -> None:
+    """The token rule for an answer of a fast route that has no page query to carry it (a 400):
+    a revoked token is still a 401, a current one still slides."""
+    if viewer is not None:
+        await require_current_token(container_of(request).db, viewer)
+        slide_viewer(request, viewer)
+
+
+def slide_viewer(request: Request, viewer: Viewer | None) -> None:
+    """The token was found current by the page query: slide it, as `optional_user` does."""
+    if viewer is not None:
+        slide_session(request, user_id=viewer.user_id, token_version=viewer.token_version)
 
 
 def optional_user(request: Request, session: Session) -> User | None:

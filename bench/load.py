@@ -241,6 +241,20 @@ def parse_wrk(scenario: str, output: str) -> Result:
     )
 
 
+WARM_UP_REQUESTS = 8
+
+
+def warm_up(url: str, headers: dict[str, str]) -> None:
+    """A few requests before the measured run, so that a worker's first-use costs (statements
+    compiled and prepared, pools opened) are not counted in a short run: with `--duration 1`
+    on a loaded machine a cold scenario could finish no request at all. Answers are not
+    judged here; wrk counts the non-2xx of the measured run."""
+    with httpx.Client(timeout=30, headers=headers) as client:
+        for _ in range(WARM_UP_REQUESTS):
+            with contextlib.suppress(httpx.HTTPError):
+                client.get(url)
+
+
 def run_wrk(
     scenario: str,
     url: str,
@@ -262,6 +276,8 @@ def run_wrk(
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(LUA / script)]
+    else:
+        warm_up(url, headers or {})
     with peak_worker_rss(server_pid) as peak:
         output = subprocess.run(
             [*command, url],

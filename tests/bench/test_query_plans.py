@@ -18,8 +18,7 @@ from getnative.catalog import clips
 from getnative.catalog import service as catalog
 from getnative.catalog.models import Video
 from getnative.catalog.search import apply_search
-from getnative.channels.models import VideoInstance
-from getnative.channels.social_service import _feed_query
+from getnative.channels.social_service import FEED_DEPTH, _feed_statement
 from getnative.db import Database
 from getnative.likes.models import Like
 
@@ -60,10 +59,8 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
         statements: dict[str, Callable[[], Any]] = {
             "video_page": lambda: _video_page(session),
             "search_page": lambda: _video_page(session, "business"),
-            "feed": lambda: (
-                _feed_query(1, "en")
-                .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-                .limit(20)
+            "feed": lambda: _feed_statement(True, True).params(
+                user_id=1, locales=["en"], depth=FEED_DEPTH, start=0, size=20
             ),
             "like_lookup": lambda: select(Like.id).where(Like.video_id == 1, Like.user_id == 1),
             "video_detail": lambda: select(Video).where(Video.id == 42),
@@ -71,7 +68,15 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             "clips_phrase": lambda: _clips_page(session, '"business card"'),
         }
         plan = _plan(session, statements[name]())
-    tables = ("videos", "likes", "video_instances", "subscriptions", "transcript_cues", "cue_pairs")
+    tables = (
+        "videos",
+        "likes",
+        "channels",
+        "video_instances",
+        "subscriptions",
+        "transcript_cues",
+        "cue_pairs",
+    )
     for table in tables:
         assert f"Seq Scan on {table}" not in plan, plan
 

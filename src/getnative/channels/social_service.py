@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     ColumnElement,
     Integer,
@@ -434,34 +435,78 @@ def _feed_item(row: RowMapping) -> FeedItem:
     )
 
 
-@lru_cache(maxsize=2)
-def _feed_statement(with_locale: bool) -> Select[Any]:
+_NEWEST_COLUMNS = (
+    VideoInstance.id,
+    VideoInstance.date_added,
+    VideoInstance.video_id,
+    VideoInstance.channel_id,
+)
+
+
+def _newest_joined(user_id: ColumnElement[int], locale_rule: ColumnElement[bool]) -> CTE:
+    """The feed's newest `depth` instances from one join (SQLite, which has no LATERAL)."""
+    return (
+        _feed_select(user_id, locale_rule)
+        .with_only_columns(*_NEWEST_COLUMNS)
+        .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
+        .limit(bindparam("depth", type_=Integer))
+        .cte("newest")
+    )
+
+
+def _newest_per_channel(user_id: ColumnElement[int], locale_rule: ColumnElement[bool]) -> CTE:
+    """The feed's newest `depth` instances, read channel by channel (PostgreSQL).
+
+    Each subscription's channel is checked by its primary key (a correlated scalar subquery)
+    and its instances are read newest first through the (channel_id, date_added) index in a
+    LATERAL subquery, so the work grows with the user's subscriptions, never with the
+    catalog: joined instead, the planner hashed a sequential scan of every channel (~40 % of
+    the statement with 500 subscriptions) and, with a different estimate, of every instance.
+    No channel can put more than `depth` instances in the feed; `WITH TIES` keeps the ones
+    sharing the last date_added, whose order is settled by id only in the outer sort.
+    """
+    channel_visible = (
+        select(visible_channels_filter(user_id))
+        .where(Channel.id == Subscription.channel_id)
+        .scalar_subquery()
+    )
+    depth = bindparam("depth", type_=Integer)
+    instances = (
+        select(*_NEWEST_COLUMNS)
+        .where(VideoInstance.channel_id == Subscription.channel_id, locale_rule)
+        .order_by(VideoInstance.date_added.desc())
+        .fetch(depth, with_ties=True)
+        .lateral("instance")
+    )
+    return (
+        select(instances)
+        .select_from(Subscription)
+        .join(instances, true())
+        .where(Subscription.user_id == user_id, channel_visible)
+        .order_by(instances.c.date_added.desc(), instances.c.id.desc())
+        .limit(depth)
+        .cte("newest")
+    )
+
+
+@lru_cache(maxsize=4)
+def _feed_statement(with_locale: bool, per_channel: bool) -> Select[Any]:
     """The page and the feed's bounded total in one statement, built once per shape (building
     it cost more Python than running it); parameters `user_id`, `locales` (with a locale),
     `depth`, `start`, `size`.
 
-    `newest` is the feed's newest `depth` instances (one top-N sort of the subscribed channels'
-    instances); the total counts them and the page is a slice of them, joined to its video,
-    channel, cover and owner. The total is the driving row, so a page beyond the end still
-    answers one row (with the total and no item).
+    `newest` is the feed's newest `depth` instances (`_newest_per_channel` where LATERAL
+    exists, else `_newest_joined`); the total counts them and the page is a slice of them,
+    joined to its video, channel, cover and owner. The total is the driving row, so a page
+    beyond the end still answers one row (with the total and no item).
     """
     locale_rule = (
         video_visible_in_variants(bindparam("locales", expanding=True), VideoInstance.video_id)
         if with_locale
         else true()
     )
-    newest = (
-        _feed_select(bindparam("user_id", type_=BigInteger), locale_rule)
-        .with_only_columns(
-            VideoInstance.id,
-            VideoInstance.date_added,
-            VideoInstance.video_id,
-            VideoInstance.channel_id,
-        )
-        .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-        .limit(bindparam("depth", type_=Integer))
-        .cte("newest")
-    )
+    user_id = bindparam("user_id", type_=BigInteger)
+    newest = (_newest_per_channel if per_channel else _newest_joined)(user_id, locale_rule)
     total = select(func.count().label("total")).select_from(newest).subquery("total")
     page = (
         select(newest)
@@ -506,7 +551,8 @@ async def feed(
     }
     if locale:
         parameters["locales"] = locale_variants(locale)
-    result = await connection.execute(_feed_statement(bool(locale)), parameters)
+    per_channel = connection.dialect.name == "postgresql"
+    result = await connection.execute(_feed_statement(bool(locale), per_channel), parameters)
     rows = result.mappings().all()
     total = int(rows[0]["total"]) if rows else 0
     return [_feed_item(row) for row in rows if row["i_id"] is not None], total

@@ -279,6 +279,24 @@ def test_the_feed_ends_at_its_depth_and_total_counts_at_most_that(
     assert beyond == {"total": 3, "items": []}
 
 
+def test_instances_tied_at_the_depth_are_ordered_by_id_across_channels(
+    client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads each channel's newest `depth` instances first: the ones tied on
+    date_added at that bound must all reach the feed's (date_added, id) order."""
+    monkeypatch.setattr(social_service, "FEED_DEPTH", 2)
+    fan = make_user(db)
+    crowded = make_channel(db, make_user(db))
+    other = make_channel(db, make_user(db))
+    tied = [make_instance(db, crowded, minutes=5) for _ in range(3)]
+    make_instance(db, other, minutes=1)
+    late_tie = make_instance(db, other, minutes=5)
+    _subscribe(db, fan.id, crowded, other)
+
+    expected = [vid(i) for i in sorted([*tied, late_tie], key=lambda i: i.id, reverse=True)]
+    assert _feed_ids(client, settings, fan) == expected[:2]
+
+
 def test_total_of_a_page_past_the_end_is_counted(
     client: TestClient, db: Database, settings: Settings
 ) -> None:

@@ -16,7 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from getnative.api.handlers import ErrorMapping, install_error_mapping
 from getnative.errors import (
     AuthenticationFailed,
+    ChannelFormInvalid,
+    CoverArtTooLarge,
     DomainError,
+    FormInvalid,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -70,6 +73,15 @@ def invalid_token(*, expired: bool = False) -> RockpackError:
 
 
 def from_domain(error: DomainError, status_hint: int | None = None) -> RockpackError:
+    """The Rockpack answer to a domain error, the same on every route; `status_hint` comes from
+    the shared middleware (413 for a body over the limit)."""
+    if isinstance(error, FormInvalid | ChannelFormInvalid):
+        problem = form_errors(error.errors)
+        if isinstance(error, FormInvalid) and error.suggested_username:
+            problem.body["suggested_username"] = error.suggested_username
+        return problem
+    if isinstance(error, CoverArtTooLarge):
+        status_hint = 413
     if isinstance(error, NotFound):
         return not_found()
     if isinstance(error, AuthenticationFailed):

@@ -34,7 +34,6 @@ from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.errors import (
     AuthenticationFailed,
-    FormInvalid,
     InvalidGrant,
     InvalidInput,
     RefreshTokenReused,
@@ -216,13 +215,7 @@ def login(
 def register(
     client_id: ClientId, form: FormOrJson, session: DbSession, container: AppContainer
 ) -> JSONResponse:
-    try:
-        user = profile_service.register(session, form)
-    except FormInvalid as exc:
-        error = form_errors(exc.errors)
-        if exc.suggested_username:
-            error.body["suggested_username"] = exc.suggested_username
-        raise error from exc
+    user = profile_service.register(session, form)  # FormInvalid: `form_errors` (errors.py)
     return credentials_body(container, _issue(session, user, client_id, container))
 
 

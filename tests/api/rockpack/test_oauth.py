@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -462,3 +463,22 @@ def test_confirm_reset_checks_the_new_password(client: TestClient, db: Database)
         "error": "invalid_request",
         "form_errors": {"password": ["Field must be at least 6 characters long."]},
     }
+
+
+def test_the_openapi_document_names_each_oauth_form_field(client: TestClient) -> None:
+    """The form models document the bodies; required ones are the fields a route refuses without."""
+    paths = client.get("/ws/openapi.json").json()["paths"]
+
+    def form(path: str, media: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
+        schema: dict[str, Any] = paths[path]["post"]["requestBody"]["content"][media]["schema"]
+        return schema
+
+    assert form("/login/")["required"] == ["grant_type", "username", "password"]
+    assert form("/token/")["required"] == ["grant_type", "refresh_token"]
+    assert form("/reset-password/confirm/")["required"] == ["token", "password"]
+    for path in ("/register/availability/", "/reset-password/"):
+        assert "required" not in form(path)
+        assert set(form(path)["properties"]) == {"username", "email"}
+    register = form("/register/", "application/json")
+    assert register["required"] == ["username", "password", "date_of_birth", "locale", "email"]
+    assert set(register["properties"]) >= {"first_name", "last_name", "gender"}

@@ -39,7 +39,7 @@ from getnative.api.rockpack.deps import (
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.channels import service, social_service
 from getnative.channels.models import Channel
-from getnative.errors import ChannelFormInvalid, InvalidVideoRefs
+from getnative.errors import InvalidVideoRefs
 
 router = APIRouter()
 
@@ -114,13 +114,6 @@ def _channel_ref(container: AppContainer, channel: Channel) -> dict[str, Any]:
     }
 
 
-def _create_or_update(apply: Callable[[], Channel]) -> Channel:
-    try:
-        return apply()
-    except ChannelFormInvalid as exc:
-        raise form_errors(exc.errors) from exc
-
-
 def _owned_channel(session: Session, channelid: str, owner: OwnerId) -> Channel:
     """The owner's channel named by `CHANNELID`, locked; malformed or not theirs is a 404."""
     return service.lock_channel(session, decode_or_404(ids.CHANNEL, channelid), owner_id=owner.id)
@@ -188,7 +181,7 @@ def create_channel(
     userid: Owner, session: DbSession, container: AppContainer, payload: ChannelDocument
 ) -> JSONResponse:
     form = parse_channel_form(session, userid.id, payload)
-    channel = _create_or_update(lambda: service.create_channel(session, userid.id, form))
+    channel = service.create_channel(session, userid.id, form)  # ChannelFormInvalid: errors.py
     return _created(_channel_ref(container, channel), 201)
 
 
@@ -221,7 +214,7 @@ def update_channel(
 ) -> JSONResponse:
     channel = _owned_channel(session, channelid, userid)
     form = parse_channel_form(session, userid.id, payload)
-    _create_or_update(lambda: service.update_channel(session, channel, form))
+    service.update_channel(session, channel, form)  # ChannelFormInvalid: errors.py
     return _created(_channel_ref(container, channel), 200)
 
 

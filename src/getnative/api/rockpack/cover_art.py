@@ -25,9 +25,8 @@ from getnative.api.rockpack.deps import (
     parse_json,
     raw_body_doc,
 )
-from getnative.api.rockpack.errors import from_domain, invalid_request, not_found
+from getnative.api.rockpack.errors import invalid_request, not_found
 from getnative.channels import cover_art_service as covers
-from getnative.errors import CoverArtTooLarge
 
 router = APIRouter()
 
@@ -112,10 +111,9 @@ def upload_cover_art(
     aoi = None if upload.aoi is None else covers.parse_aoi(upload.aoi)
     if not upload.image:
         raise invalid_request("cannot identify image file")
-    try:
-        processed = covers.process_image(upload.image, container.image_limits)
-    except CoverArtTooLarge as exc:
-        raise from_domain(exc, 413) from exc
+    # Over the byte limit is CoverArtTooLarge, a 413 (errors.py); too many pixels or a
+    # decompression bomb is ImageTooLarge, which on this route is bad input, a 400.
+    processed = covers.process_image(upload.image, container.image_limits)
     row = covers.store_cover_art(
         session, container.media, owner_id=userid.id, cover=processed, aoi=aoi
     )

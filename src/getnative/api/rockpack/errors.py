@@ -13,9 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from getnative.api.handlers import ErrorMapping, install_error_mapping
 from getnative.errors import (
     AuthenticationFailed,
+    ChannelFormInvalid,
+    CoverArtTooLarge,
     DomainError,
+    FormInvalid,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -69,6 +73,15 @@ def invalid_token(*, expired: bool = False) -> RockpackError:
 
 
 def from_domain(error: DomainError, status_hint: int | None = None) -> RockpackError:
+    """The Rockpack answer to a domain error, the same on every route; `status_hint` comes from
+    the shared middleware (413 for a body over the limit)."""
+    if isinstance(error, FormInvalid | ChannelFormInvalid):
+        problem = form_errors(error.errors)
+        if isinstance(error, FormInvalid) and error.suggested_username:
+            problem.body["suggested_username"] = error.suggested_username
+        return problem
+    if isinstance(error, CoverArtTooLarge):
+        status_hint = 413
     if isinstance(error, NotFound):
         return not_found()
     if isinstance(error, AuthenticationFailed):
@@ -94,32 +107,36 @@ def render_domain_error(error: DomainError, status_hint: int | None = None) -> J
     return from_domain(error, status_hint).response()
 
 
+def _validation_error(exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":
+        return invalid_request("Request body is not valid JSON").response()
+    location = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+    return invalid_request(f"{location}: {first.get('msg', 'invalid value')}").response()
+
+
+def _http_error(exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return not_found().response()
+    if exc.status_code == 405:
+        return RockpackError(405, "method_not_allowed").response()
+    return RockpackError(exc.status_code, "invalid_request", message=str(exc.detail)).response()
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The shared installer for the four kinds of failure, plus `RockpackError`: the dialect's
+    own exception, raised by routes whose answer is not a domain error (OAuth errors, paging)."""
+    install_error_mapping(
+        app,
+        ErrorMapping(
+            domain=render_domain_error,
+            validation=_validation_error,
+            http=_http_error,
+            unexpected=lambda: RockpackError(500, "server_error").response(),
+            logger=logger,
+        ),
+    )
+
     @app.exception_handler(RockpackError)
     async def _rockpack(_request: Request, exc: RockpackError) -> JSONResponse:
         return exc.response()
-
-    @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return render_domain_error(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        if first.get("type") == "json_invalid":
-            return invalid_request("Request body is not valid JSON").response()
-        location = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
-        return invalid_request(f"{location}: {first.get('msg', 'invalid value')}").response()
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return not_found().response()
-        if exc.status_code == 405:
-            return RockpackError(405, "method_not_allowed").response()
-        return RockpackError(exc.status_code, "invalid_request", message=str(exc.detail)).response()
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, _exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return RockpackError(500, "server_error").response()

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, create_model
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -34,7 +35,6 @@ from getnative.api.rockpack.deps import AppContainer, DbSession
 from getnative.api.rockpack.errors import RockpackError, form_errors, invalid_request
 from getnative.errors import (
     AuthenticationFailed,
-    FormInvalid,
     InvalidGrant,
     InvalidInput,
     RefreshTokenReused,
@@ -51,13 +51,46 @@ MAX_FIELD_LENGTH = 1000
 MAX_FIELDS = 50
 
 
-def form_body(
-    *required: str, optional: tuple[str, ...] = (), json_too: bool = False
-) -> dict[str, Any]:
-    """OpenAPI description of a form-encoded body (the fields are read by the `Form` dependency,
-    so FastAPI cannot describe them itself)."""
-    properties = {name: {"type": "string"} for name in (*required, *optional)}
-    schema = {"type": "object", "required": list(required), "properties": properties}
+class LoginForm(BaseModel):
+    grant_type: str
+    username: str
+    password: str
+
+
+class RefreshForm(BaseModel):
+    grant_type: str
+    refresh_token: str
+
+
+class LoginLookupForm(BaseModel):
+    """Availability and reset request: a username, an email or both (empty means not given)."""
+
+    username: str = ""
+    email: str = ""
+
+
+class ResetConfirmForm(BaseModel):
+    token: str
+    password: str
+
+
+# Built from the service's field lists so that the documented fields cannot drift from the
+# ones registration reads.
+_REGISTER_FIELDS: dict[str, Any] = {
+    **dict.fromkeys(profile_service.REQUIRED_REGISTRATION_FIELDS, (str, ...)),
+    **dict.fromkeys(profile_service.OPTIONAL_REGISTRATION_FIELDS, (str, "")),
+}
+RegisterForm = create_model("RegisterForm", **_REGISTER_FIELDS)
+
+
+def form_body(model: type[BaseModel], *, json_too: bool = False) -> dict[str, Any]:
+    """OpenAPI description of a form-encoded body, from the model that names its fields.
+
+    The model only documents: the fields are read by `_form` / `_form_or_json` and checked by
+    each route, so that a missing or bad field is an OAuth `invalid_request` error as the spec
+    words it, not FastAPI's validation error.
+    """
+    schema = model.model_json_schema()
     content = {"application/x-www-form-urlencoded": {"schema": schema}}
     if json_too:
         content["application/json"] = {"schema": schema}
@@ -183,7 +216,7 @@ def discovery(container: AppContainer, response: Response) -> dict[str, str]:
     }
 
 
-@router.post("/login/", openapi_extra=form_body("grant_type", "username", "password"))
+@router.post("/login/", openapi_extra=form_body(LoginForm))
 def login(
     request: Request, client_id: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> JSONResponse:
@@ -207,26 +240,16 @@ def login(
 
 @router.post(
     "/register/",
-    openapi_extra=form_body(
-        *profile_service.REQUIRED_REGISTRATION_FIELDS,
-        optional=profile_service.OPTIONAL_REGISTRATION_FIELDS,
-        json_too=True,
-    ),
+    openapi_extra=form_body(RegisterForm, json_too=True),
 )
 def register(
     client_id: ClientId, form: FormOrJson, session: DbSession, container: AppContainer
 ) -> JSONResponse:
-    try:
-        user = profile_service.register(session, form)
-    except FormInvalid as exc:
-        error = form_errors(exc.errors)
-        if exc.suggested_username:
-            error.body["suggested_username"] = exc.suggested_username
-        raise error from exc
+    user = profile_service.register(session, form)  # FormInvalid: `form_errors` (errors.py)
     return credentials_body(container, _issue(session, user, client_id, container))
 
 
-@router.post("/token/", openapi_extra=form_body("grant_type", "refresh_token"))
+@router.post("/token/", openapi_extra=form_body(RefreshForm))
 def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONResponse:
     """Exchange a refresh token for a new pair; a reused token revokes all of the user's.
 
@@ -250,7 +273,7 @@ def refresh(client_id: ClientId, form: Form, container: AppContainer) -> JSONRes
     return credentials_body(container, credentials)
 
 
-@router.post("/register/availability/", openapi_extra=form_body(optional=("username", "email")))
+@router.post("/register/availability/", openapi_extra=form_body(LoginLookupForm))
 def availability(_client: ClientId, form: Form, session: DbSession) -> dict[str, bool]:
     """Whether the given username and/or email could be registered now."""
     username, email = form.get("username", ""), form.get("email", "")
@@ -267,7 +290,7 @@ def availability(_client: ClientId, form: Form, session: DbSession) -> dict[str,
 @router.post(
     "/reset-password/",
     status_code=204,
-    openapi_extra=form_body(optional=("username", "email")),
+    openapi_extra=form_body(LoginLookupForm),
 )
 def request_password_reset(
     request: Request, _client: ClientId, form: Form, session: DbSession, container: AppContainer
@@ -289,9 +312,7 @@ def request_password_reset(
     return Response(status_code=204)
 
 
-@router.post(
-    "/reset-password/confirm/", status_code=204, openapi_extra=form_body("token", "password")
-)
+@router.post("/reset-password/confirm/", status_code=204, openapi_extra=form_body(ResetConfirmForm))
 def confirm_password_reset(
     _client: ClientId, form: Form, session: DbSession, container: AppContainer
 ) -> Response:

@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from getnative import logs, metrics
-from getnative.api.getnative.app import create_getnative_app
+from getnative.api.getnative.app import auth_token_headers, create_getnative_app
 from getnative.api.getnative.errors import render_domain_error as getnative_error
 from getnative.api.likes.app import create_likes_app
 from getnative.api.likes.app import render_domain_error as likes_error
@@ -71,6 +71,7 @@ def _edge(container: Container, in_flight: InFlight) -> Middleware:
         ops=OpsEndpoints(container).match,
         observe=metrics.record_request,
         in_flight=in_flight,
+        earned=auth_token_headers,  # Get Native's sliding session, on the requests that earn it
     )
 
 

@@ -31,6 +31,10 @@ from getnative.web.lifecycle import InFlight
 access_log = logging.getLogger("getnative.access")
 ErrorRenderer = Callable[[DomainError, int], Response]
 AnalyticsHook = Callable[[Scope, int], None]
+Headers = list[tuple[bytes, bytes]]
+# The headers a request earned while it ran (a dialect reads them from the request's scope
+# state, e.g. Get Native's sliding-session token); empty for most requests.
+EarnedHeaders = Callable[[Scope], Sequence[tuple[bytes, bytes]]]
 
 
 def header(scope: Scope, name: bytes) -> str | None:
@@ -62,10 +66,10 @@ EXPOSED_HEADER = (b"access-control-expose-headers", b"X-GN-Auth-Token, X-GN-Auth
 
 
 def edge_headers(
-    headers: list[tuple[bytes, bytes]], fixed: list[tuple[bytes, bytes]]
-) -> list[tuple[bytes, bytes]]:
-    """The response's headers without its own `Server`, then the edge's `fixed` ones, then
-    `Access-Control-Expose-Headers`, in one pass.
+    headers: Headers, fixed: Headers, earned: Sequence[tuple[bytes, bytes]] = ()
+) -> Headers:
+    """The response's headers without its own `Server`, then the ones the request `earned`,
+    then the edge's `fixed` ones, then `Access-Control-Expose-Headers`, in one pass.
 
     The expose header goes on every response, as the document lists it among the headers "found
     in all API responses"; CORS sets it only for an allowed `Origin`, and then it is kept as is.
@@ -78,6 +82,7 @@ def edge_headers(
             continue
         exposed = exposed or name == EXPOSED_HEADER[0]
         kept.append(item)
+    kept += earned
     kept += fixed
     if not exposed:
         kept.append(EXPOSED_HEADER)
@@ -220,8 +225,12 @@ class EdgeMiddleware:
         ops: Callable[[Scope], ASGIApp | None] | None = None,
         observe: Callable[[Scope, int, float], None] | None = None,
         in_flight: InFlight | None = None,
+        earned: EarnedHeaders | None = None,
     ) -> None:
         self.app = app
+        # `earned` replaces a dialect middleware that wrapped `send` on every request only to
+        # add headers to the few that earned them: the edge's own `send` wrapper asks instead.
+        self.earned = earned
         self.in_flight = in_flight if in_flight is not None else InFlight()
         # `ops` answers /healthz, /readyz, /metrics before everything (no log, no limits);
         # `observe` is the per-request metrics hook (getnative.metrics.record_request).
@@ -281,17 +290,22 @@ class EdgeMiddleware:
         status = 500
         fixed = [*self.fixed_headers, (b"x-request-id", request_id.encode("ascii"))]
 
+        inner: Scope = scope
+        if scope["method"] == "HEAD":  # runs as its GET below the edge, which logs a HEAD
+            inner = {**scope, "method": "GET"}
+        earned = self.earned
+
         async def send_at_edge(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = edge_headers(message.get("headers", []), fixed)
+                message["headers"] = edge_headers(
+                    message.get("headers", []), fixed, () if earned is None else earned(inner)
+                )
             await send(message)
 
-        inner: Scope = scope
         inner_send: Send = send_at_edge
-        if scope["method"] == "HEAD":  # runs as its GET below the edge, which logs a HEAD
-            inner = {**scope, "method": "GET"}
+        if inner is not scope:
             inner_send = without_body(send_at_edge)
         self.in_flight.enter()
         try:

@@ -40,6 +40,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from getnative.web.error_boundary import fold_error_layers
+
 PathParams = dict[str, Any]
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -264,7 +266,8 @@ class DialectApp(FastAPI):
       (getnative.metrics), and the check whether OpenTelemetry is configured read the process
       environment on every request; with it off, and no app-wide body limit (the edge enforces
       the server's), FastAPI's telemetry and body-limit middlewares would only pass requests
-      through, so the stack is Starlette's: errors, the app's middlewares, handled errors, routes.
+      through, so the stack is Starlette's: errors, the app's middlewares, handled errors,
+      routes, its two error middlewares folded into one (getnative.web.error_boundary).
     """
 
     def __init__(self, **options: Any) -> None:
@@ -286,7 +289,8 @@ class DialectApp(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         if self._plain():
-            stack = Starlette.build_middleware_stack(self)  # errors, middlewares, handled errors
+            # Errors (folded into one layer), the app's middlewares, handled errors, routes.
+            stack = fold_error_layers(Starlette.build_middleware_stack(self))
             return _replace(
                 stack, self.router, TableRouter(self.router, fallback=self._exit_stack())
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from getnative.accounts.tokens import IssuedToken
 from getnative.api.getnative import accounts, catalog, clips, notifications, study
@@ -20,32 +20,21 @@ from getnative.web.page_cache import AnonymousPageCache
 from getnative.web.route_table import DialectApp
 
 
-class AuthTokenHeadersMiddleware:
-    """Adds `X-GN-Auth-Token` / `X-GN-Auth-Expire` when the request authenticated someone.
+def auth_token_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """`X-GN-Auth-Token` / `X-GN-Auth-Expire` when the request authenticated someone (the token
+    `deps.slide_session` left in the request's state), else none.
 
-    Done at the ASGI level so it covers every response shape (JSON, 204, errors after auth).
+    The edge adds them as the response starts (`EdgeMiddleware(earned=...)`), so they go on every
+    response shape (JSON, 204, errors after auth) without a `send` wrapper of this dialect's own.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_token(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                issued: IssuedToken | None = scope.get("state", {}).get(AUTH_TOKEN_STATE)
-                if issued is not None:
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (b"x-gn-auth-token", issued.token.encode()),
-                        (b"x-gn-auth-expire", str(issued.expires_at_ms).encode()),
-                    ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_token)
+    state = scope.get("state")
+    issued: IssuedToken | None = None if state is None else state.get(AUTH_TOKEN_STATE)
+    if issued is None:
+        return ()
+    return (
+        (b"x-gn-auth-token", issued.token.encode()),
+        (b"x-gn-auth-expire", str(issued.expires_at_ms).encode()),
+    )
 
 
 def create_getnative_app(container: Container) -> FastAPI:
@@ -63,7 +52,6 @@ def create_getnative_app(container: Container) -> FastAPI:
     serve_offline_docs(app)
     for module in (accounts, catalog, clips, study, notifications):
         app.include_router(module.router)
-    app.add_middleware(AuthTokenHeadersMiddleware)
-    # Outside the token headers: only anonymous requests (which get none) are cached.
+    # Only anonymous requests (which earn no token headers, see `auth_token_headers`) are cached.
     app.add_middleware(AnonymousPageCache, ttl_seconds=container.settings.page_cache_seconds)
     return app

@@ -49,7 +49,7 @@ from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
 )
-from getnative.db import Database
+from getnative.db import Database, dialect_of
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -267,16 +267,12 @@ def _rarest(pairs: list[str]) -> str:
     return max(pairs, key=len)
 
 
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
 def _cue_matches(session: Session, terms: list[QueryTerm]) -> ColumnElement[bool]:
     """A condition on `transcript_cues` rows: the cue matches `terms`.
 
     On SQLite it probes the FTS5 table by rowid (cheap for the few cues of one page of videos).
     """
-    if _is_sqlite(session):
+    if dialect_of(session) == "sqlite":
         probe = text("cue_search.rowid = transcript_cues.id AND cue_search MATCH :cue_match")
         return (
             select(literal_column("1"))

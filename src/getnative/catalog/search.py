@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, func, literal_column, se
 from sqlalchemy.orm import Session
 
 from getnative.catalog.models import Video
+from getnative.db import dialect_of
 
 MAX_QUERY_LENGTH = 100
 MAX_QUERY_TERMS = 16
@@ -147,7 +148,7 @@ def apply_search(session: Session, query: Select[Any], q: str) -> Select[Any]:
     terms = parse_query(q)
     if not terms:
         return query.where(literal_column("1") == 0)
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_of(session) == "sqlite":
         return _apply_fts5(query, terms)
     return _apply_tsvector(query, terms)
 

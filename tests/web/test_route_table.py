@@ -8,17 +8,33 @@ FastAPI's own handler. Then the dialects' hot reads are checked to take the lean
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.dependencies.utils import request_params_to_args
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from getnative.web.route_table import DialectApp, RouteTable, TableRouter
+from getnative.web.route_table import DialectApp, RouteTable, TableRouter, params_reader
+
+
+class Args(BaseModel):
+    """A query model of plain fields, as Get Native's `VideoListArgs`."""
+
+    a: str | None = None
+    n: int | None = None
+
+
+class StrictArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    a: str | None = None
 
 
 def _routes(app: FastAPI) -> None:
@@ -40,6 +56,20 @@ def _routes(app: FastAPI) -> None:
     @items.get("/count")
     async def count(n: int, tag: str | None = None) -> Response:
         return JSONResponse({"route": "count", "n": n, "tag": tag})
+
+    @items.get("/model")
+    async def model(
+        args: Annotated[Args, Query()], tags: Annotated[list[str], Query()]
+    ) -> Response:
+        return JSONResponse({"route": "model", "args": args.model_dump(), "tags": tags})
+
+    @items.get("/args")
+    async def args(request: Request, args: Annotated[Args, Query()]) -> Response:
+        return JSONResponse({"route": "args", "args": args.model_dump(), "q": request.url.query})
+
+    @items.get("/strict")
+    async def strict(args: Annotated[StrictArgs, Query()]) -> Response:
+        return JSONResponse({"route": "strict", "args": args.model_dump()})
 
     @items.get("/plain")
     async def plain() -> dict[str, Any]:  # a dict to serialise: FastAPI's own handler
@@ -79,6 +109,16 @@ REQUESTS = [
     ("GET", "/count?n=3&tag=a&tag=b"),
     ("GET", "/count?n=three"),
     ("GET", "/count"),
+    ("GET", "/count?n=&tag="),
+    ("GET", "/count?n=1&n=2&tag=%F0%9F%98%80&x=y"),
+    ("GET", "/model?tags=x&tags=y&a=1&n=4"),
+    ("GET", "/model?a=1"),
+    ("GET", "/args"),
+    ("GET", "/args?a=&n=5&other=1"),
+    ("GET", "/args?a=x&a=y&n=five"),
+    ("GET", "/args?n=1&n=2"),
+    ("GET", "/strict?a=1"),
+    ("GET", "/strict?a=1&b=2"),
     ("GET", "/plain"),
     ("GET", "/de/about"),
     ("GET", "/en/about"),
@@ -193,3 +233,22 @@ def test_a_dialect_app_routes_through_its_table() -> None:
     while node is not None and not isinstance(node, TableRouter):
         node = getattr(node, "app", None)
     assert isinstance(node, TableRouter)
+
+
+QUERIES = [b"", b"a=1", b"a=&n=", b"n=2&n=x", b"n=x&n=2", b"a=1&a=2&zz=3", b"n=%20", b"a=%ZZ&n=1"]
+
+
+@pytest.mark.parametrize("path", ["/count", "/args", "/strict", "/model"])
+def test_the_params_reader_is_fastapis(path: str) -> None:
+    """Values and errors (with their locations) as `request_params_to_args` gives them."""
+    app = DialectApp()
+    _routes(app)
+    found = _table_of(app).lookup("GET", path)
+    assert found is not None
+    route = found[0].route
+    assert isinstance(route, APIRoute)
+    fields = route.dependant.query_params
+    for query in QUERIES:
+        received = QueryParams(query)
+        ours, expected = params_reader(fields)(received), request_params_to_args(fields, received)
+        assert repr(ours) == repr(expected), (path, query)

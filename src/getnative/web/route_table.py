@@ -23,15 +23,25 @@ the request's Python time (bench/RESULTS.md, issue 8). Here:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.utils import get_typed_return_annotation, request_params_to_args
+from fastapi._compat import ModelField, Undefined, get_cached_model_fields
+from fastapi._compat.shared import field_annotation_is_sequence
+from fastapi.dependencies.utils import (
+    _get_param_aliases,
+    _get_param_model,
+    _is_json_field,
+    _validate_value_with_model_field,
+    get_typed_return_annotation,
+    request_params_to_args,
+)
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_route_contexts
 from fastapi.telemetry import TelemetryConfig
+from pydantic import BaseModel
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
@@ -176,18 +186,19 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
     if not _lean_shape(ctx) or call is None:
         return None
     query_fields, path_fields = dependant.query_params, dependant.path_params
+    read_query, read_path = params_reader(query_fields), params_reader(path_fields)
     request_name = dependant.request_param_name
 
     async def lean(scope: Scope, receive: Receive, send: Send) -> None:
         values: dict[str, Any] = {}
         if query_fields:
-            found, errors = request_params_to_args(query_fields, QueryParams(scope["query_string"]))
+            found, errors = read_query(QueryParams(scope["query_string"]))
             if errors:  # FastAPI's handler reports them in the dialect's format
                 await full(scope, receive, send)
                 return
             values.update(found)
         if path_fields:
-            found, errors = request_params_to_args(path_fields, scope["path_params"])
+            found, errors = read_path(scope["path_params"])
             if errors:
                 await full(scope, receive, send)
                 return
@@ -200,6 +211,86 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
         await response(scope, receive, send)
 
     return lean
+
+
+ParamsReader = Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[Any]]]
+
+
+def params_reader(fields: Sequence[ModelField]) -> ParamsReader:
+    """FastAPI's `request_params_to_args` for `fields`, with what it derives from the fields'
+    annotations on every request (aliases, "is it a sequence", "is it JSON": a third of a token
+    `GET /videos` page's Python time, bench/RESULTS.md) derived once, here.
+
+    Only for plain fields: scalars, each under its one name, or a query model of such fields
+    (extra keys ignored); any other shape keeps FastAPI's function. The values are validated by
+    the same fields with the same locations, so values, defaults and errors are FastAPI's.
+    """
+    plans = [_plan(field) for field in fields]
+    if any(plan is None for plan in plans):
+        return lambda received: request_params_to_args(fields, received)
+    steps = [plan for plan in plans if plan is not None]
+
+    def read(received: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        values: dict[str, Any] = {}
+        errors: list[Any] = []
+        for param, names, loc in steps:
+            if names is None:  # a scalar under its one name
+                found = received.get(loc[1])
+                value, param_errors = _validate_value_with_model_field(
+                    field=param, value=Undefined if found is None else found, values=values, loc=loc
+                )
+            else:  # a model of scalars: the keys it has, the model ignores the rest
+                given = {name: item for name in names if (item := received.get(name)) is not None}
+                value, param_errors = _validate_value_with_model_field(
+                    field=param, value=given, values={}, loc=loc
+                )
+            if param_errors:
+                errors.extend(param_errors)
+            else:
+                values[param.name] = value
+        return values, errors
+
+    return read
+
+
+Plan = tuple[ModelField, tuple[str, ...] | None, tuple[str, ...]]
+
+
+def _plain_name(field: ModelField) -> str | None:
+    """The one request key of a scalar field, or None if it has several or is not a scalar."""
+    aliases = _get_param_aliases(field)
+    if len(aliases) != 1 or aliases[0][0] != aliases[0][1] or _is_json_field(field):
+        return None
+    if field_annotation_is_sequence(field.field_info.annotation):
+        return None
+    return aliases[0][1]
+
+
+def _plan(param: ModelField) -> Plan | None:
+    where = getattr(param.field_info, "in_", None)
+    if where is None:
+        return None
+    model = _get_param_model(param)
+    if model is not None:
+        names = _model_names(param, model)
+        return None if names is None else (param, names, (where.value,))
+    name = _plain_name(param)
+    return None if name is None else (param, None, (where.value, name))
+
+
+def _model_names(param: ModelField, model: type[BaseModel]) -> tuple[str, ...] | None:
+    """The request keys of a query model of plain fields, each its field's name; or None."""
+    if param.field_info.annotation is not model:
+        return None
+    if model.model_config.get("extra") in ("allow", "forbid"):
+        return None
+    names = []
+    for inner in get_cached_model_fields(model):  # type: ignore[arg-type]  # classes hash
+        name = _plain_name(inner)
+        if name is None or name != inner.name:
+            return None
+        names.append(name)
+    return tuple(names)
 
 
 def _lean_shape(ctx: RouteContext) -> bool:

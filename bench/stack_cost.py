@@ -9,13 +9,16 @@ place of the Get Native dialect (edge, dispatch), and the whole stack (the ceili
     uv run python -m bench.stack_cost [--requests 2000 --rounds 9]
 
 No database is touched; the settings come from the environment as for the server
-(`GETNATIVE_DATABASE_URL` must still parse).
+(`GETNATIVE_DATABASE_URL` must still parse), with the rate limits off as in `bench.load`: with
+the default budget every measured request after the 600th was a 429 answered by the edge, so
+figures taken without this (before 2026-12-01 "edge3") measured the refusal, not the stack.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections.abc import Callable
 
@@ -73,9 +76,18 @@ async def _send(_message: Message) -> None:
 async def measure(apps: dict[str, ASGIApp], requests: int, rounds: int) -> dict[str, float]:
     """Best thread CPU time per request of each app, in microseconds (rounds interleaved)."""
     best = dict.fromkeys(apps, float("inf"))
-    for app in apps.values():  # warm up: middleware stacks are built on the first request
+    for name, app in apps.items():  # warm up: middleware stacks are built on the first request
         for _ in range(200):
             await app(_scope("/bench/ceiling"), _receive, _send)
+        statuses: list[int] = []
+
+        async def status_of(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(_scope("/bench/ceiling"), _receive, status_of)
+        if statuses != [200]:
+            raise SystemExit(f"{name} answered {statuses}, not 200: the figures would be wrong")
     for _ in range(rounds):
         for name, app in apps.items():
             started = time.thread_time()
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args(argv)
+    os.environ["GETNATIVE_RATE_LIMIT_PER_MINUTE"] = "0"  # as bench.load serves
+    os.environ["GETNATIVE_LIKES_RATE_LIMIT_PER_MINUTE"] = "0"
     makers: dict[str, Callable[[], ASGIApp]] = {
         "raw ASGI + orjson": lambda: raw,
         "edge + dispatch, raw dialect": edge_only,

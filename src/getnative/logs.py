@@ -37,9 +37,23 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 ACCESS_FIELDS = ("client", "method", "path", "status", "duration_ms")
 
 
+REQUEST_IDS_PER_READ = 256
+_unused_ids: list[str] = []
+# A forked worker must not hand out the ids its parent read ahead.
+os.register_at_fork(after_in_child=_unused_ids.clear)
+
+
 def new_request_id() -> str:
-    """32 hex digits from the OS's random source: unique enough, and cheaper than uuid4()."""
-    return os.urandom(16).hex()
+    """32 hex digits from the OS's random source: unique enough, and cheaper than uuid4().
+
+    Read for many ids at once: one `getrandom` system call per request cost more than the rest
+    of the request id's handling under load (bench/RESULTS.md, "edge3")."""
+    while True:
+        try:
+            return _unused_ids.pop()
+        except IndexError:
+            block = os.urandom(16 * REQUEST_IDS_PER_READ).hex()
+            _unused_ids.extend(block[at : at + 32] for at in range(0, len(block), 32))
 
 
 def request_id_from_header(value: bytes | None) -> str:

@@ -60,8 +60,16 @@ class PrefixDispatch:
         if scope["type"] == "http":
             route_path = get_route_path(scope)
             found = self._mount_for(route_path)
-            if found is not None:
-                await self._handle(found, route_path, scope, receive, send)
+            if found is not None:  # the scope a `Mount` match gives, set in place
+                mount, remaining = found
+                root_path = scope.get("root_path", "")
+                scope["path_params"] = {**scope.get("path_params", {}), "path": remaining[1:]}
+                scope.setdefault("router", self.router)
+                scope["route"] = mount
+                scope.setdefault("app_root_path", root_path)
+                scope["root_path"] = root_path + route_path[: len(route_path) - len(remaining)]
+                scope["endpoint"] = mount.app
+                await mount.app(scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
 
@@ -75,26 +83,6 @@ class PrefixDispatch:
             if path == reserved or path.startswith(reserved + "/"):
                 return None
         return self.default, path
-
-    async def _handle(
-        self,
-        found: tuple[Mount, str],
-        route_path: str,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        mount, remaining = found
-        root_path = scope.get("root_path", "")
-        path_params = dict(scope.get("path_params", ()))
-        path_params["path"] = remaining[1:]
-        scope.setdefault("router", self.router)
-        scope["route"] = mount
-        scope["path_params"] = path_params
-        scope.setdefault("app_root_path", root_path)
-        scope["root_path"] = root_path + route_path[: len(route_path) - len(remaining)]
-        scope["endpoint"] = mount.app
-        await mount.app(scope, receive, send)
 
 
 def _path(route: BaseRoute) -> str:

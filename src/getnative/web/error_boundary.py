@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
+from getnative.web.middleware import RESPONSE_STARTED
+
 
 class ErrorBoundary:
     """`server` and `handled` (Starlette's two error middlewares of one app) folded around
@@ -45,30 +47,29 @@ class ErrorBoundary:
         if scope["type"] != "http":  # no dialect serves websockets; lifespan goes elsewhere
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        # Below the edge, the edge knows whether the response started (one `send` wrapper less
+        # on every request); else this layer watches `send` itself.
+        started: list[bool] | None = scope.get(RESPONSE_STARTED)
+        sender = send
+        if started is None:
+            started = [False]
+            sender = _watching(send, started)
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
             handler = self._handler_for(exc)
             if handler is None:
-                await self._fail(scope, receive, send, exc, started=started)
+                await self._fail(scope, receive, send, exc, started=started[0])
                 raise
             try:
-                if started:
+                if started[0]:
                     message = "Caught handled exception, but response already started."
                     raise RuntimeError(message) from exc
                 response = await _call(handler, Request(scope, receive, send), exc)
                 if response is not None:
                     await response(scope, receive, sender)
             except Exception as failure:
-                await self._fail(scope, receive, send, failure, started=started)
+                await self._fail(scope, receive, send, failure, started=started[0])
                 raise
 
     def _handler_for(self, exc: Exception) -> ExceptionHandler | None:
@@ -92,6 +93,17 @@ class ErrorBoundary:
             response = await _call(handler, request, exc)
         if not started:
             await response(scope, receive, send)
+
+
+def _watching(send: Send, started: list[bool]) -> Send:
+    """`send`, noting in `started` when the response starts."""
+
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            started[0] = True
+        await send(message)
+
+    return sender
 
 
 async def _call(handler: Any, request: Request, exc: Exception) -> Response | None:

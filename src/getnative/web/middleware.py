@@ -62,6 +62,9 @@ class DialectErrors:
 
 
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The scope key of a one-item list: has the response started? Set by `EdgeMiddleware`, read by
+# `getnative.web.error_boundary` (which wraps `send` itself when it is absent).
+RESPONSE_STARTED = "edge.response_started"
 EXPOSED_HEADER = (b"access-control-expose-headers", b"X-GN-Auth-Token, X-GN-Auth-Expire")
 
 
@@ -248,6 +251,7 @@ class EdgeMiddleware:
         self.limiter = limiter
         self.trusted = trusted
         self.default_per_minute = default_per_minute
+        self.unlimited = default_per_minute <= 0
         self.per_prefix = sorted(per_prefix.items(), key=lambda item: len(item[0]), reverse=True)
         self.body = BodyLimitMiddleware(
             app,
@@ -294,10 +298,14 @@ class EdgeMiddleware:
         if scope["method"] == "HEAD":  # runs as its GET below the edge, which logs a HEAD
             inner = {**scope, "method": "GET"}
         earned = self.earned
+        # Whether the response has started, for the layers below that need to know (a dialect's
+        # `ErrorBoundary`): they read it here instead of wrapping `send` once more.
+        response_started = inner[RESPONSE_STARTED] = [False]
 
         async def send_at_edge(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
+                response_started[0] = True
                 status = message["status"]
                 message["headers"] = edge_headers(
                     message.get("headers", []), fixed, () if earned is None else earned(inner)
@@ -309,10 +317,12 @@ class EdgeMiddleware:
             inner_send = without_body(send_at_edge)
         self.in_flight.enter()
         try:
-            if origin is None:
-                await self._limited(inner, receive, inner_send)
-            else:
+            if origin is not None:
                 await self.cors(inner, receive, inner_send)
+            elif self.unlimited and declared is None and inner["method"] in BODYLESS_METHODS:
+                await self.app(inner, receive, inner_send)  # no budget, no body: nothing to check
+            else:
+                await self._limited(inner, receive, inner_send)
         finally:
             self.in_flight.leave()
             try:

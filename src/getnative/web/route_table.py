@@ -53,6 +53,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from getnative.web.error_boundary import fold_error_layers
 
 PathParams = dict[str, Any]
+PLAIN_SEND = Response.__call__
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
@@ -208,7 +209,20 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
         response = await call(**values)
         if not isinstance(response, Response):
             raise TypeError(f"{call.__qualname__} is declared to return a Response")
-        await response(scope, receive, send)
+        if type(response).__call__ is not PLAIN_SEND:  # streams, files: their own way
+            await response(scope, receive, send)
+            return
+        # What `Response.__call__` sends for an HTTP request, without its coroutine.
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response.raw_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+        if response.background is not None:
+            await response.background()
 
     return lean
 
@@ -363,6 +377,7 @@ class DialectApp(FastAPI):
 
     def __init__(self, **options: Any) -> None:
         self._telemetry_off = options.setdefault("telemetry", TELEMETRY_OFF) == TELEMETRY_OFF
+        self._lean_entry = False
         super().__init__(**options)
 
     def _plain(self) -> bool:
@@ -370,11 +385,13 @@ class DialectApp(FastAPI):
         return self._telemetry_off and not self.root_path and not self.max_body_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._plain():
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+            self._lean_entry = self._plain()  # fixed once the app serves (as its stack)
+        if self._lean_entry and scope["type"] == "http":
             scope["app"] = self
-            if self.middleware_stack is None:
-                self.middleware_stack = self.build_middleware_stack()
-            await self.middleware_stack(scope, receive, send)
+            await stack(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -73,19 +73,25 @@ async def _send(_message: Message) -> None:
     return None
 
 
+async def _statuses(app: ASGIApp) -> list[int]:
+    """The statuses one ceiling request is answered with."""
+    statuses: list[int] = []
+
+    async def status_of(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await app(_scope("/bench/ceiling"), _receive, status_of)
+    return statuses
+
+
 async def measure(apps: dict[str, ASGIApp], requests: int, rounds: int) -> dict[str, float]:
     """Best thread CPU time per request of each app, in microseconds (rounds interleaved)."""
     best = dict.fromkeys(apps, float("inf"))
     for name, app in apps.items():  # warm up: middleware stacks are built on the first request
         for _ in range(200):
             await app(_scope("/bench/ceiling"), _receive, _send)
-        statuses: list[int] = []
-
-        async def status_of(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-
-        await app(_scope("/bench/ceiling"), _receive, status_of)
+        statuses = await _statuses(app)
         if statuses != [200]:
             raise SystemExit(f"{name} answered {statuses}, not 200: the figures would be wrong")
     for _ in range(rounds):

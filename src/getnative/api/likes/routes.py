@@ -29,7 +29,7 @@ from getnative.channels.service import require_visible_video, video_visible_filt
 from getnative.likes import service as likes
 from getnative.likes.ip_toggle import toggle_ip_like
 from getnative.likes.recaptcha import RecaptchaExpectations, require_human_async
-from getnative.web.client_ip import client_ip_from_scope
+from getnative.web.client_ip import client_ip_from_scope, client_key
 from getnative.web.deps import container_of
 from getnative.web.responses import FastJSONResponse
 
@@ -128,11 +128,12 @@ async def toggle_like(video_id: str, request: Request) -> Response:
     # the reCAPTCHA header are read here as the dependencies `ClientIP`, `ClientKey` and a
     # `Header` parameter read them), so the route table runs it with a lean handler instead of
     # FastAPI's generic one (`web.route_table`): dependency solving was a large share of its
-    # Python time. The header stays documented through `openapi_extra`, as FastAPI did.
+    # Python time. The header stays documented through `openapi_extra`, as FastAPI did. The
+    # client key is derived from the IP resolved once (parsing addresses showed in profiles).
     container = container_of(request)
     scope = request.scope
     ip = client_ip_from_scope(scope, container.trusted_proxies)
-    client = container.client_key(scope)
+    client = client_key(ip, container.settings.ipv6_client_prefix)  # `Container.client_key`
     recaptcha_token = request.headers.get(RECAPTCHA_HEADER)
     vid = parse_video_id(video_id)
     settings = container.settings

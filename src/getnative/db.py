@@ -348,6 +348,9 @@ class ReadStatement:
     the query itself did. Only values that need no conversion may be bound (ints, strings);
     the columns come back as asyncpg decodes them, which for this schema is what the ORM types
     give (timestamps in UTC). On SQLite it runs through `Database.async_connection`.
+
+    A write that is one self-contained statement (the likes API's toggle, a data-modifying
+    CTE) is one too, run by `Database.fetch(write=True)` or `Database.fetch_after_lock`.
     """
 
     __slots__ = ("_driver_sql", "statement")
@@ -462,10 +465,17 @@ class Database:
         return self._async_unpooled
 
     async def fetch(
-        self, read: ReadStatement, values: Mapping[str, Any]
+        self, read: ReadStatement, values: Mapping[str, Any], *, write: bool = False
     ) -> Sequence[Sequence[Any]]:
-        """The rows of one hot read (`ReadStatement`), by position: one statement, one round
-        trip, autocommit on PostgreSQL (its own snapshot), a deferred transaction on SQLite.
+        """The rows of one hot statement (`ReadStatement`), by position: one statement, one
+        round trip, autocommit on PostgreSQL (its own snapshot), a deferred transaction on
+        SQLite.
+
+        `write=True`: the statement is a self-contained write (a data-modifying statement such
+        as the likes API's toggle). On PostgreSQL nothing differs: in autocommit the statement
+        is its own transaction, committed (as durably as any commit) before `fetch` returns,
+        without the BEGIN and COMMIT round trips. On SQLite it runs in a `BEGIN IMMEDIATE`
+        transaction (a deferred one could fail with SQLITE_BUSY when it starts writing).
 
         Text values are checked as every statement's are (`getnative.text`); the pooled
         connections belong to the loop of `start_async`, any other loop connects per call.
@@ -474,26 +484,56 @@ class Database:
             raise text_invalid()
         rows: Sequence[Sequence[Any]]
         if self.is_sqlite:
-            async with self.async_connection() as connection:
+            async with self.async_connection(write=write) as connection:
                 rows = (await connection.execute(read.statement, values)).all()
             return rows
         driver_sql = read.driver_sql()
-        arguments = driver_sql.arguments(values)
+        async with self._driver_connection() as connection:
+            rows = await connection.fetch(driver_sql.sql, *driver_sql.arguments(values))
+        return rows
+
+    async def fetch_after_lock(
+        self, lock: ReadStatement, read: ReadStatement, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """The rows of `read`, run in one writing transaction after `lock` (whose rows are
+        dropped): `lock` takes row locks in a statement of its own, so that `read`'s snapshot
+        is taken once they are held and sees every transaction that held them before. The
+        transaction commits before this returns. Both statements get `values` (each takes the
+        names it binds); the same checks and connections as `fetch`.
+        """
+        if parameters_hold_unstorable_text(values, False):
+            raise text_invalid()
+        rows: Sequence[Sequence[Any]]
+        if self.is_sqlite:
+            async with self.async_connection(write=True) as connection:
+                await connection.execute(lock.statement, values)
+                rows = (await connection.execute(read.statement, values)).all()
+            return rows
+        lock_sql, read_sql = lock.driver_sql(), read.driver_sql()
+        async with self._driver_connection() as connection, connection.transaction():
+            await connection.execute(lock_sql.sql, *lock_sql.arguments(values))
+            rows = await connection.fetch(read_sql.sql, *read_sql.arguments(values))
+        return rows
+
+    @asynccontextmanager
+    async def _driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """PostgreSQL: a raw asyncpg connection in autocommit, from the hot statements' pool on
+        the home loop, else one of its own, closed when the block ends."""
         pool = self._read_pool
         if pool is not None and self._is_home_loop():
             async with pool.acquire() as pooled:
-                rows = await pooled.fetch(driver_sql.sql, *arguments)
-            return rows
+                yield pooled
+            return
         unpooled = await asyncpg.connect(asyncpg_dsn(self.url), server_settings=_READ_SESSION)
         try:
-            rows = await unpooled.fetch(driver_sql.sql, *arguments)
+            yield unpooled
         finally:
             await unpooled.close()
-        return rows
 
     def warm(self, reads: Sequence[ReadStatement]) -> None:
         """Have `reads` compiled, prepared and planned on every pooled connection when the
-        pool starts (`start_async`), not by the first requests that need them."""
+        pool starts (`start_async`), not by the first requests that need them. They run once
+        with NULL for every value, so a warmed write must change nothing for NULLs."""
         self.warm_reads += [read for read in reads if read not in self.warm_reads]
 
     def _is_home_loop(self) -> bool:

@@ -2,8 +2,9 @@
 
 The toggle is the likes API's hot write. Done with the ORM it costs a thread-pool hop and six
 round trips (visible video, IP user, its lock, delete, insert, counter, plus BEGIN/COMMIT). On
-PostgreSQL it is here one data-modifying statement run in autocommit, the raw-driver anchor's
-shape plus our rules:
+PostgreSQL it is here one data-modifying statement run in autocommit on a raw asyncpg
+connection (prepared at worker start, as the hot reads are), the raw-driver anchor's shape plus
+our rules:
 
     WITH v     AS (the video, if a stranger may see it),
          u_old AS (the IP's user, locked FOR NO KEY UPDATE),
@@ -39,9 +40,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Select,
     String,
     bindparam,
@@ -51,7 +54,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from getnative import metrics
@@ -59,7 +61,7 @@ from getnative.accounts.ip_users import new_ip_user_row
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
 from getnative.channels.service import visible_video_query
-from getnative.db import Database, UTCDateTime, dialect_insert, insert_select_values, utcnow
+from getnative.db import Database, ReadStatement, dialect_insert, insert_select_values, utcnow
 from getnative.errors import AuthenticationFailed, Conflict, NotFound
 from getnative.likes.service import (
     delete_like_statement,
@@ -76,7 +78,9 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 
 _VIDEO_ID = bindparam("video_id", type_=BigInteger)
 _IP_HASH = bindparam("ip_hash", type_=String)
-_NOW = bindparam("now", type_=UTCDateTime())
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+"""Always `utcnow()`, already aware and in UTC: plain `DateTime` (unlike `UTCDateTime`) needs no
+bind processing, so the raw driver takes the value as it is (`db.ReadStatement`)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ async def _toggle_postgres_with_retries(
         last = attempt + 1 == ATTEMPTS
         try:
             outcome = await _toggle_postgres(db, parameters, locked_first=attempt > 0)
-        except DBAPIError as exc:
+        except asyncpg.PostgresError as exc:
             if last or not _retryable(exc):
                 raise
             continue
@@ -134,17 +138,21 @@ async def _toggle_postgres(
     db: Database, parameters: dict[str, Any], *, locked_first: bool
 ) -> _Outcome:
     """The toggle statement alone in autocommit, or (`locked_first`) in a transaction whose
-    first statement takes the user lock (see the module's docstring)."""
+    first statement takes the user lock (see the module's docstring). Both run on the raw
+    asyncpg pool of the hot reads (`Database.fetch`), prepared when the worker starts:
+    through SQLAlchemy's asyncio layer (a greenlet switch, 17 bound values processed, its
+    result objects) the same statement cost about as much Python time as the rest of the
+    request (bench/RESULTS.md)."""
+    toggle, lock = postgres_statements()
     if not locked_first:
-        async with db.async_single_statement() as connection:
-            return _outcome((await connection.execute(_toggle_statement(), parameters)).one())
-    async with db.async_connection(write=True) as connection:
-        await connection.execute(_lock_user_statement(), parameters)
-        return _outcome((await connection.execute(_toggle_statement(), parameters)).one())
+        rows = await db.fetch(toggle, parameters, write=True)
+    else:
+        rows = await db.fetch_after_lock(lock, toggle, parameters)
+    return _outcome(rows[0])
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+def _retryable(exc: asyncpg.PostgresError) -> bool:
+    return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def _judged(outcome: _Outcome, *, last: bool) -> Toggled | None:
@@ -164,16 +172,26 @@ def _judged(outcome: _Outcome, *, last: bool) -> Toggled | None:
 
 
 def _outcome(row: Any) -> _Outcome:
+    """The toggle statement's row (found, active, deleted, inserted, like_count), by position."""
+    found, active, deleted, inserted, like_count = row
     return _Outcome(
-        found=bool(row.found),
-        active=row.active,
-        deleted=bool(row.deleted),
-        inserted=bool(row.inserted),
-        like_count=row.like_count,
+        found=bool(found),
+        active=active,
+        deleted=bool(deleted),
+        inserted=bool(inserted),
+        like_count=like_count,
     )
 
 
 # --- PostgreSQL: one statement ----------------------------------------------------------------
+
+
+@cache
+def postgres_statements() -> tuple[ReadStatement, ReadStatement]:
+    """The toggle and the user lock as the raw driver runs them, made once; the app has them
+    prepared on every pooled connection at start (`Database.warm`). Run with NULLs (as the
+    warm-up does) the toggle finds no video and so changes nothing."""
+    return ReadStatement(_toggle_statement()), ReadStatement(_lock_user_statement())
 
 
 def _user_query() -> Select[int, bool]:

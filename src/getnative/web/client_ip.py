@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -26,11 +27,15 @@ def parse_networks(items: Iterable[str]) -> list[IPNetwork]:
     return [ipaddress.ip_network(item, strict=False) for item in items]
 
 
+@lru_cache(maxsize=1024)
 def parse_address(text: str) -> IPAddress | None:
     """An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:443`, `::1`.
 
     IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what dual-stack sockets report) becomes plain IPv4, so a
     client is one identity whichever way it reached us. None when it is not an address.
+
+    Cached (addresses are immutable): `ipaddress` parsing showed in the likes toggle's profile,
+    and every request parses its socket peer, which is the same proxy address again and again.
     """
     text = text.strip().strip('"')
     with_port = _BRACKETED.fullmatch(text) or _IPV4_PORT.fullmatch(text)
@@ -79,6 +84,8 @@ def client_key(ip: str, ipv6_prefix: int) -> str:
     """The identity a client is counted and remembered by: its IPv4 address, or its IPv6 network
     of `ipv6_prefix` bits (`2001:db8:1:2::/64`). An ISP hands one subscriber a whole /64, so
     keying by address would let one client rotate through 2^64 identities and budgets."""
+    if ":" not in ip:  # IPv4 (or no address at all): the key is the text, no parse needed
+        return ip
     address = parse_address(ip)
     if not isinstance(address, ipaddress.IPv6Address) or ipv6_prefix >= 128:
         return ip

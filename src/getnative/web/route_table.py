@@ -189,6 +189,9 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
     query_fields, path_fields = dependant.query_params, dependant.path_params
     read_query, read_path = params_reader(query_fields), params_reader(path_fields)
     request_name = dependant.request_param_name
+    # Plain `str` path parameters are the matched text itself: FastAPI's validation would hand
+    # back the same strings (it was ~10 % of the likes toggle's in-process time).
+    path_as_is = all(_plain_str(field) for field in path_fields)
 
     async def lean(scope: Scope, receive: Receive, send: Send) -> None:
         values: dict[str, Any] = {}
@@ -198,7 +201,9 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
                 await full(scope, receive, send)
                 return
             values.update(found)
-        if path_fields:
+        if path_as_is:
+            values.update({field.name: scope["path_params"][field.name] for field in path_fields})
+        elif path_fields:
             found, errors = read_path(scope["path_params"])
             if errors:
                 await full(scope, receive, send)
@@ -305,6 +310,12 @@ def _model_names(param: ModelField, model: type[BaseModel]) -> tuple[str, ...] |
             return None
         names.append(name)
     return tuple(names)
+
+
+def _plain_str(field: Any) -> bool:
+    """A parameter declared `name: str`, no alias, no constraints: any string is valid as is."""
+    info = field.field_info
+    return info.annotation is str and not info.metadata and field.alias == field.name
 
 
 def _lean_shape(ctx: RouteContext) -> bool:

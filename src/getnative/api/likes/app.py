@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from getnative.api.likes import routes
 from getnative.api.likes.errors import install_error_handlers
 from getnative.api.likes.errors import render_domain_error as render_domain_error
+from getnative.likes import ip_toggle
 from getnative.web.container import Container
 from getnative.web.openapi import (
     LIKES_ERROR_SCHEMA,
@@ -24,6 +25,8 @@ def create_likes_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    if not container.db.is_sqlite:  # the toggle is prepared on every pooled connection
+        container.db.warm(ip_toggle.postgres_statements())
     install_error_handlers(app)
     document_bad_requests(app, LIKES_ERROR_SCHEMA)
     serve_offline_docs(app)

@@ -161,27 +161,9 @@ async def clips_page(db: Database, query: ClipQuery, viewer: Viewer | None) -> S
         if page is not None:
             shape, values = page
             statement = _page_statement(shape)
-            if shape.dialect == "sqlite":
-                rows = (await connection.execute(statement, values)).all()
-            else:
-                rows = await _serial(connection, statement, values)
+            rows = (await connection.execute(statement, values)).all()  # serial: db._ASYNC_SESSION
     await check_page_token(db, viewer, rows[0] if rows else None)
     return rows
-
-
-async def _serial(
-    connection: AsyncConnection, statement: Select[Any], values: dict[str, Any]
-) -> Sequence[Row[Any]]:
-    """`statement`'s rows without parallel workers. The planner picks a Gather for the walks of
-    frequent pairs and for rare words, and starting its workers costs 20-50 ms on a busy
-    machine while the serial walk that stops at the window takes about 1 ms (bench/RESULTS.md,
-    Clips). Reads run in autocommit, so the setting is put back for the pool's next user."""
-    await connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
-    try:
-        rows: Sequence[Row[Any]] = (await connection.execute(statement, values)).all()
-        return rows
-    finally:
-        await connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
 
 def clip_order(clips: Subquery) -> tuple[ColumnElement[Any], ...]:

@@ -66,7 +66,7 @@ def main() -> None:
                 statement = apply_search(session, statement, name.split("q=")[1].split()[0])
                 statement = statement.limit(9)
             _explain(session, db, name, statement)
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # as clips_page
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # db._ASYNC_SESSION
         for name, q in CLIP_QUERIES.items():
             query = clips.ClipQuery(q=q)
             clip_statement = clips.clips_page_statement("postgresql", query, None)

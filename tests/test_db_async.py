@@ -183,3 +183,20 @@ def test_the_started_pool_serves_warmed_hot_reads_and_other_loops_still_connect(
     first, second = asyncio.run(twice())
     assert [tuple(row) for row in first] == [tuple(row) for row in second]
     assert asyncio.run(db.fetch(_EMAIL_OF, {"user_id": user.id}))  # unpooled, another loop
+
+
+def test_postgresql_async_connections_plan_every_execution_serially(db: Database) -> None:
+    """Searches bind their terms, and a generic plan made a common word's search take seconds;
+    clips' serial walks must not start parallel workers. Both are settings of the connection
+    (set when it connects), not statements run around each page."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL session settings")
+
+    async def settings() -> list[str | None]:
+        async with db.async_connection() as connection:
+            return [
+                await connection.scalar(select(func.current_setting(name)))
+                for name in ("plan_cache_mode", "max_parallel_workers_per_gather")
+            ]
+
+    assert asyncio.run(settings()) == ["force_custom_plan", "0"]

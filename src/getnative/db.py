@@ -285,9 +285,31 @@ def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
         )
         _configure_sqlite(engine.sync_engine)
     else:
-        engine = create_async_engine(async_driver_url(url), hide_parameters=True, **pooling)
+        engine = create_async_engine(
+            async_driver_url(url),
+            hide_parameters=True,
+            connect_args={"server_settings": _ASYNC_SESSION},
+            **pooling,
+        )
     _refuse_unstorable_text(engine.sync_engine)
     return engine
+
+
+_ASYNC_SESSION = {"plan_cache_mode": "force_custom_plan", "max_parallel_workers_per_gather": "0"}
+"""Session settings of the async pool's PostgreSQL connections, set once when each connects.
+
+`force_custom_plan`: the searches on this pool (`GET /videos?q=`, `GET /clips`) bind their
+terms, and whether a term is rare (use its GIN index) or common (walk the id index and stop at
+the window) is known only from its value. After five executions of a prepared statement the
+default mode may keep a generic plan, and it did: `/videos?q=business` went from 40 ms to
+1-1.6 s per request (a bitmap of 660k rows), which was the p99 of the search scenario. The
+other statements on this pool (token checks, the like toggle, the feed) are small to plan.
+
+`max_parallel_workers_per_gather = 0`: clips' walks of frequent pairs and rare words get a
+Gather whose workers cost 20-50 ms to start on a busy machine, where the serial walk that stops
+at the window takes about 1 ms. Set per connection instead of a SET and a RESET around each
+page (two round trips); the plans of the other statements of this pool (searches, feed) and of
+the hot reads (list, detail) have no Gather either way (bench/RESULTS.md, search tail)."""
 
 
 @dataclass(frozen=True)

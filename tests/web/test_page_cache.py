@@ -52,6 +52,23 @@ def cached_client(**options: object) -> tuple[TestClient, list[str], Clock]:
     return TestClient(cache), rendered, clock
 
 
+async def asgi_get(cache: AnonymousPageCache, path: str) -> list[Message]:
+    """The messages `cache` sends for an anonymous GET of `path`, called straight (no client),
+    so that a test can interleave several requests on one event loop."""
+    scope: Scope = {"type": "http", "method": "GET", "path": path, "query_string": b""}
+    scope["headers"] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await cache(scope, receive, send)
+    return sent
+
+
 def test_anonymous_page_is_served_again_within_its_lifetime_only() -> None:
     client, _, clock = cached_client()
     assert client.get("/videos?lang=en").json() == {"n": 1}
@@ -137,18 +154,7 @@ def test_waiters_of_an_uncacheable_page_all_get_their_answer() -> None:
     cache = AnonymousPageCache(app, ttl_seconds=1.0)
 
     async def get() -> int:
-        scope = {"type": "http", "method": "GET", "path": "/videos/9", "query_string": b""}
-        scope["headers"] = []
-        sent: list[Message] = []
-
-        async def receive() -> Message:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: Message) -> None:
-            sent.append(message)
-
-        await cache(scope, receive, send)
-        return int(sent[0]["status"])
+        return int((await asgi_get(cache, "/videos/9"))[0]["status"])
 
     async def scenario() -> list[int]:
         requests = [asyncio.create_task(get()) for _ in range(5)]
@@ -158,3 +164,41 @@ def test_waiters_of_an_uncacheable_page_all_get_their_answer() -> None:
         return await asyncio.wait_for(asyncio.gather(*requests), 30)  # a hang guard only
 
     assert asyncio.run(scenario()) == [404] * 5
+
+
+def test_a_busy_page_is_renewed_before_it_expires_while_others_get_the_current_copy() -> None:
+    """Past its renewal point (twice its rendering's time before expiry) one request renders
+    the next copy and the others are served the current one, which is still within its
+    lifetime: nobody waits for the rendering, and nothing older than the lifetime is served."""
+    clock = Clock()
+    gate = asyncio.Event()
+    renders: list[int] = []
+
+    async def app(_scope: Scope, _receive: Receive, send: Send) -> None:
+        renders.append(1)
+        if len(renders) > 1:
+            await gate.wait()
+        clock.now += 0.2  # the rendering takes 0.2 s: renewal starts 0.4 s before expiry
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(len(renders)).encode()})
+
+    cache = AnonymousPageCache(app, ttl_seconds=1.0, clock=clock)
+
+    async def get() -> bytes:
+        return bytes((await asgi_get(cache, "/videos"))[1]["body"])
+
+    async def scenario() -> list[bytes]:
+        first = await get()  # rendered 100.0-100.2: expires at 101.2, renewed from 100.8
+        clock.now = 100.7
+        before_renewal = await get()
+        clock.now = 100.9
+        renewing = asyncio.create_task(get())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        meanwhile = await asyncio.wait_for(get(), 30)  # a hang guard only
+        gate.set()
+        renewed = await asyncio.wait_for(renewing, 30)
+        return [first, before_renewal, meanwhile, renewed, await get()]
+
+    assert asyncio.run(scenario()) == [b"1", b"1", b"1", b"2", b"2"]
+    assert len(renders) == 2

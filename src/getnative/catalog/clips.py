@@ -31,10 +31,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
 from getnative.catalog.models import TranscriptCue, Video
-from getnative.catalog.pages import Viewer, _summary_select, check_page_token
+from getnative.catalog.pages import CueView, Viewer, _summary_select, check_page_token
 from getnative.catalog.phrase_index import cue_pairs
 from getnative.catalog.search import (
     QueryTerm,
@@ -42,14 +42,13 @@ from getnative.catalog.search import (
     fts5_query,
     parse_query,
     phrase_pairs,
-    tsquery,
     tsquery_text,
 )
 from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
 )
-from getnative.db import Database, dialect_of
+from getnative.db import Database
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -162,27 +161,9 @@ async def clips_page(db: Database, query: ClipQuery, viewer: Viewer | None) -> S
         if page is not None:
             shape, values = page
             statement = _page_statement(shape)
-            if shape.dialect == "sqlite":
-                rows = (await connection.execute(statement, values)).all()
-            else:
-                rows = await _serial(connection, statement, values)
+            rows = (await connection.execute(statement, values)).all()  # serial: db._ASYNC_SESSION
     await check_page_token(db, viewer, rows[0] if rows else None)
     return rows
-
-
-async def _serial(
-    connection: AsyncConnection, statement: Select[Any], values: dict[str, Any]
-) -> Sequence[Row[Any]]:
-    """`statement`'s rows without parallel workers. The planner picks a Gather for the walks of
-    frequent pairs and for rare words, and starting its workers costs 20-50 ms on a busy
-    machine while the serial walk that stops at the window takes about 1 ms (bench/RESULTS.md,
-    Clips). Reads run in autocommit, so the setting is put back for the pool's next user."""
-    await connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
-    try:
-        rows: Sequence[Row[Any]] = (await connection.execute(statement, values)).all()
-        return rows
-    finally:
-        await connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
 
 def clip_order(clips: Subquery) -> tuple[ColumnElement[Any], ...]:
@@ -267,49 +248,54 @@ def _rarest(pairs: list[str]) -> str:
     return max(pairs, key=len)
 
 
-def _cue_matches(session: Session, terms: list[QueryTerm]) -> ColumnElement[bool]:
-    """A condition on `transcript_cues` rows: the cue matches `terms`.
+@lru_cache(maxsize=4)
+def _matches_statement(dialect: str) -> Select[Any]:
+    """Per video of `:video_ids`, its first `MATCHES_PER_VIDEO` cues (in time order) matching
+    the bound terms (`_matches_values`): `video_id, start_ms, end_ms, text`, by video.
 
     On SQLite it probes the FTS5 table by rowid (cheap for the few cues of one page of videos).
     """
-    if dialect_of(session) == "sqlite":
+    matching: ColumnElement[bool]
+    if dialect == "sqlite":
         probe = text("cue_search.rowid = transcript_cues.id AND cue_search MATCH :cue_match")
-        return (
-            select(literal_column("1"))
-            .select_from(text("cue_search"))
-            .where(probe.bindparams(cue_match=fts5_query(terms)))
-            .exists()
-        )
-    vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
-    return vector.op("@@")(tsquery(terms))
-
-
-def matching_cues(
-    session: Session, video_ids: Sequence[int], q: str
-) -> dict[int, list[TranscriptCue]]:
-    """For each video, its first `MATCHES_PER_VIDEO` cues (in time order) that match `q`.
-
-    One query for the whole page; videos without a matching cue are absent.
-    """
-    terms = parse_query(q)
-    if not terms or not video_ids:
-        return {}
+        matching = select(literal_column("1")).select_from(text("cue_search")).where(probe).exists()
+    else:
+        vector: ColumnElement[Any] = literal_column("transcript_cues.search_vector")
+        matching = vector.op("@@")(_tsquery("all_terms"))
     order = (TranscriptCue.start_ms, TranscriptCue.id)
     numbered = (
         select(
-            TranscriptCue.id,
+            *_CUE_COLUMNS,
             func.row_number().over(partition_by=TranscriptCue.video_id, order_by=order).label("n"),
         )
-        .where(TranscriptCue.video_id.in_(list(video_ids)), _cue_matches(session, terms))
+        .where(TranscriptCue.video_id.in_(bindparam("video_ids", expanding=True)), matching)
         .subquery()
     )
-    statement = (
-        select(TranscriptCue)
-        .join(numbered, numbered.c.id == TranscriptCue.id)
+    return (
+        select(numbered.c.video_id, numbered.c.start_ms, numbered.c.end_ms, numbered.c.text)
         .where(numbered.c.n <= MATCHES_PER_VIDEO)
-        .order_by(TranscriptCue.video_id, *order)
+        .order_by(numbered.c.video_id, numbered.c.start_ms, numbered.c.id)
     )
-    found: dict[int, list[TranscriptCue]] = {}
-    for cue in session.scalars(statement):
-        found.setdefault(cue.video_id, []).append(cue)
+
+
+async def matching_cues(
+    connection: AsyncConnection, video_ids: Sequence[int], terms: list[QueryTerm]
+) -> dict[int, list[CueView]]:
+    """For each video, its first `MATCHES_PER_VIDEO` cues (in time order) that match `terms`.
+
+    One query for the whole page; videos without a matching cue are absent.
+    """
+    if not terms or not video_ids:
+        return {}
+    dialect = connection.dialect.name
+    values: dict[str, Any] = {"video_ids": list(video_ids)}
+    if dialect == "sqlite":
+        values["cue_match"] = fts5_query(terms)
+    else:
+        values["all_terms"] = tsquery_text(terms)
+    found: dict[int, list[CueView]] = {}
+    for video_id, start_ms, end_ms, cue_text in await connection.execute(
+        _matches_statement(dialect), values
+    ):
+        found.setdefault(video_id, []).append(CueView(start_ms, end_ms, cue_text))
     return found

@@ -261,53 +261,73 @@ async def video_page(
     db: Database, query: VideoQuery, viewer: Viewer | None
 ) -> Sequence[Sequence[Any]]:
     """One `GET /videos` page without search, newest first: one statement, summary rows."""
-    statement = _page_statement(
-        viewer is not None,
-        query.max_id is not None,
-        query.subcategory_id is not None,
-        query.category_id is not None,
-        query.cued_only,
-        query.count,
-    )
-    values = {
+    rows = await db.fetch(_page_statement(PageShape.of(query, viewer)), page_values(query, viewer))
+    await check_page_token(db, viewer, rows[0] if rows else None)
+    return rows
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What decides a `GET /videos` page statement's SQL; the rest are bound values
+    (`page_values`). Statements are cached per shape."""
+
+    signed_in: bool
+    max_id: bool
+    subcategory_id: bool
+    category_id: bool
+    cued_only: bool
+    count: int
+
+    @classmethod
+    def of(cls, query: VideoQuery, viewer: Viewer | None) -> PageShape:
+        return cls(
+            viewer is not None,
+            query.max_id is not None,
+            query.subcategory_id is not None,
+            query.category_id is not None,
+            query.cued_only,
+            query.count,
+        )
+
+
+def page_values(query: VideoQuery, viewer: Viewer | None) -> dict[str, Any]:
+    """The bound values of `filtered_page`'s statement for `query`."""
+    return {
         "lang": query.lang,
         "max_id": query.max_id,
         "subcategory_id": query.subcategory_id,
         "category_id": query.category_id,
         **_viewer_values(viewer),
     }
-    rows = await db.fetch(statement, values)
-    await check_page_token(db, viewer, rows[0] if rows else None)
-    return rows
 
 
-@lru_cache(maxsize=512)
-def _page_statement(
-    signed_in: bool,
-    max_id: bool,
-    subcategory_id: bool,
-    category_id: bool,
-    cued_only: bool,
-    count: int,
-) -> ReadStatement:
-    """The statement of one page shape; the page size is part of it (a literal LIMIT: see
-    `db.ReadStatement`), and pages of the default size are nearly all of them."""
+def filtered_page(shape: PageShape) -> Select[Any]:
+    """Summary rows under the WHERE of a page shape (`catalog_page_filter`), its values bound
+    (`page_values`), neither ordered nor limited: the list page and the search page do that."""
 
     def given(name: str, present: bool) -> Any:
         return bindparam(name) if present else None
 
     template = VideoQuery(
         lang=bindparam("lang"),  # type: ignore[arg-type]
-        max_id=given("max_id", max_id),
-        subcategory_id=given("subcategory_id", subcategory_id),
-        category_id=given("category_id", category_id),
-        cued_only=cued_only,
+        max_id=given("max_id", shape.max_id),
+        subcategory_id=given("subcategory_id", shape.subcategory_id),
+        category_id=given("category_id", shape.category_id),
+        cued_only=shape.cued_only,
     )
-    viewer = _VIEWER if signed_in else None
+    viewer = _VIEWER if shape.signed_in else None
     user_id = viewer.user_id if viewer else None
     statement = catalog_page_filter(_summary_select(viewer), template, user_id=user_id)
     _require_columns(statement, SUMMARY_COLUMNS)
-    return ReadStatement(statement.order_by(Video.id.desc()).limit(count))
+    return statement
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: PageShape) -> ReadStatement:
+    """The statement of one page shape; the page size is part of it (a literal LIMIT: see
+    `db.ReadStatement`), and pages of the default size are nearly all of them."""
+    statement = filtered_page(shape).order_by(Video.id.desc()).limit(shape.count)
+    return ReadStatement(statement)
 
 
 def _nested_parts(dialect: str, video_id: int) -> list[ColumnElement[Any]]:
@@ -510,7 +530,7 @@ def hot_reads(dialect: str) -> list[ReadStatement]:
         statement
         for signed_in in (False, True)
         for statement in (
-            _page_statement(signed_in, False, False, False, False, DEFAULT_COUNT),
+            _page_statement(PageShape(signed_in, False, False, False, False, DEFAULT_COUNT)),
             _detail_statement(signed_in, dialect),
         )
     ]

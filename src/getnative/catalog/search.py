@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    Text,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from getnative.catalog.models import Video
@@ -149,8 +159,29 @@ def apply_search(session: Session, query: Select[Any], q: str) -> Select[Any]:
     if not terms:
         return query.where(literal_column("1") == 0)
     if dialect_of(session) == "sqlite":
-        return _apply_fts5(query, terms)
-    return _apply_tsvector(query, terms)
+        return _apply_fts5(query, fts5_matches(_FTS5_TABLE, terms))
+    return _apply_tsvector(query, tsquery(terms))
+
+
+_FTS5_TABLE = "video_search"
+_BOUND_TSQUERY = "search_query"
+
+
+def apply_bound_search(dialect: str, query: Select[Any]) -> Select[Any]:
+    """`apply_search` with the terms left as a bound parameter, so that the statement is built
+    once per page shape and run with `bound_search_values` (the async search page)."""
+    if dialect == "sqlite":
+        # The placeholder term is replaced by the value of `bound_search_values`.
+        return _apply_fts5(query, fts5_matches(_FTS5_TABLE, [QueryTerm(("",))]))
+    text_value = bindparam(_BOUND_TSQUERY, type_=Text)
+    return _apply_tsvector(query, func.to_tsquery(literal_column("'simple'"), text_value))
+
+
+def bound_search_values(dialect: str, terms: list[QueryTerm]) -> dict[str, str]:
+    """The values of `apply_bound_search`'s parameter for `terms` (at least one term)."""
+    if dialect == "sqlite":
+        return {f"{_FTS5_TABLE}_query": fts5_query(terms)}
+    return {_BOUND_TSQUERY: tsquery_text(terms)}
 
 
 def fts5_matches(table: str, terms: list[QueryTerm]) -> Subquery:
@@ -172,8 +203,7 @@ def tsquery(terms: list[QueryTerm]) -> ColumnElement[Any]:
     return func.to_tsquery(literal_column("'simple'"), tsquery_text(terms))
 
 
-def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
-    matches = fts5_matches("video_search", terms)
+def _apply_fts5(query: Select[Any], matches: Subquery) -> Select[Any]:
     # Ordered by the FTS5 rowid, not by videos.id (the same value): then FTS5 itself walks its
     # doclist newest first and the LIMIT stops it, so bm25 runs on SEARCH_CANDIDATES rows only.
     # Ordered by videos.id, SQLite ranked every match first: 5.8 s for a word in every video
@@ -191,9 +221,9 @@ def _apply_fts5(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
     )
 
 
-def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
+def _apply_tsvector(query: Select[Any], terms: ColumnElement[Any]) -> Select[Any]:
     vector: ColumnElement[Any] = literal_column("videos.search_vector")
-    matching = vector.op("@@")(tsquery(terms))
+    matching = vector.op("@@")(terms)
     # Ids only, newest first: the planner can walk an id index and stop at the limit, or use
     # the GIN index for rare terms; ranking happens below on at most SEARCH_CANDIDATES rows.
     candidate_ids = (
@@ -204,5 +234,5 @@ def _apply_tsvector(query: Select[Any], terms: list[QueryTerm]) -> Select[Any]:
         .scalar_subquery()
     )
     return query.where(Video.id.in_(candidate_ids)).order_by(
-        func.ts_rank(vector, tsquery(terms)).desc(), Video.id.desc()
+        func.ts_rank(vector, terms).desc(), Video.id.desc()
     )

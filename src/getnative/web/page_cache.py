@@ -12,6 +12,12 @@ Requests with credentials (an `Authorization` header) are never served from it o
 pages carry `liked`/`cued` and fresh token headers. Memory is bounded by entry count and bytes,
 oldest out first. Concurrent misses of one page wait for the first one's rendering (single
 flight), so an expiring popular page costs one rendering, not one per connection.
+
+A busy page is also renewed before it expires (`_Page.renew_at`): the first request after that
+point renders the next copy for its own client while the others are still served the current
+one, which is within its lifetime. Without it every connection asking for the page waited for
+the rendering at each expiry, and since a run's pages are filled together they expired together:
+the whole tail (p99) of a cached search was those waits (bench/RESULTS.md, search tail).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class _Page:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     expires: float
+    renew_at: float  # from here on, one request renders the next copy (`__call__`)
     generation: int
 
 
@@ -71,7 +78,9 @@ class AnonymousPageCache:
             return
         key = (scope["path"], scope["query_string"])
         page = self._fresh(key)
-        if page is None and key in self._rendering:
+        if page is not None and page.renew_at <= self.clock() and key not in self._rendering:
+            page = None  # this request renders the next copy; others keep this one meanwhile
+        elif page is None and key in self._rendering:
             page = await asyncio.shield(self._rendering[key])
         if page is not None:
             await _replay(page, send)
@@ -94,6 +103,7 @@ class AnonymousPageCache:
         pending: asyncio.Future[_Page | None] = asyncio.get_running_loop().create_future()
         self._rendering[key] = pending
         generation = catalog_generation()  # before reading: a write during it makes it stale
+        started = self.clock()
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         body: list[bytes] = []
@@ -113,7 +123,12 @@ class AnonymousPageCache:
         try:
             await self.app(scope, receive, keep_and_send)
             if status == 200 and complete:
-                page = _Page(headers, b"".join(body), self.clock() + self.ttl, generation)
+                now = self.clock()
+                # Renewal starts twice a rendering's time before expiry (at most half the
+                # lifetime early), so the next copy is normally ready before this one expires.
+                ahead = min(self.ttl / 2, 2 * (now - started))
+                expires = now + self.ttl
+                page = _Page(headers, b"".join(body), expires, expires - ahead, generation)
                 self._store(key, page)
         finally:
             # Waiters of an uncacheable answer render concurrently, each under its own future:

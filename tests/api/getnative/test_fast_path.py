@@ -68,6 +68,41 @@ def test_detail_and_list_pages_equal_the_orm_rendering(
         assert signed_in == _orm_page(db, user.id, **params)
 
 
+def test_search_pages_equal_the_orm_rendering(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    """The async search page (`catalog.search_page`) finds, orders and renders what the ORM
+    search of `catalog.service.list_videos` does, for the anonymous and for a member."""
+    import_demo(db)
+    user = make_user(db)
+    found = _orm_page(db, None, q="business", count="100")
+    assert isinstance(found, dict)
+    video_ids = [record["id"] for record in found["records"]]
+    assert len(video_ids) >= 2
+    with db.session() as session:
+        likes.like(session, video_id=video_ids[0], user_id=user.id)
+        catalog.cue(session, video_id=video_ids[1], user_id=user.id)
+    searches = [
+        {"q": "business", "count": "100"},
+        {"q": "business cards"},
+        {"q": '"business cards"', "count": "1"},
+        {"q": "business", "count": "2", "max_id": str(video_ids[1])},
+        {"q": "business", "cued_only": "true"},
+        {"q": "!!!"},  # no searchable term: nothing
+    ]
+    for params in searches:
+        for user_id in (None, user.id):
+            headers = bearer(settings, user) if user_id else {}
+            response = client.get("/videos", params=params, headers=headers)
+            if params.get("cued_only") and not user_id:
+                assert response.status_code == 401
+                continue
+            served = response.json()
+            for record in served["records"]:
+                assert isinstance(record.pop("matches"), list)
+            assert served == _orm_page(db, user_id, **params), (params, user_id)
+
+
 def _revoke(db: Database, user: User, how: str) -> None:
     with db.session() as session:
         loaded = session.get(User, user.id)

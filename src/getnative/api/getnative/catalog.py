@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from getnative.api.getnative import params
 from getnative.api.getnative.deps import (
     CurrentUser,
     DbSession,
     accept_token,
-    optional_user,
     slide_viewer,
     viewer_of,
 )
@@ -26,11 +24,11 @@ from getnative.api.getnative.render import (
     render_detail_page,
     render_speaker,
     render_summary_row,
-    render_video_summaries,
 )
 from getnative.api.getnative.schemas_catalog import VideoDetail, VideoList
-from getnative.catalog import clips, pages, service
+from getnative.catalog import pages, service
 from getnative.catalog.models import Category
+from getnative.catalog.search_page import search_page
 from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
 from getnative.web.deps import container_of
@@ -60,32 +58,26 @@ def get_speaker(speaker_id: str, session: DbSession) -> dict[str, Any]:
 @router.get("/videos", response_model=VideoList)
 async def list_videos(request: Request, args: Annotated[params.VideoListArgs, Query()]) -> Response:
     """On the event loop: one async connection, one statement (the page with the viewer's
-    flags and the token check), rows rendered straight to orjson. Searches take the ORM path
-    in one thread-pool hop (their relevance query and `matches` live there)."""
+    flags and the token check), rows rendered straight to orjson. A search adds its `matches`
+    in a second statement on the same connection (`catalog.search_page`)."""
     viewer = viewer_of(request)  # a malformed or expired token: 401 before parameter errors
     try:
         query = params.video_query(args)
     except InvalidInput:
         await accept_token(request, viewer)
         raise
-    if query.q is not None:
-        return FastJSONResponse(await run_in_threadpool(_search_page, request, query))
-    rows = await pages.video_page(container_of(request).db, query, viewer)
-    slide_viewer(request, viewer)
+    db = container_of(request).db
     signed_in = viewer is not None
-    return FastJSONResponse(
-        record_list([render_summary_row(row, signed_in=signed_in) for row in rows])
-    )
-
-
-def _search_page(request: Request, query: service.VideoQuery) -> dict[str, Any]:
-    with container_of(request).db.session(write=False) as session:
-        user = optional_user(request, session)
-        videos = service.list_videos(session, query, user_id=user.id if user else None)
-        records = render_video_summaries(session, videos, user)
-        assert query.q is not None
-        add_matches(records, clips.matching_cues(session, [v.id for v in videos], query.q))
-        return record_list(records)
+    matches = None
+    if query.q is None:
+        rows = await pages.video_page(db, query, viewer)
+    else:
+        rows, matches = await search_page(db, query, viewer)
+    slide_viewer(request, viewer)  # the page query found the token current (else it raised)
+    records = [render_summary_row(row, signed_in=signed_in) for row in rows]
+    if matches is not None:
+        add_matches(records, matches)
+    return FastJSONResponse(record_list(records))
 
 
 @router.get("/videos/{video_id}", response_model=VideoDetail)

@@ -6,7 +6,7 @@ Shared by every Get Native route that returns a video, so a video looks the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -148,7 +148,9 @@ def render_video_summaries(
     ]
 
 
-def add_matches(records: list[dict[str, Any]], matches: dict[int, list[TranscriptCue]]) -> None:
+def add_matches(
+    records: list[dict[str, Any]], matches: Mapping[int, Sequence[TranscriptCue | CueView]]
+) -> None:
     """`matches` of each searched video summary: its matching cues (empty: none matched)."""
     for record in records:
         record["matches"] = [render_cue(cue) for cue in matches.get(record["id"], [])]

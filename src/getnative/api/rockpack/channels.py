@@ -149,6 +149,27 @@ VisibleChannel = Annotated[Channel, Depends(_visible_channel)]
 may see it (unknown, malformed or hidden is a 404), its cache header already set."""
 
 
+def _user_channels(
+    session: Session,
+    response: Response,
+    user: User,
+    viewer: User | None,
+    *,
+    start: int,
+    size: int,
+) -> tuple[bool, tuple[list[Channel], int]]:
+    """Whether the viewer owns `user`, and the page of `user`'s channels the viewer may see.
+
+    The owner's view holds the private channels too, so it must not be shared by caches.
+    """
+    is_owner = viewer is not None and viewer.id == user.id
+    found = service.list_user_channels(
+        session, user.id, viewer_id=viewer.id if viewer else None, start=start, size=size
+    )
+    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
+    return is_owner, found
+
+
 @router.get("/{userid}/")
 def get_user(
     userid: PathUser,
@@ -157,11 +178,9 @@ def get_user(
     container: AppContainer,
     viewer: OptionalUser,
 ) -> dict[str, Any]:
-    is_owner = viewer is not None and viewer.id == userid.id
-    channels, total = service.list_user_channels(
-        session, userid.id, viewer_id=viewer.id if viewer else None, size=MAX_PAGE_SIZE
+    is_owner, (channels, total) = _user_channels(
+        session, response, userid, viewer, start=0, size=MAX_PAGE_SIZE
     )
-    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     # The same count as GET .../notifications/unread_count/: Rockpack's own kinds only.
     unread = social_service.social_unread_count(session, userid.id) if is_owner else None
     return render.render_user(container, userid, channels, total, unread_notifications=unread)
@@ -177,15 +196,9 @@ def list_channels(
     page: Paging,
 ) -> dict[str, Any]:
     """Not in the document, but the owner view links here: the user's visible channels."""
-    is_owner = viewer is not None and viewer.id == userid.id
-    channels, total = service.list_user_channels(
-        session,
-        userid.id,
-        viewer_id=viewer.id if viewer else None,
-        start=page.start,
-        size=page.size,
+    _, (channels, total) = _user_channels(
+        session, response, userid, viewer, start=page.start, size=page.size
     )
-    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     items = [render.render_channel_brief(container, channel) for channel in channels]
     return {"channels": render.paged(items, total)}
 

@@ -98,8 +98,11 @@ def _cache(response: Response, value: str) -> None:
     cache(response, value, per_token=True)
 
 
-def _path_user(session: DbSession, userid: str) -> User:
-    """The active user named by `USERID`; unknown, malformed or deactivated is a 404."""
+def _path_user(_viewer: OptionalUser, session: DbSession, userid: str) -> User:
+    """The active user named by `USERID`; unknown, malformed or deactivated is a 404.
+
+    The caller's token is checked first (`_viewer`, the same dependency the route takes): a
+    revoked token is a 401 even on a path whose user is gone."""
     return service.get_active_user(session, path_user_id(userid))
 
 

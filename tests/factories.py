@@ -154,6 +154,12 @@ def make_video(
         return video
 
 
+def video_and_user(db: Database) -> dict[str, int]:
+    """A new catalog video and a new user as the keywords (`video_id`, `user_id`) of a rule
+    that marks a video for a user: like, unlike, toggle, cue, uncue."""
+    return {"video_id": make_video(db).id, "user_id": make_user(db).id}
+
+
 def make_youtube_video(db: Database, *, locales: list[str] | None = None, **fields: Any) -> Video:
     """A Rockpack (YouTube) video: same table as the catalog, never part of the catalog."""
     source_id = fields.pop("source_id", unique("yt").ljust(11, "x")[:11])

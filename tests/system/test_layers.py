@@ -108,3 +108,20 @@ def test_a_dialect_never_imports_another_dialect(dialect: str) -> None:
         if within(name, others)
     )
     assert wrong == []
+
+
+def migrations() -> list[Path]:
+    return sorted((PACKAGE_ROOT / "migrations" / "versions").glob("[0-9]*.py"))
+
+
+@pytest.mark.parametrize("path", migrations(), ids=lambda path: path.stem)
+def test_a_migration_is_frozen_it_imports_no_application_code(path: Path) -> None:
+    """A revision must do tomorrow what it did the day it was written, so it writes its SQL out
+    instead of importing it from a module that may change. Only `getnative.db`'s column types
+    (`UTCDateTime`, ...) may be named: a column type is part of the schema, not of a rule."""
+    wrong = sorted(
+        name
+        for name in imported_modules(path)
+        if within(name, ("getnative",)) and not within(name, ("getnative.db",))
+    )
+    assert wrong == [], f"{path.name} imports {wrong}"

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 import yaml
 from pydantic import (
@@ -343,6 +344,9 @@ def load_catalog(path: Path) -> CatalogFile:
 
 # --- writing ----------------------------------------------------------------------------------
 
+Record = TypeVar("Record", Category, Subcategory, Speaker)
+"""A record the importer finds by its natural key or adds (`_Writer._found_or_added`)."""
+
 
 @dataclass
 class Tally:
@@ -390,22 +394,30 @@ class _Writer:
         self.subcategories: dict[str, Subcategory] = {}
         self.speakers: dict[str, Speaker] = {}
 
+    def _found_or_added(
+        self, found: Record | None, tally: Tally, new: Callable[[], Record]
+    ) -> Record:
+        """`found`, or else a `new()` record added to the session; `tally` counts which."""
+        tally.count(created=found is None)
+        if found is None:
+            found = new()
+            self.session.add(found)
+        return found
+
     def upsert_categories(self, categories: list[CategoryIn]) -> None:
         existing = {c.name: c for c in self.session.scalars(select(Category))}
         known = {s.name: s for s in self.session.scalars(select(Subcategory))}
         for item in categories:
-            category = existing.get(item.name)
-            self.report.categories.count(category is None)
-            if category is None:
-                category = Category(name=item.name)
-                self.session.add(category)
-                self.session.flush()
+            category = self._found_or_added(
+                existing.get(item.name), self.report.categories, partial(Category, name=item.name)
+            )
+            self.session.flush()  # a new category's id, for its subcategories
             for sub in item.subcategories:
-                subcategory = known.get(sub.name)
-                self.report.subcategories.count(subcategory is None)
-                if subcategory is None:
-                    subcategory = Subcategory(name=sub.name, category_id=category.id)
-                    self.session.add(subcategory)
+                subcategory = self._found_or_added(
+                    known.get(sub.name),
+                    self.report.subcategories,
+                    partial(Subcategory, name=sub.name, category_id=category.id),
+                )
                 subcategory.category_id = category.id
                 self.session.flush()
                 self._questions(sub.writing_questions, subcategory_id=subcategory.id)
@@ -416,11 +428,9 @@ class _Writer:
         query = select(Speaker).where(Speaker.key.in_(keys))
         existing = {s.key: s for s in self.session.scalars(query)}
         for item in speakers:
-            speaker = existing.get(item.key)
-            self.report.speakers.count(speaker is None)
-            if speaker is None:
-                speaker = Speaker(key=item.key)
-                self.session.add(speaker)
+            speaker = self._found_or_added(
+                existing.get(item.key), self.report.speakers, partial(Speaker, key=item.key)
+            )
             for name in ("name", "description", "location", "lang", "gender"):
                 setattr(speaker, name, getattr(item, name))
             speaker.picture_url = self._url(item.picture_url)

@@ -31,36 +31,55 @@ def create_welcome(session: Session, user_id: int) -> Notification:
     return notification
 
 
-def notify_subscribed(session: Session, *, owner_id: int, actor_id: int, channel_id: int) -> None:
+_OWNER_NOTICES = {
+    KIND_SUBSCRIBED: ("New subscriber", "Someone subscribed to your channel."),
+    KIND_STARRED: ("Video starred", "Someone starred a video in your channel."),
+}
+
+
+def _notify_owner(
+    session: Session,
+    kind: str,
+    *,
+    owner_id: int,
+    actor_id: int,
+    channel_id: int,
+    video_instance_id: int | None = None,
+) -> None:
+    """A notification to a channel's owner about another user's act; one's own acts notify no
+    one."""
     if owner_id == actor_id:
         return
+    title, text = _OWNER_NOTICES[kind]
     session.add(
         Notification(
             user_id=owner_id,
-            kind=KIND_SUBSCRIBED,
-            title="New subscriber",
-            text="Someone subscribed to your channel.",
+            kind=kind,
+            title=title,
+            text=text,
             actor_id=actor_id,
             channel_id=channel_id,
+            video_instance_id=video_instance_id,
         )
+    )
+
+
+def notify_subscribed(session: Session, *, owner_id: int, actor_id: int, channel_id: int) -> None:
+    _notify_owner(
+        session, KIND_SUBSCRIBED, owner_id=owner_id, actor_id=actor_id, channel_id=channel_id
     )
 
 
 def notify_starred(
     session: Session, *, owner_id: int, actor_id: int, channel_id: int, video_instance_id: int
 ) -> None:
-    if owner_id == actor_id:
-        return
-    session.add(
-        Notification(
-            user_id=owner_id,
-            kind=KIND_STARRED,
-            title="Video starred",
-            text="Someone starred a video in your channel.",
-            actor_id=actor_id,
-            channel_id=channel_id,
-            video_instance_id=video_instance_id,
-        )
+    _notify_owner(
+        session,
+        KIND_STARRED,
+        owner_id=owner_id,
+        actor_id=actor_id,
+        channel_id=channel_id,
+        video_instance_id=video_instance_id,
     )
 
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from getnative.catalog import service as catalog
 from getnative.catalog.models import Video
 from getnative.config import Settings
 from getnative.db import Database
-from getnative.errors import NotFound
 from tests.factories import bearer, cue_rows, make_user, make_video, make_youtube_video
 
 ACTIONS = ["like", "unlike", "cue", "uncue"]
@@ -65,19 +60,6 @@ def test_cue_and_uncue_are_idempotent(client: TestClient, db: Database, settings
     assert client.get(f"/videos/{video.id}", headers=headers).json()["cued"] is False
 
 
-def test_cue_service_reports_whether_it_changed_anything(db: Database) -> None:
-    video = make_video(db)
-    user = make_user(db)
-    with db.session() as session:
-        assert catalog.cue(session, video_id=video.id, user_id=user.id) is True
-        assert catalog.cue(session, video_id=video.id, user_id=user.id) is False
-    with db.session() as session:
-        assert catalog.uncue(session, video_id=video.id, user_id=user.id) is True
-        assert catalog.uncue(session, video_id=video.id, user_id=user.id) is False
-    with db.session() as session, pytest.raises(NotFound):
-        catalog.cue(session, video_id=video.id + 1000, user_id=user.id)
-
-
 @pytest.mark.parametrize("action", ACTIONS)
 def test_actions_need_authentication(client: TestClient, db: Database, action: str) -> None:
     video = make_video(db)
@@ -121,21 +103,3 @@ def test_get_on_action_route_is_not_a_500(client: TestClient, db: Database) -> N
     response = client.get(f"/videos/{video.id}/like")
     assert response.status_code in (404, 405)
     assert "errors" in response.json()
-
-
-def test_concurrent_cues_of_the_same_video_make_one_row(db: Database) -> None:
-    """Racing inserts must not trip the unique constraint: exactly one wins, none fails."""
-    video = make_video(db)
-    user = make_user(db)
-    barrier = threading.Barrier(6)
-
-    def cue_once() -> bool:
-        barrier.wait(timeout=10)
-        with db.session() as session:
-            return catalog.cue(session, video_id=video.id, user_id=user.id)
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(lambda _: cue_once(), range(6)))
-
-    assert results.count(True) == 1
-    assert cue_rows(db, user.id) == [video.id]

@@ -6,18 +6,14 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from getnative.accounts.tokens import IssuedToken
+from getnative.api.dialect_app import create_dialect_app
 from getnative.api.getnative import accounts, catalog, clips, notifications, study
 from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
 from getnative.catalog import pages
 from getnative.web.container import Container
-from getnative.web.openapi import (
-    GETNATIVE_ERROR_SCHEMA,
-    document_bad_requests,
-    serve_offline_docs,
-)
+from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA
 from getnative.web.page_cache import AnonymousPageCache
-from getnative.web.route_table import DialectApp
 
 
 def auth_token_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
@@ -38,20 +34,16 @@ def auth_token_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
 
 
 def create_getnative_app(container: Container) -> FastAPI:
-    app = DialectApp(
+    container.db.warm(pages.hot_reads(container.db.dialect_name))
+    app = create_dialect_app(
+        container,
         title="Get Native API",
         version="1.0",
         description="Accounts, catalog, search, videos, likes, cue, study, statistics.",
-        docs_url=None,  # served offline by serve_offline_docs
-        redoc_url=None,
+        install_error_handlers=install_error_handlers,
+        error_schema=GETNATIVE_ERROR_SCHEMA,
+        routers=[module.router for module in (accounts, catalog, clips, study, notifications)],
     )
-    app.state.container = container
-    container.db.warm(pages.hot_reads(container.db.dialect_name))
-    install_error_handlers(app)
-    document_bad_requests(app, GETNATIVE_ERROR_SCHEMA)
-    serve_offline_docs(app)
-    for module in (accounts, catalog, clips, study, notifications):
-        app.include_router(module.router)
     # Only anonymous requests (which earn no token headers, see `auth_token_headers`) are cached.
     app.add_middleware(AnonymousPageCache, ttl_seconds=container.settings.page_cache_seconds)
     return app

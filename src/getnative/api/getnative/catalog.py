@@ -101,19 +101,22 @@ def _no_content() -> Response:
     return Response(status_code=204)
 
 
-@router.post("/videos/{video_id}/like", status_code=204)
-def like_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
+def _catalog_video_id(session: DbSession, video_id: str) -> int:
+    """The path's video id, which must name a catalog video: a like is only for one (404)."""
     parsed = params.parse_id(video_id)
     service.require_catalog_video(session, parsed)
-    likes.like(session, video_id=parsed, user_id=user.id)
+    return parsed
+
+
+@router.post("/videos/{video_id}/like", status_code=204)
+def like_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
+    likes.like(session, video_id=_catalog_video_id(session, video_id), user_id=user.id)
     return _no_content()
 
 
 @router.post("/videos/{video_id}/unlike", status_code=204)
 def unlike_video(video_id: str, session: DbSession, user: CurrentUser) -> Response:
-    parsed = params.parse_id(video_id)
-    service.require_catalog_video(session, parsed)
-    likes.unlike(session, video_id=parsed, user_id=user.id)
+    likes.unlike(session, video_id=_catalog_video_id(session, video_id), user_id=user.id)
     return _no_content()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field, Strict, WithJsonSchema
 from pydantic_core import ErrorDetails
@@ -98,9 +98,16 @@ def _cache(response: Response, value: str) -> None:
     cache(response, value, per_token=True)
 
 
-def _path_user(session: DbSession, userid: str) -> User:
-    """The active user named by `USERID`; unknown, malformed or deactivated is a 404."""
+def _path_user(_viewer: OptionalUser, session: DbSession, userid: str) -> User:
+    """The active user named by `USERID`; unknown, malformed or deactivated is a 404.
+
+    The caller's token is checked first (`_viewer`, the same dependency the route takes): a
+    revoked token is a 401 even on a path whose user is gone."""
     return service.get_active_user(session, path_user_id(userid))
+
+
+PathUser = Annotated[User, Depends(_path_user)]
+"""`{userid}` of a public read route: the active user it names (404 otherwise)."""
 
 
 def _created(body: dict[str, Any], status: int) -> JSONResponse:
@@ -120,45 +127,71 @@ def _owned_channel(session: Session, channelid: str, owner: OwnerId) -> Channel:
 
 
 def _visible_channel(
-    session: Session, userid: str, channelid: str, viewer: User | None, response: Response
-) -> tuple[User, Channel]:
-    """The owner and channel a read route names, with the cache rule every channel read shares.
+    userid: PathUser,
+    channelid: str,
+    response: Response,
+    session: DbSession,
+    viewer: OptionalUser,
+) -> Channel:
+    """The channel a read route names, with the cache rule every channel read shares.
 
     A private channel is only visible to its owner, so its views must not be shared by caches.
     """
-    owner = _path_user(session, userid)
     channel = service.get_visible_channel(
         session,
         decode_or_404(ids.CHANNEL, channelid),
-        owner_id=owner.id,
+        owner_id=userid.id,
         viewer_id=viewer.id if viewer else None,
     )
     _cache(response, PUBLIC_CACHE if channel.public else PRIVATE_REVALIDATE)
-    return owner, channel
+    return channel
+
+
+VisibleChannel = Annotated[Channel, Depends(_visible_channel)]
+"""`{channelid}` of a read route (declared after `userid: PathUser`): the channel as the viewer
+may see it (unknown, malformed or hidden is a 404), its cache header already set."""
+
+
+def _user_channels(
+    session: Session,
+    response: Response,
+    user: User,
+    viewer: User | None,
+    *,
+    start: int,
+    size: int,
+) -> tuple[bool, tuple[list[Channel], int]]:
+    """Whether the viewer owns `user`, and the page of `user`'s channels the viewer may see.
+
+    The owner's view holds the private channels too, so it must not be shared by caches.
+    """
+    is_owner = viewer is not None and viewer.id == user.id
+    found = service.list_user_channels(
+        session, user.id, viewer_id=viewer.id if viewer else None, start=start, size=size
+    )
+    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
+    return is_owner, found
 
 
 @router.get("/{userid}/")
 def get_user(
-    userid: str,
+    userid: PathUser,
     response: Response,
     session: DbSession,
     container: AppContainer,
     viewer: OptionalUser,
 ) -> dict[str, Any]:
-    user = _path_user(session, userid)
-    is_owner = viewer is not None and viewer.id == user.id
-    channels, total = service.list_user_channels(
-        session, user.id, viewer_id=viewer.id if viewer else None, size=MAX_PAGE_SIZE
+    is_owner, (channels, total) = _user_channels(
+        session, response, userid, viewer, start=0, size=MAX_PAGE_SIZE
     )
-    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     # The same count as GET .../notifications/unread_count/: Rockpack's own kinds only.
-    unread = social_service.social_unread_count(session, user.id) if is_owner else None
-    return render.render_user(container, user, channels, total, unread_notifications=unread)
+    unread = social_service.social_unread_count(session, userid.id) if is_owner else None
+    return render.render_user(container, userid, channels, total, unread_notifications=unread)
 
 
 @router.get("/{userid}/channels/")
 def list_channels(
-    userid: str,
+    userid: PathUser,
     response: Response,
     session: DbSession,
     container: AppContainer,
@@ -166,12 +199,9 @@ def list_channels(
     page: Paging,
 ) -> dict[str, Any]:
     """Not in the document, but the owner view links here: the user's visible channels."""
-    user = _path_user(session, userid)
-    is_owner = viewer is not None and viewer.id == user.id
-    channels, total = service.list_user_channels(
-        session, user.id, viewer_id=viewer.id if viewer else None, start=page.start, size=page.size
+    _, (channels, total) = _user_channels(
+        session, response, userid, viewer, start=page.start, size=page.size
     )
-    _cache(response, PRIVATE_REVALIDATE if is_owner else PUBLIC_CACHE)
     items = [render.render_channel_brief(container, channel) for channel in channels]
     return {"channels": render.paged(items, total)}
 
@@ -187,21 +217,18 @@ def create_channel(
 
 @router.get("/{userid}/channels/{channelid}/")
 def get_channel(
-    userid: str,
-    channelid: str,
-    response: Response,
+    userid: PathUser,
+    channelid: VisibleChannel,
     session: DbSession,
     container: AppContainer,
-    viewer: OptionalUser,
     locale: Locale,
     page: Paging,
 ) -> dict[str, Any]:
-    owner, channel = _visible_channel(session, userid, channelid, viewer, response)
     start = page.start
     instances, total = service.list_channel_instances(
-        session, channel.id, locale=locale, start=start, size=page.size
+        session, channelid.id, locale=locale, start=start, size=page.size
     )
-    return render.render_channel(container, channel, owner, instances, total, start=start)
+    return render.render_channel(container, channelid, userid, instances, total, start=start)
 
 
 @router.put("/{userid}/channels/{channelid}/")
@@ -238,12 +265,13 @@ def delete_channel(channelid: str, userid: Owner, session: DbSession) -> Respons
 
 @router.get("/{userid}/channels/{channelid}/videos/")
 def get_channel_videos(
-    userid: str, channelid: str, response: Response, session: DbSession, viewer: OptionalUser
+    userid: PathUser,  # noqa: ARG001  resolved for the path (404), the channel is all it needs
+    channelid: VisibleChannel,
+    session: DbSession,
 ) -> list[str]:
-    _, channel = _visible_channel(session, userid, channelid, viewer, response)
     return [
         ids.encode(ids.VIDEO_INSTANCE, key)
-        for key in service.channel_instance_ids(session, channel.id)
+        for key in service.channel_instance_ids(session, channelid.id)
     ]
 
 
@@ -297,17 +325,14 @@ def append_channel_videos(
 
 @router.get("/{userid}/channels/{channelid}/subscribers/")
 def get_channel_subscribers(
-    userid: str,
-    channelid: str,
-    response: Response,
+    userid: PathUser,  # noqa: ARG001  resolved for the path (404), the channel is all it needs
+    channelid: VisibleChannel,
     session: DbSession,
     container: AppContainer,
-    viewer: OptionalUser,
     page: Paging,
 ) -> dict[str, Any]:
-    _, channel = _visible_channel(session, userid, channelid, viewer, response)
     start = page.start
-    users, total = service.list_subscribers(session, channel.id, start=start, size=page.size)
+    users, total = service.list_subscribers(session, channelid.id, start=start, size=page.size)
     items = [
         render.render_subscriber(container, user, start + index) for index, user in enumerate(users)
     ]

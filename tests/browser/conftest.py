@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from getnative.cli import load_demo_if_empty
 from getnative.db import Database
@@ -47,6 +48,12 @@ class PageErrors:
     errors: list[str] = field(default_factory=list)
 
 
+# One wait for everything the page does: Playwright's `expect` gives up after 5 s by default,
+# less than the page's own 10 s. Registering runs argon2id on the server, which on a loaded CI
+# machine (load average 20 on two cores) took longer than 5 s and failed a correct page.
+STEP_TIMEOUT_MS = 10_000
+expect.set_options(timeout=STEP_TIMEOUT_MS)
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -55,7 +62,7 @@ def open_page(
     chromium: Any, live_server: LiveServer, errors: PageErrors, viewport: dict[str, int]
 ) -> Any:
     page = offline_page(chromium, live_server.url, viewport=viewport, locale="en-US")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(STEP_TIMEOUT_MS)
     page.on("pageerror", lambda exc: errors.errors.append(str(exc)))
     return page
 

@@ -29,7 +29,7 @@ def statements(feed_user: int) -> dict[str, Select]:  # type: ignore[type-arg]
         "GET /videos?q=kabo (rare word)": page,
         "GET /videos/:id": select(Video).where(Video.id == 123_456),
         "like toggle: find the row": select(Like.id).where(Like.video_id == 5, Like.user_id == 7),
-        "feed (500 subscriptions)": _feed_statement(True, True).params(
+        "feed (500 subscriptions)": _feed_statement(True).params(
             user_id=feed_user, locales=["en"], depth=FEED_DEPTH, start=0, size=20
         ),
     }

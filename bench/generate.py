@@ -27,6 +27,7 @@ from tqdm import tqdm
 from getnative.accounts.passwords import hash_password
 from getnative.catalog import phrase_index
 from getnative.catalog.search import build_document, normalize, word_pairs
+from getnative.channels import feed_index
 from getnative.migrate import upgrade
 
 BENCH_USER_EMAIL = "bench@example.com"
@@ -292,8 +293,8 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
         _truncate(connection)
         connection.execute("DROP INDEX IF EXISTS ix_videos_search_vector")
         connection.execute("DROP INDEX IF EXISTS ix_transcript_cues_search_vector")
-        for statement in phrase_index.BULK_LOAD_BEGIN:  # filled after the COPY, in bulk
-            connection.execute(statement)
+        for statement in [*phrase_index.BULK_LOAD_BEGIN, *feed_index.BULK_LOAD_BEGIN]:
+            connection.execute(statement)  # both filled after the COPY, in bulk
         subcategories = _categories(connection)
         speakers = [f"Speaker {i}" for i in range(1, scale.speakers + 1)]
         _copy(
@@ -520,6 +521,12 @@ def generate(database_url: str, scale: Scale, *, seed: int = 7, progress: bool =
             progress,
             lambda: [connection.execute(statement) for statement in phrase_index.BULK_LOAD_END],
         )
+        _fill_feed(connection, scale.users, progress)
+        _step(
+            "building the feed index (feed_entries primary key)",
+            progress,
+            lambda: [connection.execute(statement) for statement in feed_index.BULK_LOAD_END],
+        )
         connection.commit()
     with psycopg.connect(dsn, autocommit=True) as connection:
         _step("vacuum analyze", progress, lambda: connection.execute("VACUUM ANALYZE"))
@@ -532,6 +539,15 @@ def _fill_cue_pairs(connection: psycopg.Connection[Any], cues: int, progress: bo
     off during the COPY: one sorted primary-key build instead of 30M index inserts)."""
     with tqdm(total=cues, desc="cue_pairs", unit="cue", disable=not progress) as bar:
         for last, statement in phrase_index.fill_statements(cues):
+            connection.execute(statement)
+            bar.update(last - bar.n)
+
+
+def _fill_feed(connection: psycopg.Connection[Any], users: int, progress: bool) -> None:
+    """`feed_entries` from the copied subscriptions, as revision 0009 backfills it (the insert
+    triggers of subscriptions and instances are off during the COPY)."""
+    with tqdm(total=users, desc="feed_entries", unit="user", disable=not progress) as bar:
+        for last, statement in feed_index.fill_statements(users):
             connection.execute(statement)
             bar.update(last - bar.n)
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from getnative.catalog.models import Video
@@ -81,6 +91,34 @@ class Subscription(Base):
 
     __table_args__ = (
         UniqueConstraint("user_id", "channel_id", name="uq_subscriptions_user_id_channel_id"),
+    )
+
+
+class FeedEntry(Base):
+    """One item of a user's subscription feed, precomputed (fan-out on write).
+
+    A row exists exactly when the user subscribes to the instance's channel and may see that
+    channel (public, or the user owns it); `restricted` says whether the instance's video is
+    limited to some locales (has `video_locales` rows). Database triggers keep the table so
+    (`getnative.channels.feed_index`, migration 0009): the application never writes it. The
+    primary key is the feed's order within a user, so a page is a range of it and the bounded
+    total an index-only count (`restricted` rides along in the PostgreSQL index; on SQLite the
+    table is the key, WITHOUT ROWID). No foreign keys: a cascade would need an index per
+    referenced column; the triggers delete by primary key instead.
+    """
+
+    __tablename__ = "feed_entries"
+
+    user_id: Mapped[int] = mapped_column()
+    date_added: Mapped[datetime] = mapped_column(UTCDateTime())
+    instance_id: Mapped[int] = mapped_column()
+    restricted: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "user_id", "date_added", "instance_id", postgresql_include=["restricted"]
+        ),
+        {"sqlite_with_rowid": False},
     )
 
 

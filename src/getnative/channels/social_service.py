@@ -19,8 +19,8 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    CTE,
     BigInteger,
+    BindParameter,
     ColumnElement,
     Integer,
     RowMapping,
@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    or_,
     select,
     true,
     update,
@@ -36,11 +37,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, selectinload
 
 from getnative.accounts.models import User
-from getnative.catalog.models import Video
+from getnative.catalog.models import Video, VideoLocale
 from getnative.channels.models import (
     Channel,
     ContentReport,
     CoverArt,
+    FeedEntry,
     Subscription,
     VideoInstance,
     VideoView,
@@ -49,7 +51,6 @@ from getnative.channels.service import (
     locale_variants,
     video_visible_filter,
     video_visible_in_locale,
-    video_visible_in_variants,
     visible_channels_filter,
 )
 from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
@@ -318,20 +319,17 @@ def list_subscriptions(
 
 
 def _feed_query(user_id: int, locale: str | None) -> Select[VideoInstance, Channel]:
-    """Instances of the user's subscribed, visible channels whose video is visible in `locale`."""
+    """Instances of the user's subscribed, visible channels whose video is visible in `locale`:
+    the feed's definition from base tables, which `FeedEntry` precomputes (the tests compare
+    the two after every kind of write)."""
     return _feed_select(user_id, video_visible_in_locale(locale, VideoInstance.video_id))
 
 
 def _feed_select(
     user_id: int | ColumnElement[int], locale_rule: ColumnElement[bool]
 ) -> Select[VideoInstance, Channel]:
-    """`_feed_query` with the locale rule given (it may hold bound parameters).
-
-    One join subscriptions -> video_instances (index channel_id, date_added) -> channels; the
-    locale rule reads the instance's video id, so `videos` is not joined (it cost ~2/3 of the
-    query with 500 subscriptions). A subscription is unique per (user, channel), so the join
-    never repeats an instance.
-    """
+    """`_feed_query` with the locale rule given. A subscription is unique per (user, channel),
+    so the join never repeats an instance."""
     return (
         select(VideoInstance, Channel)
         .join(Subscription, Subscription.channel_id == VideoInstance.channel_id)
@@ -435,101 +433,62 @@ def _feed_item(row: RowMapping) -> FeedItem:
     )
 
 
-_NEWEST_COLUMNS = (
-    VideoInstance.id,
-    VideoInstance.date_added,
-    VideoInstance.video_id,
-    VideoInstance.channel_id,
-)
-
-
-def _newest_joined(user_id: ColumnElement[int], locale_rule: ColumnElement[bool]) -> CTE:
-    """The feed's newest `depth` instances from one join (SQLite, which has no LATERAL)."""
-    return (
-        _feed_select(user_id, locale_rule)
-        .with_only_columns(*_NEWEST_COLUMNS)
-        .order_by(VideoInstance.date_added.desc(), VideoInstance.id.desc())
-        .limit(bindparam("depth", type_=Integer))
-        .cte("newest")
+def _feed_locale_rule(locales: BindParameter[Any]) -> ColumnElement[bool]:
+    """`channels.service.video_visible_in_variants` on a feed row: its video is restricted to no
+    locale (the row's `restricted`, kept by the triggers), or to one of `locales`. Only the
+    restricted rows look at `video_locales`."""
+    allowed = (
+        select(VideoLocale.video_id)
+        .join(VideoInstance, VideoInstance.video_id == VideoLocale.video_id)
+        .where(VideoInstance.id == FeedEntry.instance_id, VideoLocale.locale.in_(locales))
+        .exists()
     )
+    return or_(FeedEntry.restricted.is_(False), allowed)
 
 
-def _newest_per_channel(user_id: ColumnElement[int], locale_rule: ColumnElement[bool]) -> CTE:
-    """The feed's newest `depth` instances, read channel by channel (PostgreSQL).
-
-    Each subscription's channel is checked by its primary key (a correlated scalar subquery)
-    and its instances are read newest first through the (channel_id, date_added) index in a
-    LATERAL subquery, so the work grows with the user's subscriptions, never with the
-    catalog: joined instead, the planner hashed a sequential scan of every channel (~40 % of
-    the statement with 500 subscriptions) and, with a different estimate, of every instance.
-    No channel can put more than `depth` instances in the feed; `WITH TIES` keeps the ones
-    sharing the last date_added, whose order is settled by id only in the outer sort.
-    """
-    channel_visible = (
-        select(visible_channels_filter(user_id))
-        .where(Channel.id == Subscription.channel_id)
-        .scalar_subquery()
-    )
-    depth = bindparam("depth", type_=Integer)
-    instances = (
-        select(*_NEWEST_COLUMNS)
-        .where(VideoInstance.channel_id == Subscription.channel_id, locale_rule)
-        .order_by(VideoInstance.date_added.desc())
-        .fetch(depth, with_ties=True)
-        .lateral("instance")
-    )
-    return (
-        select(instances)
-        .select_from(Subscription)
-        .join(instances, true())
-        .where(Subscription.user_id == user_id, channel_visible)
-        .order_by(instances.c.date_added.desc(), instances.c.id.desc())
-        .limit(depth)
-        .cte("newest")
-    )
-
-
-@lru_cache(maxsize=4)
-def _feed_statement(with_locale: bool, per_channel: bool) -> Select[Any]:
+@lru_cache(maxsize=2)
+def _feed_statement(with_locale: bool) -> Select[Any]:
     """The page and the feed's bounded total in one statement, built once per shape (building
     it cost more Python than running it); parameters `user_id`, `locales` (with a locale),
     `depth`, `start`, `size`.
 
-    `newest` is the feed's newest `depth` instances (`_newest_per_channel` where LATERAL
-    exists, else `_newest_joined`); the total counts them and the page is a slice of them,
-    joined to its video, channel, cover and owner. The total is the driving row, so a page
-    beyond the end still answers one row (with the total and no item).
+    `newest` is the user's newest `depth` rows of `feed_entries` (a backward range of its
+    primary key, index-only on PostgreSQL); the total counts them and the page is a slice of
+    them, joined to its instance, video, channel, cover and owner. The total is the driving
+    row, so a page beyond the end still answers one row (with the total and no item).
     """
-    locale_rule = (
-        video_visible_in_variants(bindparam("locales", expanding=True), VideoInstance.video_id)
-        if with_locale
-        else true()
+    locale_rule = _feed_locale_rule(bindparam("locales", expanding=True)) if with_locale else true()
+    newest = (
+        select(FeedEntry.date_added, FeedEntry.instance_id)
+        .where(FeedEntry.user_id == bindparam("user_id", type_=BigInteger), locale_rule)
+        .order_by(FeedEntry.date_added.desc(), FeedEntry.instance_id.desc())
+        .limit(bindparam("depth", type_=Integer))
+        .cte("newest")
     )
-    user_id = bindparam("user_id", type_=BigInteger)
-    newest = (_newest_per_channel if per_channel else _newest_joined)(user_id, locale_rule)
     total = select(func.count().label("total")).select_from(newest).subquery("total")
     page = (
         select(newest)
-        .order_by(newest.c.date_added.desc(), newest.c.id.desc())
+        .order_by(newest.c.date_added.desc(), newest.c.instance_id.desc())
         .offset(bindparam("start", type_=Integer))
         .limit(bindparam("size", type_=Integer))
         .subquery("page")
     )
     items = (
-        page.join(Video, Video.id == page.c.video_id)
-        .join(Channel, Channel.id == page.c.channel_id)
+        page.join(VideoInstance, VideoInstance.id == page.c.instance_id)
+        .join(Video, Video.id == VideoInstance.video_id)
+        .join(Channel, Channel.id == VideoInstance.channel_id)
         .join(User, User.id == Channel.owner_id)
         .outerjoin(CoverArt, CoverArt.id == Channel.cover_art_id)
     )
     return (
         select(
             total.c.total,
-            page.c.id.label("i_id"),
+            page.c.instance_id.label("i_id"),
             page.c.date_added.label("i_date_added"),
             *_feed_columns(),
         )
         .select_from(total.outerjoin(items, true()))
-        .order_by(page.c.date_added.desc(), page.c.id.desc())
+        .order_by(page.c.date_added.desc(), page.c.instance_id.desc())
     )
 
 
@@ -537,7 +496,8 @@ async def feed(
     connection: AsyncConnection, *, user_id: int, locale: str | None, start: int, size: int
 ) -> tuple[list[FeedItem], int]:
     """A page of the newest instances (date_added desc, id desc) of the user's subscriptions,
-    and the feed's total, in one statement (`_feed_statement`).
+    and the feed's total, in one statement (`_feed_statement`) over the precomputed feed
+    (`FeedEntry`, `channels.feed_index`); `_feed_query` is its definition from base tables.
 
     The feed is the newest FEED_DEPTH items: pages end there and `total` counts at most that
     many, so every request reads a bounded number of rows however many channels the user
@@ -551,8 +511,7 @@ async def feed(
     }
     if locale:
         parameters["locales"] = locale_variants(locale)
-    per_channel = connection.dialect.name == "postgresql"
-    result = await connection.execute(_feed_statement(bool(locale), per_channel), parameters)
+    result = await connection.execute(_feed_statement(bool(locale)), parameters)
     rows = result.mappings().all()
     total = int(rows[0]["total"]) if rows else 0
     return [_feed_item(row) for row in rows if row["i_id"] is not None], total

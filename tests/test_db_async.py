@@ -216,6 +216,7 @@ def test_warmed_async_statements_open_every_pooled_connection_and_read_nothing(
     warm = WarmStatement(
         select(User.email).where(User.id == bindparam("user_id")), (("user_id", None),)
     )
+    before = list(db.warm_async_statements)  # the session's database: left as found
     db.warm_async([warm, warm])
     db.warm_async(search_page.warm_statements(db.dialect_name))
     assert db.warm_async_statements.count(warm) == 1  # once, however often it is asked for
@@ -236,6 +237,9 @@ def test_warmed_async_statements_open_every_pooled_connection_and_read_nothing(
         finally:
             await db.stop_async()
 
-    opened, mode, email, found = asyncio.run(start())
+    try:
+        opened, mode, email, found = asyncio.run(start())
+    finally:
+        db.warm_async_statements[:] = before
     assert opened == db._async_pool_size
     assert (mode, email, found) == ("force_custom_plan", user.email, [0, 0, 0])

@@ -36,8 +36,9 @@ same text on both but for deletes (`_remove_pg`): the changed rows are a transit
 and a one-row subquery of NEW/OLD here.
 
 Revision 0009 creates the table and fills it from existing data (this module's SQL written out
-there, frozen: a change here needs a new revision, and a test says so); `bench.generate` turns the insert triggers off during its COPY and
-fills the table the same way afterwards (`BULK_LOAD_*`).
+there, frozen: a change here needs a new revision, and a test says so); `bench.generate` turns
+the insert triggers off during its COPY and fills the table the same way afterwards
+(`BULK_LOAD_*`).
 """
 
 from __future__ import annotations

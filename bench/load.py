@@ -133,7 +133,9 @@ def serve(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run `command` until the block ends; yields the base URL and the process."""
     output = log.open("ab") if log else None
-    process = subprocess.Popen(command, env=env, stdout=output, stderr=output, cwd=BENCH.parent)
+    process = subprocess.Popen(  # a session of its own: `_stop` can kill it with its workers
+        command, env=env, stdout=output, stderr=output, cwd=BENCH.parent, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + probe, process)
@@ -145,18 +147,17 @@ def serve(
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
-    """SIGTERM, and SIGKILL for the server and its workers if it is not gone after `grace`."""
-    workers = _descendants(process.pid)
+    """SIGTERM, and SIGKILL for the server's whole process group (its workers, even one
+    started after the stop began) if it is not gone after `grace`; then the group's
+    leftovers are killed as well, so that no worker outlives the run holding its port."""
     process.terminate()
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         print(f"server {process.pid} ignored SIGTERM for {grace:.0f} s; killed", flush=True)
-        for pid in workers:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        process.kill()
-        process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -255,6 +256,22 @@ def warm_up(url: str, headers: dict[str, str]) -> None:
                 client.get(url)
 
 
+SCRIPT_WARM_UP_SECONDS = 2
+
+
+def warm_up_script(command: list[str], url: str, env: dict[str, str]) -> None:
+    """A script scenario's warm-up: the same wrk command (script, connections, headers) for
+    `SCRIPT_WARM_UP_SECONDS`, its figures discarded. A script's requests vary (the search
+    words, random ids), so a few fixed requests would not warm what the run asks for; without
+    it a short run counted each worker's first renderings of every page under full load, the
+    p99 of `GET /videos?q=` (bench/RESULTS.md, search warm-up). A script that writes (the like
+    toggle) writes during its warm-up too, as it does in the run."""
+    duration = [
+        f"-d{SCRIPT_WARM_UP_SECONDS}s" if part.startswith("-d") else part for part in command
+    ]
+    subprocess.run([*duration, url], capture_output=True, check=False, env=env)
+
+
 def run_wrk(
     scenario: str,
     url: str,
@@ -274,17 +291,15 @@ def run_wrk(
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    wrk_env = {**os.environ, **(env or {})}
     if script:
         command += ["-s", str(LUA / script)]
+        warm_up_script(command, url, wrk_env)
     else:
         warm_up(url, headers or {})
     with peak_worker_rss(server_pid) as peak:
         output = subprocess.run(
-            [*command, url],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, **(env or {})},
+            [*command, url], capture_output=True, text=True, check=True, env=wrk_env
         ).stdout
     result = parse_wrk(scenario, output)
     result.max_worker_rss_mb = round(peak[0], 1) if peak[0] else None

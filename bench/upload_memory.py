@@ -17,6 +17,7 @@ import base64
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -86,6 +87,7 @@ def run(uploads: int, width: int, height: int, extra_env: list[str]) -> dict[str
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its workers can be killed with it (`os.killpg`)
         )
         try:
             wait_until_up(base, time.monotonic() + 60)
@@ -116,7 +118,11 @@ def run(uploads: int, width: int, height: int, extra_env: list[str]) -> dict[str
             }
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)  # the server and its workers
+                server.wait()
 
 
 def main() -> None:

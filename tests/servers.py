@@ -3,6 +3,7 @@ and the `getnative` command in a subprocess, as an operator runs it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -208,24 +209,33 @@ def serve(args: list[str], env: Mapping[str, str], cwd: Path) -> Iterator[Runnin
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: `_kill_group` reaches the workers
     )
     server = RunningServer(process, f"http://127.0.0.1:{port}")
     try:
         try:
             _wait_until_serving(server)
         except RuntimeError as exc:
-            process.kill()
+            _kill_group(process)
             output = process.communicate(timeout=30)[0]
             raise AssertionError(f"{exc}; output:\n{output}") from None
         yield server
     finally:
         if process.poll() is None:
-            process.terminate()
+            process.terminate()  # the server's own shutdown: it stops its workers
         try:
             server.output = process.communicate(timeout=60)[0]
         except subprocess.TimeoutExpired:
-            process.kill()
-            server.output = process.communicate()[0]
+            # A worker outliving its killed parent would keep the pipe open and `communicate`
+            # would wait for its end forever: the whole group goes, then the pipe closes.
+            _kill_group(process)
+            server.output = process.communicate(timeout=30)[0]
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the process group `process` leads (started with `start_new_session=True`)."""
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class ServerProcess:

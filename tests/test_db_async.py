@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import bindparam, event, func, literal, select, update
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import Pool, QueuePool
 
 from getnative.accounts.models import User
-from getnative.db import Database, ReadStatement, async_driver_url
+from getnative.catalog import search_page
+from getnative.db import Database, ReadStatement, WarmStatement, async_driver_url
 from getnative.errors import InvalidInput
 from tests.factories import make_user
 
@@ -200,3 +201,45 @@ def test_postgresql_async_connections_plan_every_execution_serially(db: Database
             ]
 
     assert asyncio.run(settings()) == ["force_custom_plan", "0"]
+
+
+def test_warmed_async_statements_open_every_pooled_connection_and_read_nothing(
+    db: Database,
+) -> None:
+    """PostgreSQL: the SQLAlchemy pool (searches, clips) is opened, and its warm statements
+    run on each connection, when it starts; the search page's warm values match nothing, and
+    the connections still plan each execution with its own values (`_ASYNC_SESSION`)."""
+    if db.is_sqlite:
+        assert search_page.warm_statements(db.dialect_name) == []
+        pytest.skip("the SQLite pool is not warmed")
+    user = make_user(db)
+    warm = WarmStatement(
+        select(User.email).where(User.id == bindparam("user_id")), (("user_id", None),)
+    )
+    before = list(db.warm_async_statements)  # the session's database: left as found
+    db.warm_async([warm, warm])
+    db.warm_async(search_page.warm_statements(db.dialect_name))
+    assert db.warm_async_statements.count(warm) == 1  # once, however often it is asked for
+
+    async def start() -> tuple[int, str | None, str | None, list[int]]:
+        await db.start_async()
+        try:
+            pool = db._async_engines().base.pool
+            opened = pool.checkedin() if isinstance(pool, QueuePool) else 0
+            async with db.async_connection() as connection:
+                mode = await connection.scalar(select(func.current_setting("plan_cache_mode")))
+                email = await connection.scalar(warm.statement, {"user_id": user.id})
+                found = [
+                    len((await connection.execute(page.statement, dict(page.values))).all())
+                    for page in search_page.warm_statements(db.dialect_name)
+                ]
+            return opened, mode, email, found
+        finally:
+            await db.stop_async()
+
+    try:
+        opened, mode, email, found = asyncio.run(start())
+    finally:
+        db.warm_async_statements[:] = before
+    assert opened == db._async_pool_size
+    assert (mode, email, found) == ("force_custom_plan", user.email, [0, 0, 0])

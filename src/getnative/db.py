@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeDecorator
@@ -269,6 +269,10 @@ def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
     with no overflow, 204 req/s (bench/RESULTS.md). Nothing holds two async connections at
     once, so a request never waits on itself.
 
+    Last in, first out: the pool is opened whole at start when it has warm statements
+    (`Database.warm_async`), and a light load then keeps reusing the same few connections
+    (their statements prepared, their caches hot) instead of cycling through all of them.
+
     No pre-ping: it would cost every request a round trip; a connection the server dropped fails
     one request and is replaced (SQLAlchemy invalidates the pool on a disconnect error), and
     `pool_recycle` retires connections before a proxy's idle timeout would.
@@ -276,7 +280,12 @@ def make_async_engine(url: str, *, pool_size: int | None) -> AsyncEngine:
     pooling: dict[str, Any] = (
         {"poolclass": NullPool}
         if pool_size is None
-        else {"pool_size": pool_size, "max_overflow": 0, "pool_recycle": 1800}
+        else {
+            "pool_size": pool_size,
+            "max_overflow": 0,
+            "pool_recycle": 1800,
+            "pool_use_lifo": True,
+        }
     )
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
@@ -410,6 +419,15 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+@dataclass(frozen=True)
+class WarmStatement:
+    """A statement of the SQLAlchemy async pool to prepare at worker start
+    (`Database.warm_async`), with values under which it reads and changes nothing."""
+
+    statement: Executable
+    values: tuple[tuple[str, Any], ...]
+
+
 class Database:
     """The engines plus session factories; one per application instance.
 
@@ -435,6 +453,7 @@ class Database:
         self._async_unpooled: _AsyncEngines | None = None
         self._read_pool: asyncpg.Pool | None = None  # PostgreSQL: the hot reads' (home loop)
         self.warm_reads: list[ReadStatement] = []  # made ready by `start_async`
+        self.warm_async_statements: list[WarmStatement] = []  # the same, on the async pool
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -558,6 +577,37 @@ class Database:
         with NULL for every value, so a warmed write must change nothing for NULLs."""
         self.warm_reads += [read for read in reads if read not in self.warm_reads]
 
+    def warm_async(self, statements: Sequence[WarmStatement]) -> None:
+        """Have `statements` compiled and prepared on every connection of the SQLAlchemy async
+        pool (PostgreSQL) when it starts, as `warm` does for the hot reads' pool: that pool
+        connects lazily, so a worker's first searches each opened a connection (the dialect's
+        set-up round trips included) and prepared their statements while 64 clients queued
+        behind them (bench/RESULTS.md, search warm-up). Each runs once with the values given,
+        which must read (and change) nothing. The pool plans every execution with its values
+        (`_ASYNC_SESSION`, force_custom_plan), so the warm-up's values fix no plan."""
+        for statement in statements:
+            if statement not in self.warm_async_statements:
+                self.warm_async_statements.append(statement)
+
+    async def _warm_async_pool(self, engine: AsyncEngine, size: int) -> None:
+        """Open the `size` connections of `engine`'s pool, each running the warm statements.
+        Every task holds its connection until all have one, so that each warms its own."""
+        if not self.warm_async_statements:
+            return
+        all_open = asyncio.Barrier(size)
+
+        async def open_and_warm() -> None:
+            try:
+                async with engine.connect() as connection:
+                    for warm in self.warm_async_statements:
+                        await connection.execute(warm.statement, dict(warm.values))
+                    await all_open.wait()
+            except BaseException:
+                await all_open.abort()  # the others stop waiting; gather raises this one
+                raise
+
+        await asyncio.gather(*(open_and_warm() for _ in range(size)))
+
     def _is_home_loop(self) -> bool:
         home = self._async_home
         return home is not None and home[0] is asyncio.get_running_loop()
@@ -575,6 +625,7 @@ class Database:
         self._async_home = (asyncio.get_running_loop(), engines)
         if not self.is_sqlite:
             size = self._async_pool_size
+            await self._warm_async_pool(engines.reader, size)
             warm = [read.driver_sql() for read in self.warm_reads]
 
             async def prepare(connection: asyncpg.Connection) -> None:

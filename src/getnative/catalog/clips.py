@@ -48,7 +48,7 @@ from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_LANG,
 )
-from getnative.db import Database
+from getnative.db import Database, WarmStatement
 
 DEFAULT_CLIP_COUNT = 20
 CLIP_CANDIDATES = 100
@@ -275,6 +275,14 @@ def _matches_statement(dialect: str) -> Select[Any]:
         select(numbered.c.video_id, numbered.c.start_ms, numbered.c.end_ms, numbered.c.text)
         .where(numbered.c.n <= MATCHES_PER_VIDEO)
         .order_by(numbered.c.video_id, numbered.c.start_ms, numbered.c.id)
+    )
+
+
+def warm_matches(dialect: str, count: int) -> WarmStatement:
+    """`matching_cues`' statement for a page of `count` videos, with values that match
+    nothing (NULL ids and terms), for `Database.warm_async`."""
+    return WarmStatement(
+        _matches_statement(dialect), (("video_ids", [None] * count), ("all_terms", None))
     )
 
 

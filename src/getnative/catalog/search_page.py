@@ -17,8 +17,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
-from getnative.catalog.clips import matching_cues
+from getnative.catalog.clips import matching_cues, warm_matches
 from getnative.catalog.pages import (
     CueView,
     PageShape,
@@ -28,14 +30,41 @@ from getnative.catalog.pages import (
     page_values,
 )
 from getnative.catalog.search import apply_bound_search, bound_search_values, parse_query
-from getnative.catalog.service import VideoQuery
-from getnative.db import Database
+from getnative.catalog.service import DEFAULT_COUNT, VideoQuery
+from getnative.db import Database, WarmStatement
 
 
 @lru_cache(maxsize=512)
 def _search_statement(dialect: str, shape: PageShape) -> Select[Any]:
     """The statement of one search page shape (summary rows, best first)."""
     return apply_bound_search(dialect, filtered_page(shape)).limit(shape.count)
+
+
+def warm_statements(dialect: str) -> list[WarmStatement]:
+    """What `Database.warm_async` prepares at worker start on PostgreSQL: the default search
+    page (anonymous and signed in) and its matching cues, with NULL for every value (NULL
+    terms match nothing: the planner folds the search to an empty result). Those pages are
+    what a worker's first searches are; other shapes are prepared by their first use."""
+    if dialect == "sqlite":
+        return []
+    pages = [
+        _search_statement(dialect, PageShape(signed_in, False, False, False, False, DEFAULT_COUNT))
+        for signed_in in (False, True)
+    ]
+    nulls = [  # the values a request binds; the fixed ones (a source, the limits) stay
+        tuple(
+            dict.fromkeys(
+                (element.key, None)
+                for element in visitors.iterate(page)
+                if isinstance(element, BindParameter) and element.required
+            )
+        )
+        for page in pages
+    ]
+    return [
+        *(WarmStatement(page, values) for page, values in zip(pages, nulls, strict=True)),
+        warm_matches(dialect, DEFAULT_COUNT),
+    ]
 
 
 async def search_page(

@@ -10,7 +10,7 @@ from getnative.api.dialect_app import create_dialect_app
 from getnative.api.getnative import accounts, catalog, clips, notifications, study
 from getnative.api.getnative.deps import AUTH_TOKEN_STATE
 from getnative.api.getnative.errors import install_error_handlers
-from getnative.catalog import pages
+from getnative.catalog import pages, search_page
 from getnative.web.container import Container
 from getnative.web.openapi import GETNATIVE_ERROR_SCHEMA
 from getnative.web.page_cache import AnonymousPageCache
@@ -35,6 +35,7 @@ def auth_token_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
 
 def create_getnative_app(container: Container) -> FastAPI:
     container.db.warm(pages.hot_reads(container.db.dialect_name))
+    container.db.warm_async(search_page.warm_statements(container.db.dialect_name))
     app = create_dialect_app(
         container,
         title="Get Native API",

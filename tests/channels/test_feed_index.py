@@ -4,13 +4,15 @@ computed from base tables after every kind of write, on both databases."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select, text, update
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Video, VideoLocale
-from getnative.channels import service, social_service
+from getnative.channels import feed_index, service, social_service
 from getnative.channels.models import Channel, FeedEntry, Subscription, VideoInstance
 from getnative.channels.service import InstanceRef, SourceRef
 from getnative.db import Database
@@ -216,3 +218,30 @@ def test_deletes_through_cascades_leave_no_row_behind(db: Database) -> None:
         session.execute(delete(User).where(User.id == owner.id))  # owns every channel left
     assert _assert_exact(db) == 0
     _assert_feeds(db, fan2)
+
+
+# The newest revision that installs the feed's table and triggers. Revisions are frozen (they
+# import no application code), so when `feed_index` changes, this test fails until a new
+# revision installs the change: then point it at that revision.
+FEED_REVISION = "0009_feed_entries_precomputed_feed.py"
+
+
+def test_the_newest_feed_revision_installs_what_feed_index_generates() -> None:
+    path = Path(feed_index.__file__).parents[1] / "migrations" / "versions" / FEED_REVISION
+    spec = importlib.util.spec_from_file_location("feed_revision", path)
+    assert spec is not None
+    assert spec.loader is not None
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+
+    assert revision.CREATE_TABLE == feed_index.CREATE_TABLE
+    assert revision.ADD_PRIMARY_KEY == feed_index.ADD_PRIMARY_KEY
+    assert revision.CREATE_TRIGGERS == feed_index.CREATE_TRIGGERS
+    assert revision.DROP == feed_index.DROP
+    users = 2 * revision.FILL_BATCH + 7
+    batches = range(1, users + 1, revision.FILL_BATCH)
+    frozen = [
+        revision.FILL.format(first=first, last=min(first + revision.FILL_BATCH - 1, users))
+        for first in batches
+    ]
+    assert frozen == [statement for _, statement in feed_index.fill_statements(users)]

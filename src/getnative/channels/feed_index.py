@@ -35,9 +35,10 @@ WHEN for updates (a position change costs nothing); SQLite has row triggers only
 same text on both but for deletes (`_remove_pg`): the changed rows are a transition table there
 and a one-row subquery of NEW/OLD here.
 
-Revision 0009 creates the table and fills it from existing data (`fill_statements`, batches of
-user ids with progress); `bench.generate` turns the insert triggers off during its COPY and
-fills the table the same way afterwards (`BULK_LOAD_*`).
+Revision 0009 creates the table and fills it from existing data (this module's SQL written out
+there, frozen: a change here needs a new revision, and a test says so); `bench.generate` turns
+the insert triggers off during its COPY and fills the table the same way afterwards
+(`BULK_LOAD_*`).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             "video_page": lambda: _video_page(session),
             "search_page": lambda: _video_page(session, "business"),
             "feed": lambda: _feed_statement(True).params(
-                user_id=1, locales=["en"], depth=FEED_DEPTH, start=0, size=20
+                user_id=1, locale_a="en", locale_b="en", depth=FEED_DEPTH, start=0, size=20
             ),
             "like_lookup": lambda: select(Like.id).where(Like.video_id == 1, Like.user_id == 1),
             "video_detail": lambda: select(Video).where(Video.id == 42),

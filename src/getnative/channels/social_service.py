@@ -12,7 +12,7 @@ for its owner; every lookup and listing here applies `visible_channels_filter`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
@@ -23,8 +23,8 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Integer,
-    RowMapping,
     Select,
+    String,
     bindparam,
     delete,
     func,
@@ -33,7 +33,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, selectinload
 
 from getnative.accounts.models import User
@@ -53,7 +52,13 @@ from getnative.channels.service import (
     video_visible_in_locale,
     visible_channels_filter,
 )
-from getnative.db import conflict_tolerant_insert, floored_at_zero, utcnow
+from getnative.db import (
+    Database,
+    ReadStatement,
+    conflict_tolerant_insert,
+    floored_at_zero,
+    utcnow,
+)
 from getnative.errors import InvalidInput, NotFound
 from getnative.likes import service as likes
 from getnative.likes.models import Like
@@ -418,12 +423,12 @@ def _feed_columns() -> list[ColumnElement[Any]]:
     return columns
 
 
-def _record(record: type[T], row: RowMapping, prefix: str, **nested: Any) -> T:
+def _record(record: type[T], row: Mapping[str, Any], prefix: str, **nested: Any) -> T:
     values = {f.name: row[prefix + f.name] for f in fields(record) if f.name not in nested}  # type: ignore[arg-type]
     return record(**values, **nested)
 
 
-def _feed_item(row: RowMapping) -> FeedItem:
+def _feed_item(row: Mapping[str, Any]) -> FeedItem:
     cover = None if row["a_thumbnail_key"] is None else _record(FeedCover, row, "a_")
     video = _record(FeedVideo, row, "v_")
     return FeedItem(
@@ -433,7 +438,12 @@ def _feed_item(row: RowMapping) -> FeedItem:
     )
 
 
-def _feed_locale_rule(locales: BindParameter[Any]) -> ColumnElement[bool]:
+_LOCALE_SLOTS = ("locale_a", "locale_b")
+"""`locale_variants` gives one or two tags; the statement binds two (the one repeated), so it
+stays one prepared statement with no expanding list (`db.ReadStatement`)."""
+
+
+def _feed_locale_rule(locales: list[BindParameter[Any]]) -> ColumnElement[bool]:
     """`channels.service.video_visible_in_variants` on a feed row: its video is restricted to no
     locale (the row's `restricted`, kept by the triggers), or to one of `locales`. Only the
     restricted rows look at `video_locales`."""
@@ -449,15 +459,16 @@ def _feed_locale_rule(locales: BindParameter[Any]) -> ColumnElement[bool]:
 @lru_cache(maxsize=2)
 def _feed_statement(with_locale: bool) -> Select[Any]:
     """The page and the feed's bounded total in one statement, built once per shape (building
-    it cost more Python than running it); parameters `user_id`, `locales` (with a locale),
-    `depth`, `start`, `size`.
+    it cost more Python than running it); parameters `user_id`, `locale_a` and `locale_b` (with
+    a locale: `feed_values`), `depth`, `start`, `size`.
 
     `newest` is the user's newest `depth` rows of `feed_entries` (a backward range of its
     primary key, index-only on PostgreSQL); the total counts them and the page is a slice of
     them, joined to its instance, video, channel, cover and owner. The total is the driving
     row, so a page beyond the end still answers one row (with the total and no item).
     """
-    locale_rule = _feed_locale_rule(bindparam("locales", expanding=True)) if with_locale else true()
+    slots = [bindparam(name, type_=String) for name in _LOCALE_SLOTS]
+    locale_rule = _feed_locale_rule(slots) if with_locale else true()
     newest = (
         select(FeedEntry.date_added, FeedEntry.instance_id)
         .where(FeedEntry.user_id == bindparam("user_id", type_=BigInteger), locale_rule)
@@ -492,29 +503,53 @@ def _feed_statement(with_locale: bool) -> Select[Any]:
     )
 
 
-async def feed(
-    connection: AsyncConnection, *, user_id: int, locale: str | None, start: int, size: int
-) -> tuple[list[FeedItem], int]:
-    """A page of the newest instances (date_added desc, id desc) of the user's subscriptions,
-    and the feed's total, in one statement (`_feed_statement`) over the precomputed feed
-    (`FeedEntry`, `channels.feed_index`); `_feed_query` is its definition from base tables.
+_FEED_READS = {
+    with_locale: ReadStatement(_feed_statement(with_locale)) for with_locale in (False, True)
+}
+_FEED_COLUMNS = {
+    name: index for index, name in enumerate(_FEED_READS[True].statement.selected_columns.keys())
+}
 
-    The feed is the newest FEED_DEPTH items: pages end there and `total` counts at most that
-    many, so every request reads a bounded number of rows however many channels the user
-    follows.
-    """
-    parameters: dict[str, Any] = {
+
+def feed_reads() -> list[ReadStatement]:
+    """The feed's statements, for `Database.warm` (prepared and planned at worker start)."""
+    return list(_FEED_READS.values())
+
+
+def feed_values(*, user_id: int, locale: str | None, start: int, size: int) -> dict[str, Any]:
+    """The bound values of `_feed_statement` for one page."""
+    values: dict[str, Any] = {
         "user_id": user_id,
         "depth": FEED_DEPTH,
         "start": start,
         "size": max(0, min(size, FEED_DEPTH - start)),
     }
     if locale:
-        parameters["locales"] = locale_variants(locale)
-    result = await connection.execute(_feed_statement(bool(locale)), parameters)
-    rows = result.mappings().all()
-    total = int(rows[0]["total"]) if rows else 0
-    return [_feed_item(row) for row in rows if row["i_id"] is not None], total
+        variants = locale_variants(locale)
+        values.update(zip(_LOCALE_SLOTS, (variants[0], variants[-1]), strict=True))
+    return values
+
+
+async def feed(
+    db: Database, *, user_id: int, locale: str | None, start: int, size: int
+) -> tuple[list[FeedItem], int]:
+    """A page of the newest instances (date_added desc, id desc) of the user's subscriptions,
+    and the feed's total, in one statement (`_feed_statement`) over the precomputed feed
+    (`FeedEntry`, `channels.feed_index`); `_feed_query` is its definition from base tables.
+
+    The statement is a `db.ReadStatement` (on PostgreSQL a prepared statement with a generic
+    plan on the raw asyncpg pool): through SQLAlchemy's asyncio layer it was re-planned on
+    every request and its Python cost outweighed the 1 ms the query takes.
+
+    The feed is the newest FEED_DEPTH items: pages end there and `total` counts at most that
+    many, so every request reads a bounded number of rows however many channels the user
+    follows.
+    """
+    values = feed_values(user_id=user_id, locale=locale, start=start, size=size)
+    rows = await db.fetch(_FEED_READS[bool(locale)], values)
+    mappings = [dict(zip(_FEED_COLUMNS, row, strict=True)) for row in rows]
+    total = int(mappings[0]["total"]) if mappings else 0
+    return [_feed_item(row) for row in mappings if row["i_id"] is not None], total
 
 
 # --- Rockpack notifications (starred / subscribed only) ---------------------------------------

@@ -220,10 +220,7 @@ def test_feed_is_one_statement(db: Database) -> None:
                 )
 
     async def read_feed() -> tuple[list[social_service.FeedItem], int]:
-        async with db.async_connection() as connection:
-            return await social_service.feed(
-                connection, user_id=fan.id, locale="en", start=0, size=50
-            )
+        return await social_service.feed(db, user_id=fan.id, locale="en", start=0, size=50)
 
     with _counting_statements() as statements:
         rows, total = asyncio.run(read_feed())

@@ -19,6 +19,7 @@ from getnative.api.rockpack import (
 from getnative.api.rockpack.deps import document_json_bodies
 from getnative.api.rockpack.errors import install_error_handlers
 from getnative.api.rockpack.errors import render_domain_error as render_domain_error
+from getnative.channels import social_service
 from getnative.web.container import Container
 from getnative.web.openapi import ROCKPACK_ERROR_SCHEMA
 
@@ -38,6 +39,7 @@ ROUTE_MODULES = (
 
 
 def create_rockpack_app(container: Container) -> FastAPI:
+    container.db.warm(social_service.feed_reads())
     for module in ROUTE_MODULES:
         document_json_bodies(module.router.routes)
     return create_dialect_app(

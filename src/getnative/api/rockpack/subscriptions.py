@@ -173,13 +173,12 @@ def list_subscriptions(
 async def recent_videos(
     userid: Owner, container: AppContainer, page: Paging, locale: Locale
 ) -> Response:
-    """Two statements on the async driver, no thread-pool hop: the token rule (`Owner`), then
-    the page with its owners and covers and the bounded total (`social_service.feed`); rows
-    rendered straight to JSON."""
-    async with container.db.async_connection() as connection:
-        rows, total = await social_service.feed(
-            connection, user_id=userid.id, locale=locale, start=page.start, size=page.size
-        )
+    """Two prepared statements on the raw asyncpg pool, no thread-pool hop: the token rule
+    (`Owner`), then the page with its owners and covers and the bounded total
+    (`social_service.feed`); rows rendered straight to JSON."""
+    rows, total = await social_service.feed(
+        container.db, user_id=userid.id, locale=locale, start=page.start, size=page.size
+    )
     owners = {item.channel.owner_id: item.owner for item in rows}
     items = render_feed(
         container, [(item.instance, item.channel) for item in rows], owners, page.start

@@ -81,15 +81,14 @@ def render(runs: list[tuple[str, dict[str, tuple[float, float | None]]]]) -> str
                 )
     legend_y = height - 16
     for number, (label, _) in enumerate(runs):
-        x = 10 + number * 260
+        x = 10 + number * 210
         parts.append(
             f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" '
             f'fill="{COLOURS[number % len(COLOURS)]}"/>'
             f'<text x="{x + 18}" y="{legend_y}">{escape(label)}</text>'
         )
-    parts.append(
-        f'<text x="{width - 10}" y="{legend_y}" text-anchor="end">black tick: target</text>'
-    )
+    # Beside the title, not in the legend's row: with four runs the row reaches the right edge.
+    parts.append(f'<text x="{width - 10}" y="18" text-anchor="end">black tick: target</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -483,20 +483,6 @@ class Database:
         async with (engines.writer if write else engines.reader).begin() as connection:
             yield connection
 
-    @asynccontextmanager
-    async def async_single_statement(self) -> AsyncIterator[AsyncConnection]:
-        """An asyncio connection for a write that is one self-contained statement.
-
-        PostgreSQL runs it in autocommit: the statement is its own transaction, committed (as
-        durably as any commit) before `execute` returns, without the BEGIN and COMMIT round
-        trips of `async_connection(write=True)`. SQLite has no such mode for a write (a
-        deferred transaction could fail with SQLITE_BUSY), so there it is the same
-        `BEGIN IMMEDIATE` transaction as `async_connection(write=True)`.
-        """
-        engines = self._async_engines()
-        async with (engines.writer if self.is_sqlite else engines.reader).begin() as connection:
-            yield connection
-
     def _async_engines(self) -> _AsyncEngines:
         home = self._async_home
         if home is not None and home[0] is asyncio.get_running_loop():

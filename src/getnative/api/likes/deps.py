@@ -1,4 +1,8 @@
-"""Request-scoped helpers of the likes dialect: container, client IP, video id from the path."""
+"""Request-scoped helpers of the likes dialect: container, client key, video id from the path.
+
+Async, as every dependency here: none does I/O, and a sync dependency would cost each request a
+thread-pool hop.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,11 @@ from fastapi import Depends, Request
 
 from getnative.db import MAX_ID
 from getnative.errors import NotFound
-from getnative.web.client_ip import client_ip_from_scope
 from getnative.web.deps import AppContainer as AppContainer  # re-exported for the routes
 from getnative.web.deps import container_of
 
 # Ids are positive 64-bit integers (getnative.db.MAX_ID); digits only, no sign or spaces.
 _VIDEO_ID = re.compile(r"[0-9]{1,19}")
-
-
-async def get_client_ip(request: Request) -> str:
-    """The caller's IP (see `getnative.web.client_ip` for when `X-Forwarded-For` counts).
-
-    Async, as every dependency here: none does I/O, and a sync dependency would cost each
-    request a thread-pool hop."""
-    return client_ip_from_scope(request.scope, container_of(request).trusted_proxies)
 
 
 def parse_video_id(video_id: str) -> int:
@@ -37,5 +32,4 @@ async def get_client_key(request: Request) -> str:
     return container_of(request).client_key(request.scope)
 
 
-ClientIP = Annotated[str, Depends(get_client_ip)]
 ClientKey = Annotated[str, Depends(get_client_key)]

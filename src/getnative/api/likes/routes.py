@@ -125,8 +125,8 @@ async def toggle_like(video_id: str, request: Request) -> Response:
     """
     # This docstring is the served OpenAPI description: the notes below stay out of it.
     # The hot write takes only the path and the `Request` (the container, client IP and key and
-    # the reCAPTCHA header are read here as the dependencies `ClientIP`, `ClientKey` and a
-    # `Header` parameter read them), so the route table runs it with a lean handler instead of
+    # the reCAPTCHA header are read here, as the other routes' dependencies and a `Header`
+    # parameter would read them), so the route table runs it with a lean handler instead of
     # FastAPI's generic one (`web.route_table`): dependency solving was a large share of its
     # Python time. The header stays documented through `openapi_extra`, as FastAPI did. The
     # client key is derived from the IP resolved once (parsing addresses showed in profiles).

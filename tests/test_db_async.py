@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import bindparam, event, func, literal, select, update
+from sqlalchemy import Integer, bindparam, delete, event, func, literal, select, update
 from sqlalchemy.pool import Pool, QueuePool
 
 from getnative.accounts.models import User
@@ -243,3 +243,69 @@ def test_warmed_async_statements_open_every_pooled_connection_and_read_nothing(
         db.warm_async_statements[:] = before
     assert opened == db._async_pool_size
     assert (mode, email, found) == ("force_custom_plan", user.email, [0, 0, 0])
+
+
+def test_warmed_hot_statements_are_planned_not_run(db: Database) -> None:
+    """PostgreSQL: `warm` prepares each hot statement into the cache `fetch` uses and has its
+    generic plan made, without running it. Running it with NULL values walked the list page's
+    whole index on the 1M-video data (a generic plan cannot know the value is NULL), 1.5-3 s
+    per pooled connection of every worker; and a warmed write must change nothing whatever
+    its values. The statement here would delete every user if it ran with NULL."""
+    if db.is_sqlite:
+        pytest.skip("the SQLite pool is not warmed")
+    user = make_user(db)
+    deleted = (
+        delete(User)
+        .where(func.coalesce(bindparam("user_id", type_=Integer), User.id) == User.id)
+        .returning(User.id)
+        .cte("deleted")
+    )
+    remove = ReadStatement(select(deleted.c.id))
+    sql = remove.driver_sql().sql
+
+    async def start() -> tuple[list[int], list[int]]:
+        database = Database(db.url, async_pool_size=1)  # one connection: the one fetch uses
+        database.warm([remove])
+        await database.start_async()
+        try:
+            assert database._read_pool is not None
+            async with database._read_pool.acquire() as connection:
+                planned = "SELECT generic_plans FROM pg_prepared_statements WHERE statement = $1"
+                at_start = [row[0] for row in await connection.fetch(planned, sql)]
+            async with database.async_connection() as connection:
+                kept = await connection.scalar(select(User.id).where(User.id == user.id))
+            assert kept == user.id  # the warm-up ran nothing
+            await database.fetch(remove, {"user_id": user.id}, write=True)
+            async with database._read_pool.acquire() as connection:
+                after_use = [row[0] for row in await connection.fetch(planned, sql)]
+            return at_start, after_use
+        finally:
+            await database.stop_async()
+            database.dispose()
+
+    at_start, after_use = asyncio.run(start())
+    assert at_start == [1]  # prepared once, its generic plan made
+    assert after_use == [2]  # the request ran that statement, with that plan
+    with db.session(write=False) as session:
+        assert session.get(User, user.id) is None
+
+
+def test_a_database_that_cannot_be_reached_fails_the_start(db: Database) -> None:
+    """A worker whose database is unreachable must not report ready: `start_async` raises
+    the driver's error (both pools open side by side; neither failure is swallowed)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite opens its file on first use")
+    database = Database("postgresql://someone@127.0.0.1:1/nothing")
+    database.warm([_EMAIL_OF])
+    database.warm_async(search_page.warm_statements(database.dialect_name))
+
+    async def start() -> None:
+        await database.start_async()
+
+    try:
+        with pytest.raises(OSError, match=r"Connect call failed|refused"):
+            asyncio.run(start())
+        assert database._read_pool is None
+        assert database._async_home is None
+    finally:
+        database.dispose()

@@ -414,6 +414,30 @@ class _ReadConnection(asyncpg.Connection):  # type: ignore[misc]
             await super().reset(timeout=timeout)
 
 
+async def _prepare_and_plan(connection: asyncpg.Connection, driver_sql: _DriverSql) -> None:
+    """Prepare `driver_sql` in `connection`'s statement cache (the statement `fetch` will run)
+    and have PostgreSQL make and keep its generic plan, without running it.
+
+    The warm-up used to run each statement once with NULL for every value. With a custom plan
+    a NULL folds to an empty result, but these connections keep the generic plan
+    (`_READ_SESSION`), which cannot know the value is NULL: the list page walked its whole
+    index for rows matching NULL, 1.5-3 s on the 1M-video data, on every pooled connection of
+    every worker, and that was most of a worker's 20 s start (bench/RESULTS.md, worker start).
+    `EXPLAIN EXECUTE` builds and caches the same generic plan and executes nothing, so a warmed
+    write changes nothing whatever its values.
+
+    asyncpg has no public way to prepare into the cache that `fetch` uses (`prepare()` makes a
+    statement of its own), hence `_get_statement`, the method `fetch` itself calls; the test
+    of the warm-up checks the statement is the one PostgreSQL planned. A statement asyncpg
+    does not cache (longer than its `max_cacheable_statement_size`) is prepared anew by each
+    `fetch` anyway: there is nothing to keep for it."""
+    state = await connection._get_statement(driver_sql.sql, None)
+    if not state.name:
+        return
+    values = ", ".join("NULL" for _ in driver_sql.names)
+    await connection.execute(f'EXPLAIN EXECUTE "{state.name}"' + (f"({values})" if values else ""))
+
+
 def asyncpg_dsn(url: str) -> str:
     """The libpq-style URL asyncpg connects with, whatever driver `url` names."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -559,8 +583,8 @@ class Database:
 
     def warm(self, reads: Sequence[ReadStatement]) -> None:
         """Have `reads` compiled, prepared and planned on every pooled connection when the
-        pool starts (`start_async`), not by the first requests that need them. They run once
-        with NULL for every value, so a warmed write must change nothing for NULLs."""
+        pool starts (`start_async`), not by the first requests that need them. They are not
+        run (`_prepare_and_plan`), so a warmed write changes nothing."""
         self.warm_reads += [read for read in reads if read not in self.warm_reads]
 
     def warm_async(self, statements: Sequence[WarmStatement]) -> None:
@@ -600,32 +624,51 @@ class Database:
 
     async def start_async(self) -> None:
         """Give the running event loop (the server worker's) its pools of async connections:
-        SQLAlchemy's (connecting lazily) and, on PostgreSQL, the hot reads' asyncpg pool.
+        SQLAlchemy's and, on PostgreSQL, the hot reads' asyncpg pool.
 
-        The pool's connections are opened here, and each prepares and plans `warm_reads`
-        (compiled here once): otherwise the first requests of a worker did that work while
-        the others queued behind them, which showed as the p99 of a short load run.
+        On PostgreSQL both pools' connections are opened here, and each prepares (and the hot
+        reads' plans) its warm statements (`warm_async`, `warm`): otherwise the first requests
+        of a worker did that work while the others queued behind them, which showed as the p99
+        of a short load run. The two pools open side by side, each connection at once: a
+        worker waits for the slowest connection, not for the sum of them. A database that
+        cannot be reached fails the start (the worker never reports ready), with the driver's
+        own error, after both pools are closed again.
         """
         await self.stop_async()
         engines = _AsyncEngines.of(self.url, pool_size=self._async_pool_size)
         self._async_home = (asyncio.get_running_loop(), engines)
-        if not self.is_sqlite:
-            size = self._async_pool_size
-            await self._warm_async_pool(engines.reader, size)
-            warm = [read.driver_sql() for read in self.warm_reads]
+        if self.is_sqlite:
+            return
+        size = self._async_pool_size
+        outcomes: Sequence[Any] = await asyncio.gather(
+            self._warm_async_pool(engines.reader, size),
+            self._open_read_pool(size),
+            return_exceptions=True,
+        )
+        if isinstance(outcomes[1], asyncpg.Pool):
+            self._read_pool = outcomes[1]
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                await self.stop_async()
+                raise outcome
 
-            async def prepare(connection: asyncpg.Connection) -> None:
-                for driver_sql in warm:  # NULL for every value: planned, nothing read
-                    await connection.fetch(driver_sql.sql, *(None for _ in driver_sql.names))
+    async def _open_read_pool(self, size: int) -> asyncpg.Pool:
+        """The hot reads' pool of `size` connections, each with `warm_reads` prepared and
+        planned (`_prepare_and_plan`)."""
+        warm = [read.driver_sql() for read in self.warm_reads]
 
-            self._read_pool = await asyncpg.create_pool(
-                asyncpg_dsn(self.url),
-                min_size=size,
-                max_size=size,
-                connection_class=_ReadConnection,
-                server_settings=_READ_SESSION,
-                init=prepare,
-            )
+        async def prepare(connection: asyncpg.Connection) -> None:
+            for driver_sql in warm:
+                await _prepare_and_plan(connection, driver_sql)
+
+        return await asyncpg.create_pool(
+            asyncpg_dsn(self.url),
+            min_size=size,
+            max_size=size,
+            connection_class=_ReadConnection,
+            server_settings=_READ_SESSION,
+            init=prepare,
+        )
 
     async def stop_async(self) -> None:
         """Close the pooled async connections (app shutdown); later blocks connect unpooled."""

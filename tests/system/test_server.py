@@ -20,7 +20,9 @@ from tests.servers import (
     clean_env,
     create_postgres_database,
     drop_postgres_database,
+    free_port,
     postgres_problem,
+    run_cli,
     serve,
     sqlite_env,
 )
@@ -71,6 +73,24 @@ def test_serve_migrates_an_empty_database_and_serves_every_dialect(
             assert categories.headers["content-type"].startswith("application/json")
     if not getnative_route_exists("/categories"):
         pytest.skip("GET /categories is not on this branch yet; the server itself started fine")
+
+
+def test_serve_on_a_database_it_cannot_reach_stops_with_one_clear_line(tmp_path: Path) -> None:
+    """The command checks the database (its migrations) before any worker starts; a worker
+    that cannot open its pools fails its start too (`test_db_async`), so a server never
+    reports ready without its database."""
+    url = "postgresql+psycopg://someone:hunter2@127.0.0.1:1/nothing"
+    env = clean_env(tmp_path, GETNATIVE_DATABASE_URL=url)
+    result = run_cli(["serve", "--port", str(free_port())], env, tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Spawning worker" not in result.stderr + result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "getnative serve: cannot use the database "
+        "postgresql+psycopg://someone:***@127.0.0.1:1/nothing: "
+    )
 
 
 def test_serve_with_several_workers_logs_in_workers_and_honours_dnt(tmp_path: Path) -> None:

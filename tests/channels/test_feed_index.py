@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import random
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, select, text, update
+import pytest
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from getnative.accounts.models import User
 from getnative.catalog.models import Video, VideoLocale
 from getnative.channels import feed_index, service, social_service
 from getnative.channels.models import Channel, FeedEntry, Subscription, VideoInstance
 from getnative.channels.service import InstanceRef, SourceRef
-from getnative.db import Database
+from getnative.db import Database, conflict_tolerant_insert
 from tests.factories import (
     T0,
     make_channel,
@@ -245,3 +253,220 @@ def test_the_newest_feed_revision_installs_what_feed_index_generates() -> None:
         for first in batches
     ]
     assert frozen == [statement for _, statement in feed_index.fill_statements(users)]
+
+
+# --- concurrent writers ------------------------------------------------------------------------
+
+RACE_THREADS = 6
+RACE_TRANSACTIONS = 20  # per thread, of 1-3 writes each
+
+
+def _pick_instance(channel_id: int, rng: random.Random) -> Any:
+    """One instance of the channel as the statement sees it (none: the write changes nothing)."""
+    return (
+        select(VideoInstance.id)
+        .where(VideoInstance.channel_id == channel_id)
+        .order_by(VideoInstance.id)
+        .offset(rng.randrange(4))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _race_writes(
+    users: list[int], channels: list[int], videos: list[int]
+) -> list[Callable[[Session, random.Random], None]]:
+    """The writes that change who sees which instance, each on random rows: subscribe,
+    unsubscribe, add a video, remove one, move one to another channel, make a channel private
+    or public. Restricting a video to a locale (or lifting that) races with the removals on
+    PostgreSQL (`test_a_removal_beside_a_locale_change_removes_the_feed_row`), so it is not
+    among them until the triggers are fixed."""
+
+    def subscribe(session: Session, rng: random.Random) -> None:
+        session.execute(
+            conflict_tolerant_insert(session, Subscription)
+            .values(user_id=rng.choice(users), channel_id=rng.choice(channels))
+            .on_conflict_do_nothing()
+        )
+
+    def unsubscribe(session: Session, rng: random.Random) -> None:
+        session.execute(
+            delete(Subscription).where(
+                Subscription.user_id == rng.choice(users),
+                Subscription.channel_id == rng.choice(channels),
+            )
+        )
+
+    def add_video(session: Session, rng: random.Random) -> None:
+        session.execute(
+            insert(VideoInstance).values(
+                channel_id=rng.choice(channels),
+                video_id=rng.choice(videos),
+                position=rng.randrange(10),
+                date_added=T0 + timedelta(minutes=rng.randrange(10_000)),
+            )
+        )
+
+    def remove_video(session: Session, rng: random.Random) -> None:
+        picked = _pick_instance(rng.choice(channels), rng)
+        session.execute(delete(VideoInstance).where(VideoInstance.id == picked))
+
+    def move_video(session: Session, rng: random.Random) -> None:
+        picked = _pick_instance(rng.choice(channels), rng)
+        session.execute(
+            update(VideoInstance)
+            .where(VideoInstance.id == picked)
+            .values(channel_id=rng.choice(channels))
+        )
+
+    def make_private_or_public(session: Session, rng: random.Random) -> None:
+        session.execute(
+            update(Channel)
+            .where(Channel.id == rng.choice(channels))
+            .values(public=rng.random() < 0.5)
+        )
+
+    return [  # more additions than removals: the feed does not drain to nothing
+        subscribe,
+        subscribe,
+        unsubscribe,
+        add_video,
+        add_video,
+        remove_video,
+        move_video,
+        make_private_or_public,
+    ]
+
+
+def _deadlocked(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "40P01"
+
+
+@pytest.mark.slow
+def test_concurrent_writers_keep_the_feed_exact(db: Database) -> None:
+    """Several connections at once subscribe, unsubscribe, add, remove and move videos and make
+    channels private or public, in transactions of 1-3 writes that stay
+    open a little (so that each trigger runs while others' rows are uncommitted): the feed
+    then holds exactly what its definition computes from the base tables.
+
+    On PostgreSQL (READ COMMITTED) this is what `feed_index._lock` argues: without the locks a
+    subscribe and an added video committed side by side never reached the feed. A transaction
+    that locks two channels in the opposite order of another may deadlock; PostgreSQL rolls it
+    back whole (nothing of it reaches any table) and it is tried again, as a client would.
+    SQLite serialises writers, so there it is a random sequence of those writes."""
+    users = [make_user(db).id for _ in range(5)]
+    channels = [make_channel(db, make_user(db), public=n % 2 == 0).id for n in range(4)]
+    videos = [make_youtube_video(db, locales=["fr"] if n % 3 == 0 else None).id for n in range(8)]
+    with db.session() as session:  # a starting point: some subscribers, some videos
+        for n, channel_id in enumerate(channels):
+            session.add_all(Subscription(user_id=u, channel_id=channel_id) for u in users[n:])
+            session.add_all(
+                VideoInstance(channel_id=channel_id, video_id=v, date_added=T0 + timedelta(hours=v))
+                for v in videos[n::2]
+            )
+    _assert_exact(db)
+    writes = _race_writes(users, channels, videos)
+    start = threading.Barrier(RACE_THREADS)
+    committed: list[int] = []
+    deadlocks: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            start.wait()
+            for _ in range(RACE_TRANSACTIONS):
+                batch = [rng.choice(writes) for _ in range(rng.randint(1, 3))]
+                for _attempt in range(5):
+                    try:
+                        with db.session() as session:
+                            for write in batch:
+                                write(session, rng)
+                                time.sleep(rng.random() * 0.002)
+                        committed.append(len(batch))
+                        break
+                    except DBAPIError as error:
+                        if not _deadlocked(error):
+                            raise
+                        deadlocks.append(seed)
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(RACE_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(committed) == RACE_THREADS * RACE_TRANSACTIONS
+    assert _assert_exact(db) > 0
+    for user_id in users:
+        for locale in (None, "fr"):
+            assert _feed(db, user_id, locale) == _feed_from_base(db, user_id, locale)
+
+
+def _wait_until_a_lock_is_awaited(db: Database) -> None:
+    """PostgreSQL: until some session of this database waits for a lock (another thread's
+    statement is blocked), at most 10 s."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+        "WHERE NOT l.granted AND d.datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:
+            if connection.scalar(waiting):
+                return
+        time.sleep(0.02)
+    raise AssertionError("the other writer never waited for a lock")
+
+
+def test_a_removal_beside_a_locale_change_removes_the_feed_row(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    """A subscriber leaves a channel while, in another transaction, a video of that channel
+    gets a locale row: the subscriber's feed row must go.
+
+    On PostgreSQL it stays (found by the concurrent-writers test): the locale trigger rewrites
+    the row (`restricted`), the unsubscribe's removal deletes the row by the `ctid` it found
+    (`feed_index._remove_pg`) and waits for the rewrite; once that commits, PostgreSQL checks
+    the removal's condition again on the row's new version, whose ctid is another, and skips
+    it. The locale trigger locks the video, the removal the channel: nothing orders the two.
+    The fix changes the triggers, so it needs a migration."""
+    if not db.is_sqlite:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="feed_index: a ctid removal skips a row rewritten by a concurrent "
+                "locale change (needs a trigger fix and its migration)",
+            )
+        )
+    owner, fan = make_user(db), make_user(db)
+    channel = make_channel(db, owner)
+    instance = make_instance(db, channel)
+    with db.session() as session:
+        social_service.subscribe(session, user_id=fan.id, channel_id=channel.id)
+    assert _assert_exact(db) == 1
+    errors: list[BaseException] = []
+
+    def unsubscribe() -> None:
+        try:
+            with db.session() as session:
+                social_service.unsubscribe_from_channel(
+                    session, user_id=fan.id, channel_id=channel.id
+                )
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    leaving = threading.Thread(target=unsubscribe)
+    with db.session() as session:
+        session.add(VideoLocale(video_id=instance.video_id, locale="fr"))
+        session.flush()  # the fan's row rewritten (restricted), not committed yet
+        leaving.start()
+        if db.is_sqlite:
+            time.sleep(0.2)  # the other writer waits for this transaction (BEGIN IMMEDIATE)
+        else:
+            _wait_until_a_lock_is_awaited(db)  # the removal waits for the rewritten row
+    leaving.join()
+    assert errors == []
+    assert _assert_exact(db) == 0

@@ -11,7 +11,7 @@
   are left out of the list, the feed and the total, while the subscription row itself stays (the
   user can still delete it, and it reappears if the channel becomes public again).
 - The feed is the newest `social_service.FEED_DEPTH` (1000) instances: pages end there and
-  `total` counts at most that many (a bounded count, skipped when the page shows the end).
+  `total` counts at most that many (a bounded count, in the page's own statement).
 - `locale` is optional on the feed: without it no video is left out for its locale.
 """
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from getnative.catalog import clips
 from getnative.catalog.models import Video
 from getnative.catalog.search import apply_search
-from getnative.channels.social_service import FEED_DEPTH, _feed_statement
+from getnative.channels.social_service import _feed_statement, feed_values
 from getnative.db import Database
 from getnative.likes.models import Like
 
@@ -30,7 +30,7 @@ def statements(feed_user: int) -> dict[str, Select]:  # type: ignore[type-arg]
         "GET /videos/:id": select(Video).where(Video.id == 123_456),
         "like toggle: find the row": select(Like.id).where(Like.video_id == 5, Like.user_id == 7),
         "feed (500 subscriptions)": _feed_statement(True).params(
-            user_id=feed_user, locales=["en"], depth=FEED_DEPTH, start=0, size=20
+            **feed_values(user_id=feed_user, token_version=0, locale="en", start=0, size=20)
         ),
     }
 

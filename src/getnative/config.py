@@ -186,7 +186,12 @@ class Settings(BaseSettings):
 
     def public_url(self, path: str) -> str:
         """An absolute URL for `path` under the public base URL (Rockpack wants absolute URLs)."""
-        return self.public_base_url.rstrip("/") + "/" + path.lstrip("/")
+        return public_url_of(self.public_base_url, path)
+
+
+def public_url_of(base_url: str, path: str) -> str:
+    """`Settings.public_url` for the base URL given (for caches keyed by it)."""
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
 @lru_cache(maxsize=1)

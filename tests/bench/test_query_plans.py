@@ -18,7 +18,7 @@ from getnative.catalog import clips
 from getnative.catalog import service as catalog
 from getnative.catalog.models import Video
 from getnative.catalog.search import apply_search
-from getnative.channels.social_service import FEED_DEPTH, _feed_statement
+from getnative.channels.social_service import _feed_statement, feed_values
 from getnative.db import Database
 from getnative.likes.models import Like
 
@@ -60,7 +60,7 @@ def test_hot_query_uses_an_index(pg: Database, name: str) -> None:
             "video_page": lambda: _video_page(session),
             "search_page": lambda: _video_page(session, "business"),
             "feed": lambda: _feed_statement(True).params(
-                user_id=1, locale_a="en", locale_b="en", depth=FEED_DEPTH, start=0, size=20
+                **feed_values(user_id=1, token_version=0, locale="en", start=0, size=20)
             ),
             "like_lookup": lambda: select(Like.id).where(Like.video_id == 1, Like.user_id == 1),
             "video_detail": lambda: select(Video).where(Video.id == 42),

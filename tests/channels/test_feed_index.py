@@ -81,7 +81,9 @@ def _feed_from_base(db: Database, user_id: int, locale: str | None) -> tuple[lis
 
 def _feed(db: Database, user_id: int, locale: str | None) -> tuple[list[int], int]:
     async def read() -> tuple[list[social_service.FeedItem], int]:
-        return await social_service.feed(db, user_id=user_id, locale=locale, start=0, size=1000)
+        return await social_service.feed(
+            db, user_id=user_id, token_version=0, locale=locale, start=0, size=1000
+        )
 
     items, total = asyncio.run(read())
     return [item.instance.id for item in items], total

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.dependencies.utils import request_params_to_args
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -22,7 +22,13 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from getnative.web.route_table import DialectApp, RouteTable, TableRouter, params_reader
+from getnative.web.route_table import (
+    DialectApp,
+    RouteTable,
+    TableRouter,
+    fast_path,
+    params_reader,
+)
 
 
 class Args(BaseModel):
@@ -35,6 +41,24 @@ class Args(BaseModel):
 class StrictArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     a: str | None = None
+
+
+async def _greeted(who: str, n: Annotated[int, Query(ge=0)]) -> tuple[str, int]:
+    if who == "teapot":  # the dependency's own answer, as `Owner`'s 401
+        raise LookupError("dependency")
+    return who, n
+
+
+FAST_CALLS: list[dict[str, Any]] = []
+
+
+async def _greet_fast(_request: Request, params: dict[str, Any]) -> Response | None:
+    """Answers as `greet` would, and declines what the dependency decides."""
+    FAST_CALLS.append(params)
+    if params["who"] in ("teapot", "decline"):
+        return None
+    who, n, tag = params["who"], params["n"], params["tag"]
+    return JSONResponse({"route": "greet", "who": who, "n": n, "tag": tag})
 
 
 def _routes(app: FastAPI) -> None:
@@ -70,6 +94,14 @@ def _routes(app: FastAPI) -> None:
     @items.get("/strict")
     async def strict(args: Annotated[StrictArgs, Query()]) -> Response:
         return JSONResponse({"route": "strict", "args": args.model_dump()})
+
+    @items.get("/greet/{who}")
+    @fast_path(_greet_fast)
+    async def greet(
+        greeted: Annotated[tuple[str, int], Depends(_greeted)], tag: str | None = None
+    ) -> Response:
+        who, n = greeted
+        return JSONResponse({"route": "greet", "who": who, "n": n, "tag": tag})
 
     @items.get("/plain")
     async def plain() -> dict[str, Any]:  # a dict to serialise: FastAPI's own handler
@@ -120,6 +152,13 @@ REQUESTS = [
     ("GET", "/strict?a=1"),
     ("GET", "/strict?a=1&b=2"),
     ("GET", "/plain"),
+    ("GET", "/greet/ann?n=2&tag=x"),
+    ("GET", "/greet/ann?n=2"),
+    ("GET", "/greet/decline?n=2"),
+    ("GET", "/greet/teapot?n=1"),
+    ("GET", "/greet/teapot?n=-1"),
+    ("GET", "/greet/ann?n=x"),
+    ("GET", "/greet/ann"),
     ("GET", "/de/about"),
     ("GET", "/en/about"),
     ("GET", "/files/a/b/c.txt"),
@@ -181,9 +220,26 @@ def test_which_routes_are_lean() -> None:
     assert lean("GET", "/items/7")  # Request and path parameters
     assert lean("GET", "/count")  # query parameters, validated by FastAPI's function
     assert not lean("GET", "/plain")  # returns a dict: FastAPI serialises it
+    assert lean("GET", "/greet/ann")  # dependencies, but a fast path
     assert table.lookup("GET", "/nowhere") is None  # the router's 404
     assert table.lookup("DELETE", "/items/special") is None  # the router's 405
     assert table.lookup("GET", "/mounted/x") is None  # a mount: the router decides
+
+
+def test_a_fast_path_answers_what_it_takes_and_fastapi_the_rest() -> None:
+    client = _client(DialectApp(), "")
+    FAST_CALLS.clear()
+    answer = client.get("/greet/ann?n=2&tag=x")
+    assert answer.json() == {"route": "greet", "who": "ann", "n": 2, "tag": "x"}
+    assert FAST_CALLS == [{"who": "ann", "n": 2, "tag": "x"}]  # the route's and its dependency's
+
+    FAST_CALLS.clear()
+    assert client.get("/greet/ann?n=-1").status_code == 422  # FastAPI's handler reports it
+    assert FAST_CALLS == []  # invalid parameters: never offered to the fast path
+
+    assert client.get("/greet/teapot?n=1").status_code == 418  # declined: the dependency's answer
+    assert client.get("/greet/decline?n=1").json()["who"] == "decline"  # the endpoint's
+    assert [call["who"] for call in FAST_CALLS] == ["teapot", "decline"]
 
 
 def _dialect(client: TestClient, mount_path: str) -> FastAPI:
@@ -197,11 +253,13 @@ def _dialect(client: TestClient, mount_path: str) -> FastAPI:
 def test_the_hot_reads_take_the_lean_handler(client: TestClient) -> None:
     """The lean shape is a contract of these routes: a dependency added to one of them would
     silently put it back on FastAPI's generic handler."""
-    table = _table_of(_dialect(client, ""))
-    for path in ("/videos", "/videos/12"):
-        found = table.lookup("GET", path)
-        assert found is not None, path
-        assert found[0].lean, path
+    hot = {"": ("/videos", "/videos/12"), "/ws": ("/us1/subscriptions/recent_videos/",)}
+    for mount_path, paths in hot.items():
+        table = _table_of(_dialect(client, mount_path))
+        for path in paths:
+            found = table.lookup("GET", path)
+            assert found is not None, path
+            assert found[0].lean, path
 
 
 def test_every_dialect_route_is_found_by_the_table(client: TestClient) -> None:

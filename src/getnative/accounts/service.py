@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from getnative import metrics
 from getnative.accounts.models import USER_KIND_MEMBER, RefreshToken, User
 from getnative.accounts.passwords import hash_password, needs_rehash, verify_password
+from getnative.accounts.revocation import token_is_current, token_revoked
 from getnative.channels.social_service import leave_all_channels
 from getnative.db import utcnow
 from getnative.errors import (
@@ -182,20 +183,6 @@ async def check_token_current(
     current = token_is_current(user_id=user_id, token_version=token_version)
     if not await connection.scalar(select(current)):
         raise token_revoked()
-
-
-def token_revoked() -> AuthenticationFailed:
-    return AuthenticationFailed("The token has been revoked.", code="token_revoked")
-
-
-def token_is_current(*, user_id: int, token_version: int) -> ColumnElement[bool]:
-    """`get_user_for_token`'s rule as a SQL condition, for pages that check the token inside
-    their own query (one round trip) instead of loading the user first."""
-    return (
-        select(User.id)
-        .where(User.id == user_id, User.is_active, User.token_version == token_version)
-        .exists()
-    )
 
 
 def revoke_refresh_tokens(session: Session, user_id: int) -> int:

@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from getnative.accounts.service import token_is_current, token_revoked
+from getnative.accounts.revocation import token_is_current, token_revoked
 from getnative.catalog.models import (
     Collocation,
     Speaker,

@@ -12,12 +12,13 @@ for its owner; every lookup and listing here applies `visible_channels_filter`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -25,7 +26,9 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     delete,
     func,
     or_,
@@ -36,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from getnative.accounts.models import User
+from getnative.accounts.revocation import token_is_current, token_revoked
 from getnative.catalog.models import Video, VideoLocale
 from getnative.channels.models import (
     Channel,
@@ -65,7 +69,6 @@ from getnative.likes.models import Like
 from getnative.notifications import service as notifications
 from getnative.notifications.models import KIND_STARRED, KIND_SUBSCRIBED, Notification
 
-T = TypeVar("T")
 RECENT_VIEWS_LIMIT = 100
 RECENT_STARS_LIMIT = 100
 SUBSCRIBED_IDS_LIMIT = 1000
@@ -347,14 +350,12 @@ def _feed_select(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FeedCover:
+class FeedCover(NamedTuple):
     thumbnail_key: str
     aoi: list[float] | None
 
 
-@dataclass(frozen=True, slots=True)
-class FeedVideo:
+class FeedVideo(NamedTuple):
     id: int
     source: str
     source_id: str | None
@@ -367,15 +368,13 @@ class FeedVideo:
     description: str
 
 
-@dataclass(frozen=True, slots=True)
-class FeedInstance:
+class FeedInstance(NamedTuple):
     id: int
     date_added: datetime
     video: FeedVideo
 
 
-@dataclass(frozen=True, slots=True)
-class FeedChannel:
+class FeedChannel(NamedTuple):
     id: int
     owner_id: int
     title: str
@@ -386,8 +385,7 @@ class FeedChannel:
     cover_art: FeedCover | None
 
 
-@dataclass(frozen=True, slots=True)
-class FeedOwner:
+class FeedOwner(NamedTuple):
     id: int
     username: str | None
     name: str | None
@@ -396,45 +394,51 @@ class FeedOwner:
     picture_url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """One feed entry as plain values (no ORM objects): what the Rockpack renderer reads."""
+class FeedItem(NamedTuple):
+    """One feed entry as plain values (no ORM objects), with the attribute names of the models:
+    what the Rockpack renderer reads. Tuples made from slices of the statement's row
+    (`_feed_item`): building records field by field cost more than the rendering."""
 
     instance: FeedInstance
     channel: FeedChannel
     owner: FeedOwner
 
 
-# Where each record's fields come from, and the label prefix of its columns in the statement.
-_FEED_PARTS: tuple[tuple[type[Any], Any, str], ...] = (
-    (FeedVideo, Video, "v_"),
-    (FeedChannel, Channel, "c_"),
-    (FeedOwner, User, "o_"),
-    (FeedCover, CoverArt, "a_"),
-)
+# The statement's columns, in order (rows are read by position): the page's head (the bounded
+# total and the token check), the instance, then the fields of each part.
+_HEAD = ("total", "token_ok", "i_id", "i_date_added")
+_TOTAL, _TOKEN_OK, _INSTANCE_ID, _DATE_ADDED = range(len(_HEAD))
+_VIDEO_FIELDS = FeedVideo._fields
+_CHANNEL_FIELDS = FeedChannel._fields[:-1]  # `cover_art` is the cover's own columns
+_OWNER_FIELDS = FeedOwner._fields
+_VIDEO_AT = len(_HEAD)
+_CHANNEL_AT = _VIDEO_AT + len(_VIDEO_FIELDS)
+_OWNER_AT = _CHANNEL_AT + len(_CHANNEL_FIELDS)
+_COVER_AT = _OWNER_AT + len(_OWNER_FIELDS)
 
 
 def _feed_columns() -> list[ColumnElement[Any]]:
-    columns = []
-    for record, model, prefix in _FEED_PARTS:
-        for field in fields(record):
-            if field.name not in ("video", "cover_art"):
-                columns.append(getattr(model, field.name).label(prefix + field.name))
-    return columns
+    """The parts' columns after the head, in the order `_feed_item` slices them. The cover's
+    `aoi` comes as JSON text on both databases (`_feed_item` parses it): the raw driver has
+    no JSON codec, and handed it back as a string that was rendered as one."""
+    parts = ((_VIDEO_FIELDS, Video), (_CHANNEL_FIELDS, Channel), (_OWNER_FIELDS, User))
+    columns: list[ColumnElement[Any]] = [
+        getattr(model, name) for names, model in parts for name in names
+    ]
+    return [*columns, CoverArt.thumbnail_key.expression, cast(CoverArt.aoi, Text)]
 
 
-def _record(record: type[T], row: Mapping[str, Any], prefix: str, **nested: Any) -> T:
-    values = {f.name: row[prefix + f.name] for f in fields(record) if f.name not in nested}  # type: ignore[arg-type]
-    return record(**values, **nested)
-
-
-def _feed_item(row: Mapping[str, Any]) -> FeedItem:
-    cover = None if row["a_thumbnail_key"] is None else _record(FeedCover, row, "a_")
-    video = _record(FeedVideo, row, "v_")
+def _feed_item(row: Sequence[Any]) -> FeedItem:
+    cover = None
+    if row[_COVER_AT] is not None:
+        aoi = row[_COVER_AT + 1]
+        cover = FeedCover(row[_COVER_AT], None if aoi is None else orjson.loads(aoi))
     return FeedItem(
-        instance=FeedInstance(row["i_id"], row["i_date_added"], video),
-        channel=_record(FeedChannel, row, "c_", cover_art=cover),
-        owner=_record(FeedOwner, row, "o_"),
+        FeedInstance(
+            row[_INSTANCE_ID], row[_DATE_ADDED], FeedVideo._make(row[_VIDEO_AT:_CHANNEL_AT])
+        ),
+        FeedChannel._make((*row[_CHANNEL_AT:_OWNER_AT], cover)),
+        FeedOwner._make(row[_OWNER_AT:_COVER_AT]),
     )
 
 
@@ -458,29 +462,41 @@ def _feed_locale_rule(locales: list[BindParameter[Any]]) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=2)
 def _feed_statement(with_locale: bool) -> Select[Any]:
-    """The page and the feed's bounded total in one statement, built once per shape (building
-    it cost more Python than running it); parameters `user_id`, `locale_a` and `locale_b` (with
-    a locale: `feed_values`), `depth`, `start`, `size`.
+    """The page, the feed's bounded total and the token check in one statement, built once
+    per shape (building it cost more Python than running it); parameters `user_id`,
+    `token_version`, `locale_a` and `locale_b` (with a locale: `feed_values`), `depth`,
+    `start`, `size`.
 
-    `newest` is the user's newest `depth` rows of `feed_entries` (a backward range of its
-    primary key, index-only on PostgreSQL); the total counts them and the page is a slice of
-    them, joined to its instance, video, channel, cover and owner. The total is the driving
-    row, so a page beyond the end still answers one row (with the total and no item).
+    The head row holds the total (the user's newest `depth` rows of `feed_entries` counted, a
+    backward range of its primary key, index-only on PostgreSQL) and `token_ok`
+    (`accounts.revocation.token_is_current`: the token's user is active and the token not
+    revoked, so the route needs no statement of its own for it). The page is the same range
+    read from `start`, joined to its instance, video, channel, cover and owner. The head is
+    the driving row, so a page beyond the end still answers one row (with the total, the
+    token check and no item).
+
+    The range is read twice (counted, then paged) rather than gathered once in a CTE: on
+    PostgreSQL the CTE was materialised and sorted again for the page, and the statement
+    took a third longer (bench/RESULTS.md, feed5).
     """
+    user_id = bindparam("user_id", type_=BigInteger)
     slots = [bindparam(name, type_=String) for name in _LOCALE_SLOTS]
     locale_rule = _feed_locale_rule(slots) if with_locale else true()
-    newest = (
-        select(FeedEntry.date_added, FeedEntry.instance_id)
-        .where(FeedEntry.user_id == bindparam("user_id", type_=BigInteger), locale_rule)
-        .order_by(FeedEntry.date_added.desc(), FeedEntry.instance_id.desc())
-        .limit(bindparam("depth", type_=Integer))
-        .cte("newest")
+    in_feed = select(FeedEntry.date_added, FeedEntry.instance_id).where(
+        FeedEntry.user_id == user_id, locale_rule
     )
-    total = select(func.count().label("total")).select_from(newest).subquery("total")
+    newest = in_feed.order_by(FeedEntry.date_added.desc(), FeedEntry.instance_id.desc())
+    counted = newest.limit(bindparam("depth", type_=Integer)).subquery("counted")
+    token_ok = token_is_current(
+        user_id=user_id,  # type: ignore[arg-type]  # a bound parameter
+        token_version=bindparam("token_version", type_=Integer),  # type: ignore[arg-type]
+    )
+    head = select(
+        select(func.count()).select_from(counted).scalar_subquery().label("total"),
+        token_ok.label("token_ok"),
+    ).subquery("head")
     page = (
-        select(newest)
-        .order_by(newest.c.date_added.desc(), newest.c.instance_id.desc())
-        .offset(bindparam("start", type_=Integer))
+        newest.offset(bindparam("start", type_=Integer))
         .limit(bindparam("size", type_=Integer))
         .subquery("page")
     )
@@ -493,21 +509,19 @@ def _feed_statement(with_locale: bool) -> Select[Any]:
     )
     return (
         select(
-            total.c.total,
+            head.c.total,
+            head.c.token_ok,
             page.c.instance_id.label("i_id"),
             page.c.date_added.label("i_date_added"),
             *_feed_columns(),
         )
-        .select_from(total.outerjoin(items, true()))
+        .select_from(head.outerjoin(items, true()))
         .order_by(page.c.date_added.desc(), page.c.instance_id.desc())
     )
 
 
 _FEED_READS = {
     with_locale: ReadStatement(_feed_statement(with_locale)) for with_locale in (False, True)
-}
-_FEED_COLUMNS = {
-    name: index for index, name in enumerate(_FEED_READS[True].statement.selected_columns.keys())
 }
 
 
@@ -516,10 +530,13 @@ def feed_reads() -> list[ReadStatement]:
     return list(_FEED_READS.values())
 
 
-def feed_values(*, user_id: int, locale: str | None, start: int, size: int) -> dict[str, Any]:
+def feed_values(
+    *, user_id: int, token_version: int, locale: str | None, start: int, size: int
+) -> dict[str, Any]:
     """The bound values of `_feed_statement` for one page."""
     values: dict[str, Any] = {
         "user_id": user_id,
+        "token_version": token_version,
         "depth": FEED_DEPTH,
         "start": start,
         "size": max(0, min(size, FEED_DEPTH - start)),
@@ -531,11 +548,14 @@ def feed_values(*, user_id: int, locale: str | None, start: int, size: int) -> d
 
 
 async def feed(
-    db: Database, *, user_id: int, locale: str | None, start: int, size: int
+    db: Database, *, user_id: int, token_version: int, locale: str | None, start: int, size: int
 ) -> tuple[list[FeedItem], int]:
     """A page of the newest instances (date_added desc, id desc) of the user's subscriptions,
-    and the feed's total, in one statement (`_feed_statement`) over the precomputed feed
-    (`FeedEntry`, `channels.feed_index`); `_feed_query` is its definition from base tables.
+    and the feed's total, for a token of the user (`token_version`): one statement
+    (`_feed_statement`) over the precomputed feed (`FeedEntry`, `channels.feed_index`);
+    `_feed_query` is its definition from base tables. A token that is no longer current (the
+    user deactivated, the password changed, logged out) is `token_revoked`, read in the same
+    statement: the route makes no other read.
 
     The statement is a `db.ReadStatement` (on PostgreSQL a prepared statement with a generic
     plan on the raw asyncpg pool): through SQLAlchemy's asyncio layer it was re-planned on
@@ -545,11 +565,14 @@ async def feed(
     many, so every request reads a bounded number of rows however many channels the user
     follows.
     """
-    values = feed_values(user_id=user_id, locale=locale, start=start, size=size)
+    values = feed_values(
+        user_id=user_id, token_version=token_version, locale=locale, start=start, size=size
+    )
     rows = await db.fetch(_FEED_READS[bool(locale)], values)
-    mappings = [dict(zip(_FEED_COLUMNS, row, strict=True)) for row in rows]
-    total = int(mappings[0]["total"]) if mappings else 0
-    return [_feed_item(row) for row in mappings if row["i_id"] is not None], total
+    head = rows[0]
+    if not head[_TOKEN_OK]:
+        raise token_revoked()
+    return [_feed_item(row) for row in rows if row[_INSTANCE_ID] is not None], head[_TOTAL]
 
 
 # --- Rockpack notifications (starred / subscribed only) ---------------------------------------

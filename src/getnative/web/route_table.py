@@ -18,18 +18,24 @@ the request's Python time (bench/RESULTS.md, issue 8). Here:
   (no endpoint has run yet). Exceptions propagate to the app's exception middleware as from any
   route, so every dialect's error format is unchanged; the OpenAPI document is untouched (the
   routes are the same objects).
+- `fast_path` gives a route declared with dependencies a lean handler all the same: a function
+  that answers the common request itself, from the route's path and query parameters as
+  FastAPI validates them, and declines (None) anything else, which then goes through FastAPI's
+  handler and the dependencies as declared. The dependencies keep documenting the route and
+  deciding every other answer (and its order: which error comes first).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi._compat import ModelField, Undefined, get_cached_model_fields
 from fastapi._compat.shared import field_annotation_is_sequence
+from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import (
     _get_param_aliases,
     _get_param_model,
@@ -55,6 +61,31 @@ from getnative.web.error_boundary import fold_error_layers
 PathParams = dict[str, Any]
 PLAIN_SEND = Response.__call__
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+FastPath = Callable[[Request, dict[str, Any]], Awaitable[Response | None]]
+Endpoint = Callable[..., Any]
+_FAST_PATH = "fast_path"
+
+
+def fast_path(answer: FastPath) -> Callable[[Endpoint], Endpoint]:
+    """Mark an endpoint declared with dependencies as answered by `answer` when it can: the
+    route table runs `answer(request, parameters)` instead of FastAPI's handler, where
+    `parameters` are every path and query parameter of the route and its dependencies, by
+    name, validated by FastAPI's fields (a request with an invalid one goes to FastAPI's
+    handler without calling `answer`). `answer` returns the response the endpoint would give,
+    or None to leave the request to FastAPI's handler, which runs the endpoint as declared.
+
+    So `answer` handles the common case and declines the rest before doing anything that
+    shows (it reads neither the body nor any state it changes), and the dependencies still
+    decide every other answer and its order. It may raise, as a route does, an error whose
+    answer cannot depend on what it declined (the route's first check). The endpoint itself
+    is returned unchanged: FastAPI documents and runs it as before.
+    """
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _FAST_PATH, answer)
+        return endpoint
+
+    return mark
 
 
 @dataclass(frozen=True)
@@ -180,10 +211,13 @@ def handler_for(ctx: RouteContext) -> tuple[ASGIApp, bool]:
 
 
 def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
-    """An ASGI app running the endpoint of `ctx` directly, or None if its shape needs FastAPI's
-    generic handler (see the module docstring)."""
+    """An ASGI app running the endpoint of `ctx` directly (or its `fast_path`), or None if its
+    shape needs FastAPI's generic handler (see the module docstring)."""
     dependant = ctx.dependant
     call = dependant.call
+    answer = getattr(call, _FAST_PATH, None)
+    if answer is not None:
+        return _fast_path_handler(ctx, answer, full)
     if not _lean_shape(ctx) or call is None:
         return None
     query_fields, path_fields = dependant.query_params, dependant.path_params
@@ -214,22 +248,62 @@ def lean_handler(ctx: RouteContext, full: ASGIApp) -> ASGIApp | None:
         response = await call(**values)
         if not isinstance(response, Response):
             raise TypeError(f"{call.__qualname__} is declared to return a Response")
-        if type(response).__call__ is not PLAIN_SEND:  # streams, files: their own way
-            await response(scope, receive, send)
-            return
-        # What `Response.__call__` sends for an HTTP request, without its coroutine.
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": response.raw_headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": response.body})
-        if response.background is not None:
-            await response.background()
+        await _send_response(response, scope, receive, send)
 
     return lean
+
+
+def _fast_path_handler(ctx: RouteContext, answer: FastPath, full: ASGIApp) -> ASGIApp:
+    """The lean handler of an endpoint marked by `fast_path`."""
+    if ctx.body_field is not None or ctx.dependant.body_params:
+        raise TypeError(f"{ctx.dependant.call}: a fast path is for routes without a body")
+    path_fields, query_fields = _tree_params(ctx.dependant)
+    read_query, read_path = params_reader(query_fields), params_reader(path_fields)
+
+    async def fast(scope: Scope, receive: Receive, send: Send) -> None:
+        values, errors = read_path(scope["path_params"])
+        if not errors:
+            found, errors = read_query(QueryParams(scope["query_string"]))
+            values.update(found)
+        response = None if errors else await answer(Request(scope, receive, send), values)
+        if response is None:
+            await full(scope, receive, send)
+            return
+        await _send_response(response, scope, receive, send)
+
+    return fast
+
+
+def _tree_params(dependant: Dependant) -> tuple[list[ModelField], list[ModelField]]:
+    """The path and the query parameters of a route and of its dependencies (the first
+    declaration of each name: FastAPI validates a shared one the same way for each)."""
+    path: dict[str, ModelField] = {}
+    query: dict[str, ModelField] = {}
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        for fields, found in ((current.path_params, path), (current.query_params, query)):
+            for param in fields:
+                found.setdefault(param.name, param)
+        stack.extend(reversed(current.dependencies))
+    return list(path.values()), list(query.values())
+
+
+async def _send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    """What `Response.__call__` sends for an HTTP request, without its coroutine."""
+    if type(response).__call__ is not PLAIN_SEND:  # streams, files: their own way
+        await response(scope, receive, send)
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+    if response.background is not None:
+        await response.background()
 
 
 ParamsReader = Callable[[Mapping[str, Any]], tuple[dict[str, Any], list[Any]]]

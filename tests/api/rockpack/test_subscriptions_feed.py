@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from getnative.accounts import service as accounts
 from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
@@ -22,6 +25,7 @@ from tests.clients import BASE, channel_url, cid, uid, vid
 from tests.factories import (
     T0,
     make_channel,
+    make_cover_art,
     make_instance,
     make_user,
     make_youtube_video,
@@ -182,13 +186,24 @@ def test_feed_rejects_bad_parameters(
 
 
 @contextmanager
-def _counting_statements() -> Iterator[list[str]]:
-    """Every statement any engine runs meanwhile (the async pool's engines included)."""
+def _counting_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile, at both layers it can go through:
+    SQLAlchemy's engines (SQLite, psycopg, and the asyncio layer's engines) and, on PostgreSQL,
+    each raw asyncpg connection opened meanwhile (`Database.fetch`, the feed's path; outside
+    the server's loop every call connects anew), through asyncpg's query loggers."""
     statements: list[str] = []
 
     def _record(*args: Any) -> None:
         statements.append(args[2])
 
+    real_connect = asyncpg.connect
+
+    async def connect_and_log(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+        connection = await real_connect(*args, **kwargs)
+        connection.add_query_logger(lambda record: statements.append(record.query))
+        return connection
+
+    monkeypatch.setattr(asyncpg, "connect", connect_and_log)
     event.listen(Engine, "before_cursor_execute", _record)
     try:
         yield statements
@@ -196,9 +211,27 @@ def _counting_statements() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", _record)
 
 
-def test_feed_is_one_statement(db: Database) -> None:
-    """Many subscriptions, channels and owners: the page, its owners and covers and the
-    bounded total come from one statement."""
+def test_the_counter_sees_the_raw_driver(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count below would pass vacuously if the feed's path escaped the counter."""
+
+    async def two_reads() -> None:
+        read = social_service.feed_reads()[0]
+        values = social_service.feed_values(
+            user_id=1, token_version=0, locale=None, start=0, size=1
+        )
+        await db.fetch(read, values)
+        await db.fetch(read, values)
+
+    with _counting_statements(monkeypatch) as statements:
+        asyncio.run(two_reads())
+    assert len([s for s in statements if s != "BEGIN"]) == 2, statements
+
+
+def test_feed_is_one_statement(
+    client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many subscriptions, channels and owners: the page, its owners and covers, the bounded
+    total and the token check come from one statement, the request's only one."""
     fan = make_user(db)
     with db.session() as session:
         owners = [make_user_row(session, n) for n in range(20)]
@@ -218,21 +251,26 @@ def test_feed_is_one_statement(db: Database) -> None:
                         date_added=T0.replace(minute=m, second=n),
                     )
                 )
+    headers = rockpack_bearer(settings, fan)
 
-    async def read_feed() -> tuple[list[social_service.FeedItem], int]:
-        return await social_service.feed(db, user_id=fan.id, locale="en", start=0, size=50)
-
-    with _counting_statements() as statements:
-        rows, total = asyncio.run(read_feed())
-    for item in rows:
-        assert item.instance.video.source == "youtube"
-        assert item.channel.cover_art is None
-        assert item.owner.id == item.channel.owner_id
-    assert total == 60
-    assert len(rows) == 50
-    dates = [item.instance.date_added for item in rows]
+    with _counting_statements(monkeypatch) as statements:
+        response = client.get(
+            f"/ws/{uid(fan)}/subscriptions/recent_videos/",
+            params={"locale": "en", "size": 50},
+            headers=headers,
+        )
+    body = response.json()["videos"]
+    assert body["total"] == 60
+    assert len(body["items"]) == 50
+    owner_ids = {uid(owner) for owner in owners}
+    for item in body["items"]:
+        assert item["video"]["source"] == "youtube"
+        assert item["channel"]["cover"]["thumbnail_url"] == ""
+        assert item["channel"]["owner"]["id"] in owner_ids
+    dates = [item["date_added"] for item in body["items"]]
     assert dates == sorted(dates, reverse=True)
     assert [s for s in statements if s != "BEGIN"] == statements[-1:], statements
+    assert "feed_entries" in statements[-1]
 
 
 def make_user_row(session: Any, n: int) -> User:
@@ -308,3 +346,58 @@ def test_total_of_a_page_past_the_end_is_counted(
         headers=rockpack_bearer(settings, fan),
     )
     assert response.json() == {"videos": {"total": 2, "items": []}}
+
+
+def test_a_channel_cover_renders_in_the_feed_as_in_the_channel_view(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    """The cover's `aoi` is a JSON column: the feed's statement runs on the raw driver on
+    PostgreSQL, which hands JSON back as text; it must still render as the list of numbers."""
+    fan = make_user(db)
+    owner = make_user(db)
+    cover = make_cover_art(db, owner)
+    channel = make_channel(db, owner, cover_art_id=cover.id)
+    make_instance(db, channel)
+    _subscribe(db, fan.id, channel)
+
+    response = client.get(
+        f"/ws/{uid(fan)}/subscriptions/recent_videos/", headers=rockpack_bearer(settings, fan)
+    )
+
+    [item] = response.json()["videos"]["items"]
+    assert item["channel"]["cover"] == {
+        "thumbnail_url": f"{BASE}/media/{cover.thumbnail_key}",
+        "aoi": [0.1, 0.2, 0.9, 0.8],
+    }
+    channel_view = client.get(f"/ws/{uid(owner)}/").json()["channels"]["items"][0]
+    assert item["channel"]["cover"] == channel_view["cover"]
+
+
+@pytest.mark.parametrize("revoke", [accounts.revoke_tokens, accounts.deactivate])
+@pytest.mark.parametrize("params", [{"locale": "en", "size": 5}, {"size": 0}, {"locale": "<"}])
+def test_a_revoked_token_reads_no_feed(
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    revoke: Callable[[Session, User], None],
+    params: dict[str, Any],
+) -> None:
+    """The token check runs inside the feed's statement on the common request (valid
+    parameters) and in `Owner` on the others: a revoked token is the 401 on both, before any
+    parameter error."""
+    fan = make_user(db)
+    channel = make_channel(db, make_user(db))
+    make_instance(db, channel)
+    _subscribe(db, fan.id, channel)
+    headers = rockpack_bearer(settings, fan)
+    url = f"/ws/{uid(fan)}/subscriptions/recent_videos/"
+    with db.session() as session:
+        user = session.get(User, fan.id)
+        assert user is not None
+        revoke(session, user)
+
+    response = client.get(url, params=params, headers=headers)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_token"}
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="rockpack" error="invalid_token"'

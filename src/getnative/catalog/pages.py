@@ -31,6 +31,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    func,
     literal,
     null,
     or_,
@@ -428,9 +429,10 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
     """A whole detail page in one statement (one round trip): the video with its nested parts,
     then its related videos as the rule of `render.related_videos` has them (same subcategory
     first, then same speaker; same language; newest first), each walk a newest-first index
-    walk under a LIMIT. The walks find the video's subcategory, speaker and language by
-    uncorrelated subqueries (evaluated once), so they need no first round trip; an unknown
-    video gives no row at all, and "no subcategory" matches nothing (NULL = NULL is not true).
+    walk under a LIMIT, the speaker's only when the subcategory's found fewer than a page.
+    The walks find the video's subcategory, speaker and language by uncorrelated subqueries
+    (evaluated once), so they need no first round trip; an unknown video gives no row at all,
+    and "no subcategory" matches nothing (NULL = NULL is not true).
     """
     viewer = _VIEWER if signed_in else None
     video_id: Any = bindparam("video_id")
@@ -453,9 +455,9 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
     nulls = [*_own_like_nulls(), *(_null_of(Text) for _ in NESTED_PARTS)]
     detail_only = DETAIL_COLUMNS[len(SUMMARY_COLUMNS) : -1]
     blanks = [null.label(name) for null, name in zip(nulls, detail_only, strict=True)]
-    walks = []
-    for walk, column in ((1, Video.subcategory_id), (2, Video.speaker_id)):
-        related = (
+
+    def related(walk: int, column: Any) -> Select[Any]:
+        found = (
             _summary_select(viewer)
             .add_columns(*blanks, literal(walk).label("walk"))
             .where(
@@ -467,9 +469,20 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
             .order_by(Video.id.desc())
             .limit(RELATED_VIDEOS_LIMIT)
         )
-        _require_columns(related, DETAIL_COLUMNS)
-        walks.append(select(related.subquery()))
-    page = union_all(video, *walks).subquery()
+        _require_columns(found, DETAIL_COLUMNS)
+        return found
+
+    same_subcategory = related(1, Video.subcategory_id).cte("same_subcategory")
+    # The speaker's videos only matter when the subcategory gave fewer than the page shows
+    # (`video_detail` keeps the first RELATED_VIDEOS_LIMIT of subcategory, then speaker): so the
+    # speaker walk runs only then (an uncorrelated condition: PostgreSQL's one-time filter
+    # skips the walk). Unskipped, it read ~9 cold heap pages of a random page's ~15 (the
+    # speaker's newest videos lie on as many pages) for rows that were then dropped.
+    subcategory_short = (
+        select(func.count()).select_from(same_subcategory).scalar_subquery() < RELATED_VIDEOS_LIMIT
+    )
+    same_speaker = related(2, Video.speaker_id).where(subcategory_short).subquery()
+    page = union_all(video, select(same_subcategory), select(same_speaker)).subquery()
     return ReadStatement(select(page).order_by(page.c.walk, page.c.id.desc()))
 
 

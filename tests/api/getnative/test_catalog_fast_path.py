@@ -20,7 +20,14 @@ from getnative.catalog import service as catalog
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes import service as likes
-from tests.factories import bearer, import_demo, make_speaker, make_user, make_video
+from tests.factories import (
+    bearer,
+    import_demo,
+    make_speaker,
+    make_subcategory,
+    make_user,
+    make_video,
+)
 
 
 def _orm_detail(db: Database, video_id: int, user_id: int | None) -> object:
@@ -66,6 +73,37 @@ def test_detail_and_list_pages_equal_the_orm_rendering(
         assert client.get("/videos", params=params).json() == _orm_page(db, None, **params)
         signed_in = client.get("/videos", params=params, headers=bearer(settings, user)).json()
         assert signed_in == _orm_page(db, user.id, **params)
+
+
+def test_related_videos_of_a_full_and_of_a_short_subcategory_equal_the_orm_rendering(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    """The speaker's videos fill the related list only when the subcategory gave fewer than
+    six (the fast statement skips the speaker walk otherwise): a full subcategory shows none
+    of the speaker's other videos; a short one is filled from the speaker, without repeating a
+    video that is both (bug guard for the skipped walk)."""
+    user = make_user(db)
+    speaker = make_speaker(db)
+    full, short = (make_subcategory(db).id for _ in range(2))
+    by_speaker = [make_video(db, speaker_id=speaker.id) for _ in range(3)]
+    in_full = [make_video(db, subcategory_id=full) for _ in range(6)]
+    both = make_video(db, subcategory_id=short, speaker_id=speaker.id)
+    in_short = [make_video(db, subcategory_id=short) for _ in range(3)]
+    of_full = make_video(db, subcategory_id=full, speaker_id=speaker.id)
+    of_short = make_video(db, subcategory_id=short, speaker_id=speaker.id)
+
+    def related(video_id: int) -> list[int]:
+        body = client.get(f"/videos/{video_id}").json()
+        assert body == _orm_detail(db, video_id, None)
+        signed_in = client.get(f"/videos/{video_id}", headers=bearer(settings, user)).json()
+        assert signed_in == _orm_detail(db, video_id, user.id)
+        return [record["id"] for record in body["related_videos"]["records"]]
+
+    newest_first = sorted
+    assert related(of_full.id) == newest_first([v.id for v in in_full], reverse=True)
+    from_short = newest_first([v.id for v in [both, *in_short]], reverse=True)
+    from_speaker = newest_first([of_full.id, *(v.id for v in by_speaker)], reverse=True)
+    assert related(of_short.id) == [*from_short, *from_speaker][:6]
 
 
 def test_search_pages_equal_the_orm_rendering(

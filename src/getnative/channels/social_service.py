@@ -352,7 +352,9 @@ def _feed_select(
 
 class FeedCover(NamedTuple):
     thumbnail_key: str
-    aoi: list[float] | None
+    aoi: tuple[float, ...] | None
+    """A tuple, not the column's list: feed records are hashable, so a renderer can memoise
+    what it makes of them (`api.rockpack.render.feed_channel`)."""
 
 
 class FeedVideo(NamedTuple):
@@ -432,7 +434,7 @@ def _feed_item(row: Sequence[Any]) -> FeedItem:
     cover = None
     if row[_COVER_AT] is not None:
         aoi = row[_COVER_AT + 1]
-        cover = FeedCover(row[_COVER_AT], None if aoi is None else orjson.loads(aoi))
+        cover = FeedCover(row[_COVER_AT], None if aoi is None else tuple(orjson.loads(aoi)))
     return FeedItem(
         FeedInstance(
             row[_INSTANCE_ID], row[_DATE_ADDED], FeedVideo._make(row[_VIDEO_AT:_CHANNEL_AT])

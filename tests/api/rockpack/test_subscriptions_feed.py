@@ -18,7 +18,7 @@ from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
 from getnative.channels import social_service
-from getnative.channels.models import Channel, Subscription, VideoInstance
+from getnative.channels.models import Channel, CoverArt, Subscription, VideoInstance
 from getnative.config import Settings
 from getnative.db import Database
 from tests.clients import BASE, channel_url, cid, uid, vid
@@ -401,3 +401,46 @@ def test_a_revoked_token_reads_no_feed(
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_token"}
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="rockpack" error="invalid_token"'
+
+
+def test_a_changed_item_renders_fresh_on_the_next_request(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    """Each worker memoises the JSON of feed items (`render._feed_item_members`) keyed by the
+    values they are made of: a change to the video, the channel, its cover or its owner shows
+    on the very next request, and an item that moves to another position carries that position."""
+    fan = make_user(db)
+    owner = make_user(db, username="curator")
+    cover = make_cover_art(db, owner)
+    channel = make_channel(db, owner, title="before", cover_art_id=cover.id)
+    first = make_instance(db, channel, minutes=2)
+    make_instance(db, channel, minutes=1)
+    _subscribe(db, fan.id, channel)
+    url = f"/ws/{uid(fan)}/subscriptions/recent_videos/"
+    headers = rockpack_bearer(settings, fan)
+    assert client.get(url, headers=headers).status_code == 200
+
+    with db.session() as session:
+        video = session.get(Video, first.video_id)
+        stored_channel = session.get(Channel, channel.id)
+        stored_owner = session.get(User, owner.id)
+        stored_cover = session.get(CoverArt, cover.id)
+        assert video is not None
+        assert stored_channel is not None
+        assert stored_owner is not None
+        assert stored_cover is not None
+        video.like_count = 7
+        stored_channel.title = "after"
+        stored_owner.first_name = "Ada"
+        stored_cover.aoi = [0.0, 0.5, 0.5, 1.0]
+    items = client.get(url, headers=headers).json()["videos"]["items"]
+
+    assert [item["position"] for item in items] == [0, 1]
+    assert items[0]["video"]["star_count"] == 7
+    assert items[0]["channel"]["title"] == "after"
+    assert items[0]["channel"]["owner"]["display_name"] == "Ada"
+    assert items[0]["channel"]["cover"]["aoi"] == [0.0, 0.5, 0.5, 1.0]
+    make_instance(db, channel, minutes=3)  # a newer one: the same items move down one place
+    moved = client.get(url, headers=headers).json()["videos"]["items"]
+    assert [item["position"] for item in moved] == [0, 1, 2]
+    assert moved[1:] == [{**item, "position": item["position"] + 1} for item in items]

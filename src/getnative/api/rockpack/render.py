@@ -12,6 +12,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from getnative.accounts.models import User
 from getnative.api.rockpack import ids
 from getnative.catalog.models import Video
@@ -20,6 +22,7 @@ from getnative.channels.social_service import (
     FeedChannel,
     FeedCover,
     FeedInstance,
+    FeedItem,
     FeedOwner,
     FeedVideo,
 )
@@ -69,34 +72,53 @@ def avatar_url(user: User | FeedOwner) -> str:
 
 
 def render_owner(container: Container, user: User | FeedOwner) -> dict[str, Any]:
+    return _owner(container.settings.public_base_url, user)
+
+
+def _owner(base_url: str, user: User | FeedOwner) -> dict[str, Any]:
     return {
         "id": ids.encode(ids.USER, user.id),
-        "resource_url": user_url(container, user.id),
+        "resource_url": _user_url(base_url, user.id),
         "display_name": display_name(user),
         "avatar_thumbnail_url": avatar_url(user),
     }
 
 
 def render_cover(container: Container, cover: CoverArt | FeedCover | None) -> dict[str, Any]:
-    if cover is None:
+    return _cover(cover_url(container, cover), cover)
+
+
+def cover_url(container: Container, cover: CoverArt | FeedCover | None) -> str | None:
+    """The cover's thumbnail URL (None without a cover)."""
+    return None if cover is None else container.media.url(cover.thumbnail_key)
+
+
+def _cover(thumbnail_url: str | None, cover: CoverArt | FeedCover | None) -> dict[str, Any]:
+    if cover is None or thumbnail_url is None:
         return {"thumbnail_url": "", "aoi": DEFAULT_AOI}
-    return {
-        "thumbnail_url": container.media.url(cover.thumbnail_key),
-        "aoi": cover.aoi or DEFAULT_AOI,
-    }
+    return {"thumbnail_url": thumbnail_url, "aoi": cover.aoi or DEFAULT_AOI}
 
 
 def render_channel_brief(container: Container, channel: Channel | FeedChannel) -> dict[str, Any]:
     """The channel object of lists (user view, subscriptions, feed)."""
+    return _channel_brief(
+        container.settings.public_base_url, cover_url(container, channel.cover_art), channel
+    )
+
+
+def _channel_brief(
+    base_url: str, thumbnail_url: str | None, channel: Channel | FeedChannel
+) -> dict[str, Any]:
+    """`render_channel_brief` from the values it depends on (`feed_channel` memoises it)."""
     return {
         "id": ids.encode(ids.CHANNEL, channel.id),
-        "resource_url": channel_url(container, channel.owner_id, channel.id),
+        "resource_url": _channel_url(base_url, channel.owner_id, channel.id),
         "title": channel.title,
         "description": channel.description,
         "category": channel.category_id if channel.category_id is not None else "",
         "public": channel.public,
         "subscriber_count": channel.subscriber_count,
-        "cover": render_cover(container, channel.cover_art),
+        "cover": _cover(thumbnail_url, channel.cover_art),
     }
 
 
@@ -147,7 +169,52 @@ def render_feed(
     ]
 
 
-def paged(items: list[dict[str, Any]], total: int) -> dict[str, Any]:
+# A feed page is the same 20 items for every request of a user until the feed or one of its
+# items changes: each worker keeps the JSON of the recent items, keyed by every value they are
+# made of (the record, with its like and view counts), so a changed video, channel, owner or
+# cover is a new key and nothing is ever stale. About 1.5 KB each.
+FEED_ITEM_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=FEED_ITEM_CACHE_SIZE)
+def _feed_item_members(base_url: str, thumbnail_url: str | None, item: FeedItem) -> bytes:
+    """A feed item's JSON object (`render_feed`'s) without its position, as the members after
+    it: `"id":...,"channel":{...}`. The position is the item's place in the page, not in the
+    record, so it is the one member written per request (`render_feed_items`)."""
+    body = orjson.dumps(
+        {
+            **render_video_instance(item.instance, 0),
+            "channel": {
+                **_channel_brief(base_url, thumbnail_url, item.channel),
+                "owner": _owner(base_url, item.owner),
+            },
+        }
+    )
+    head = b'{"position":0,'
+    assert body.startswith(head)  # the position is the first member
+    return body[len(head) :]
+
+
+def render_feed_items(
+    container: Container, items: Sequence[FeedItem], start: int
+) -> list[orjson.Fragment]:
+    """`render_feed` of the subscription feed's records, serialised: each item's JSON is
+    memoised (`_feed_item_members`), so a page of known items costs a lookup per item instead
+    of building and serialising 20 nested objects (two thirds of the feed's rendering)."""
+    base_url = container.settings.public_base_url
+    return [
+        orjson.Fragment(
+            b'{"position":%d,%b'
+            % (
+                start + index,
+                _feed_item_members(base_url, cover_url(container, item.channel.cover_art), item),
+            )
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def paged(items: Sequence[object], total: int) -> dict[str, Any]:
     return {"total": total, "items": items}
 
 

@@ -46,7 +46,7 @@ from getnative.api.rockpack.errors import RockpackError, invalid_request, invali
 from getnative.api.rockpack.render import (
     paged,
     render_channel_brief,
-    render_feed,
+    render_feed_items,
     render_owner,
 )
 from getnative.channels import social_service
@@ -191,10 +191,7 @@ async def _feed_page(
         )
     except AuthenticationFailed as exc:  # revoked (logout, password change, deactivation)
         raise invalid_token() from exc
-    owners = {item.channel.owner_id: item.owner for item in rows}
-    items = render_feed(
-        container, [(item.instance, item.channel) for item in rows], owners, page.start
-    )
+    items = render_feed_items(container, rows, page.start)
     body = {"videos": paged(items, total)}
     return FastJSONResponse(body, headers={"Cache-Control": PRIVATE_CACHE})
 

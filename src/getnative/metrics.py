@@ -195,8 +195,14 @@ def flush() -> None:
         tally.flush()
 
 
+_like_changes: dict[str, Any] = {}  # the counter's child per action, looked up once
+
+
 def count_like_change(action: str) -> None:
-    LIKE_TOGGLES.labels(action).inc()
+    child = _like_changes.get(action)
+    if child is None:
+        child = _like_changes[action] = LIKE_TOGGLES.labels(action)
+    child.inc()
 
 
 def count_failed_login(reason: str) -> None:

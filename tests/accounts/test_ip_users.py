@@ -11,6 +11,7 @@ from getnative.accounts.ip_users import (
     find_ip_user,
     get_or_create_ip_user,
     hash_ip,
+    is_canonical_ipv4,
     username_for,
 )
 from getnative.accounts.models import User
@@ -29,6 +30,46 @@ def test_hash_is_keyed_hmac_sha256_of_the_canonical_address() -> None:
     assert hash_ip("other-key", "192.0.2.1") != hash_ip(KEY, "192.0.2.1")
     assert canonical_ip(" not-an-ip ") == "not-an-ip"
     assert username_for(expected) == f"visitor-{expected[:8]}"
+
+
+SPELLINGS = [
+    "0.0.0.0",
+    "1.2.3.4",
+    "9.99.100.199",
+    "200.249.250.255",
+    "255.255.255.255",
+    "256.1.1.1",
+    "1.2.3.260",
+    "01.2.3.4",
+    "1.2.3.00",
+    "1.2.3",
+    "1.2.3.4.5",
+    " 1.2.3.4",
+    "1.2.3.4 ",
+    "1.2.3.4\n",
+    "1.2.3.4:80",
+    "1..3.4",
+    "+1.2.3.4",
+    "\u0661.2.3.4",  # an Arabic-Indic digit: `int` would take it, an address may not
+    "::ffff:1.2.3.4",
+    "2001:db8::1",
+    "",
+]
+
+
+def test_canonical_ipv4_is_exactly_what_ipaddress_spells_so() -> None:
+    """The fast path of `canonical_ip` (no parse for a canonical dotted quad) takes exactly
+    the spellings `ipaddress` would give back unchanged, so every hash stays as it was."""
+    import ipaddress
+
+    for text in SPELLINGS:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            spelt_so = False
+        else:
+            spelt_so = address.version == 4 and address.compressed == text
+        assert is_canonical_ipv4(text) is spelt_so, text
 
 
 def test_get_or_create_returns_the_same_user(db: Database) -> None:

@@ -68,6 +68,25 @@ def test_parse_address_refuses_non_addresses(text: str) -> None:
     assert parse_address(text) is None
 
 
+def test_hops_spelt_otherwise_resolve_to_the_canonical_spelling() -> None:
+    """A dotted quad is taken as it is spelt only when that is its canonical spelling; any
+    other spelling of a hop is parsed, and the answer is the address's canonical spelling."""
+    assert resolve_client_ip("10.0.0.2", " 198.51.100.4 ", TRUSTED) == "198.51.100.4"
+    assert resolve_client_ip("10.0.0.2", '"198.51.100.4"', TRUSTED) == "198.51.100.4"
+    assert resolve_client_ip("10.0.0.2", "198.51.100.4, 010.1.1.1", TRUSTED) == "10.0.0.2"
+    assert resolve_client_ip("10.0.0.2", "198.51.100.4, 10.1.1.1", TRUSTED) == "198.51.100.4"
+    assert resolve_client_ip("10.0.0.2", "10.1.1.1, 2001:DB8::1", TRUSTED) == "2001:db8::1"
+
+
+def test_the_client_ip_is_resolved_once_per_request_and_trusted_list() -> None:
+    headers = [(b"x-forwarded-for", b"198.51.100.4")]
+    scope: dict[str, object] = {"client": ("10.0.0.2", 1234), "headers": headers}
+    assert client_ip_from_scope(scope, TRUSTED) == "198.51.100.4"
+    headers[0] = (b"x-forwarded-for", b"198.51.100.5")  # no request changes its headers
+    assert client_ip_from_scope(scope, TRUSTED) == "198.51.100.4"
+    assert client_ip_from_scope(scope, []) == "10.0.0.2"  # another list: resolved for it
+
+
 def test_repeated_headers_are_one_list() -> None:
     scope = {
         "client": ("10.0.0.2", 1234),

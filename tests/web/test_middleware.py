@@ -295,6 +295,30 @@ async def test_content_length_lie_or_garbage_is_refused(declared: bytes) -> None
 
 
 @pytest.mark.anyio
+async def test_declared_empty_body_is_empty_whatever_follows() -> None:
+    """`Content-Length: 0` (the likes toggle's POST) is not read from the server: the app gets
+    the empty body declared, never bytes a lying client streams after it."""
+    sent: list[Message] = []
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/echo",
+        "headers": [(b"content-length", b"0")],
+        "query_string": b"",
+    }
+
+    async def receive() -> Message:
+        raise AssertionError("the server's receive was called for a declared empty body")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await limited_echo_app()(scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b'{"length":0}'
+
+
+@pytest.mark.anyio
 async def test_declared_oversize_is_refused_before_reading() -> None:
     start = await call_raw("/ws/echo", [(b"content-length", str(LIMIT + 1).encode())], [b""])
     assert start["status"] == 413

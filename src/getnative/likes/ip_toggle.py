@@ -119,36 +119,29 @@ async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggle
 async def _toggle_postgres_with_retries(
     db: Database, video_id: int, ip_hash: str
 ) -> Toggled | None:
-    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
-    for attempt in range(ATTEMPTS):
-        last = attempt + 1 == ATTEMPTS
-        try:
-            outcome = await _toggle_postgres(db, parameters, locked_first=attempt > 0)
-        except asyncpg.PostgresError as exc:
-            if last or not _retryable(exc):
-                raise
-            continue
-        toggled = _judged(outcome, last=last)
-        if toggled is not None:
-            return toggled
-    return None
-
-
-async def _toggle_postgres(
-    db: Database, parameters: dict[str, Any], *, locked_first: bool
-) -> _Outcome:
-    """The toggle statement alone in autocommit, or (`locked_first`) in a transaction whose
+    """The toggle statement alone in autocommit, then (when contended) in a transaction whose
     first statement takes the user lock (see the module's docstring). Both run on the raw
     asyncpg pool of the hot reads (`Database.fetch`), prepared when the worker starts:
     through SQLAlchemy's asyncio layer (a greenlet switch, 17 bound values processed, its
     result objects) the same statement cost about as much Python time as the rest of the
     request (bench/RESULTS.md)."""
     toggle, lock = postgres_statements()
-    if not locked_first:
-        rows = await db.fetch(toggle, parameters, write=True)
-    else:
-        rows = await db.fetch_after_lock(lock, toggle, parameters)
-    return _outcome(rows[0])
+    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
+    for attempt in range(ATTEMPTS):
+        last = attempt + 1 == ATTEMPTS
+        try:
+            if attempt == 0:
+                rows = await db.fetch(toggle, parameters, write=True)
+            else:
+                rows = await db.fetch_after_lock(lock, toggle, parameters)
+        except asyncpg.PostgresError as exc:
+            if last or not _retryable(exc):
+                raise
+            continue
+        toggled = _judged(_outcome(rows[0]), last=last)
+        if toggled is not None:
+            return toggled
+    return None
 
 
 def _retryable(exc: asyncpg.PostgresError) -> bool:

@@ -26,7 +26,7 @@ from getnative.demo.images import MEDIA_DIR as DEMO_MEDIA
 from getnative.demo.images import URL_PREFIX as DEMO_URL_PREFIX
 from getnative.web.container import Container
 from getnative.web.dispatch import ServerApp
-from getnative.web.lifecycle import InFlight, stop_idle_worker_threads
+from getnative.web.lifecycle import InFlight, freeze_start_up_heap, stop_idle_worker_threads
 from getnative.web.media import MediaEndpoint
 from getnative.web.middleware import CorsPolicy, DialectErrors, EdgeMiddleware
 from getnative.web.openapi import DOCS_ASSETS_PATH, docs_assets_directory
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await container.db.start_async()  # the worker's event loop gets its async pool
+        freeze_start_up_heap()
         logger.info("Worker process [%d] ready", os.getpid())
         yield
         # The server has stopped accepting; requests already started finish first, bounded

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
+
+from getnative.accounts.ip_users import is_canonical_ipv4
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -50,6 +53,18 @@ def parse_address(text: str) -> IPAddress | None:
     return address
 
 
+def _address_and_spelling(text: str) -> tuple[IPAddress, str] | None:
+    """`parse_address(text)` and the address's canonical spelling (`.compressed`). A plain
+    dotted quad (what proxies write for IPv4 clients) is its own spelling and becomes an address
+    without `ipaddress`'s string parse: the likes toggle sees a new address in almost every
+    request, so `parse_address`'s cache does not help there, and the parse showed in its
+    profile (bench/RESULTS.md, `like3`)."""
+    if is_canonical_ipv4(text):
+        return ipaddress.IPv4Address(int.from_bytes(socket.inet_aton(text), "big")), text
+    address = parse_address(text)
+    return None if address is None else (address, address.compressed)
+
+
 def _is_trusted(address: IPAddress | None, trusted: Sequence[IPNetwork]) -> bool:
     return address is not None and any(address in network for network in trusted)
 
@@ -67,17 +82,19 @@ def resolve_client_ip(
         return peer or UNKNOWN_PEER  # e.g. a Unix socket or a test client: no address to trust
     if not forwarded_for or not _is_trusted(peer_address, trusted):
         return peer_address.compressed
-    candidate = peer_address
+    candidate: IPAddress = peer_address
+    spelling: str | None = None  # the candidate's canonical spelling, once a hop gave it
     for hop in reversed(forwarded_for.split(",")):
-        if not hop.strip():
+        hop = hop.strip()
+        if not hop:
             continue
-        address = parse_address(hop)
-        if address is None:
+        parsed = _address_and_spelling(hop)
+        if parsed is None:
             break
-        candidate = address
-        if not _is_trusted(address, trusted):
+        candidate, spelling = parsed
+        if not _is_trusted(candidate, trusted):
             break
-    return candidate.compressed
+    return candidate.compressed if spelling is None else spelling
 
 
 def client_key(ip: str, ipv6_prefix: int) -> str:
@@ -98,12 +115,21 @@ def forwarded_for_header(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return ",".join(values) if values else None
 
 
+_RESOLVED = "getnative.client_ip"  # the scope key of (trusted, client IP) once resolved
+
+
 def client_ip_from_scope(scope: Any, trusted: Sequence[IPNetwork]) -> str:
-    """The client IP of an ASGI HTTP scope."""
+    """The client IP of an ASGI HTTP scope, resolved once per request (and per `trusted`):
+    the edge's rate limit and the likes toggle both need it."""
+    resolved = scope.get(_RESOLVED)
+    if resolved is not None and resolved[0] is trusted:
+        return str(resolved[1])
     peer = scope.get("client")
-    return resolve_client_ip(
+    ip = resolve_client_ip(
         peer[0] if peer else None, forwarded_for_header(scope.get("headers", ())), trusted
     )
+    scope[_RESOLVED] = (trusted, ip)
+    return ip
 
 
 def client_key_from_scope(scope: Any, trusted: Sequence[IPNetwork], ipv6_prefix: int) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import threading
 
 ANYIO_WORKER_THREAD = "AnyIO worker thread"
@@ -44,6 +45,17 @@ class InFlight:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
         return self.count == 0
+
+
+def freeze_start_up_heap() -> None:
+    """Once the worker is ready: collect the start-up garbage, then move every object left
+    (modules, the app, its routes, SQLAlchemy's and pydantic's tables: ~170k objects) out of
+    the collector's reach. A full collection walks every tracked object: under load one paused
+    a worker for 45-100 ms (every request it was serving waited; bench/RESULTS.md, `like3`),
+    and nearly all it walked lives until the worker exits anyway. Objects made by requests
+    are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def stop_idle_worker_threads() -> int:

@@ -135,6 +135,12 @@ class BodyLimitMiddleware:
             # client streams anyway is never read by these endpoints.
             await self.app(scope, receive, send)
             return
+        if declared == "0":
+            # An empty body declared (the likes toggle's POST): the app gets exactly that,
+            # without a wait on the server's `receive` for it (a round trip into the server
+            # per request); whatever a lying client streams after it is never read.
+            await self.app(scope, _replay(b"", receive), send)
+            return
         limit = self._limit_for(scope["path"])
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._refuse(scope, receive, send, limit)

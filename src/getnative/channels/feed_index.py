@@ -163,7 +163,18 @@ def _lock(table: str, ids: str, strength: str) -> str:
     (`FOR NO KEY UPDATE`, as the subscriber counter's update and `lock_channel` already do),
     so the second waits for the first to commit, and its next statement's snapshot sees it.
     A `video_locales` change locks its video `FOR UPDATE`, which waits for (and is waited on
-    by) the `FOR KEY SHARE` that adding an instance of the video takes through its foreign key.
+    by) the `FOR KEY SHARE` that adding an instance of the video takes through its foreign key,
+    then the channels holding the video, like every other writer of their rows. Without the
+    channel lock (revision 0009) a locale change rewrote (`restricted`) feed rows that were
+    being written beside it: a subscribe, a channel made public or an instance moved in
+    another transaction added rows with the old flag, which the locale change's UPDATE did not
+    see (uncommitted) and never corrected; and a removal that had found a row by its ctid
+    (`_remove_pg`) waited for the rewrite, then skipped the row's new version (another ctid),
+    so the row stayed. Holding the channel, each waits for the other to commit and its next
+    statement sees the other's rows. A video is held by a few channels (at most 5 in the
+    bench data), so that is a handful of row locks per locale write; videos come before
+    channels on every path that locks both (an added instance: its foreign key, then the
+    trigger), so the order adds no deadlock.
     SQLite serialises writers: nothing to lock there.
     """
     return f"PERFORM 1 FROM {table} WHERE id IN ({ids}) ORDER BY id FOR {strength};"
@@ -174,7 +185,10 @@ def _lock_channels(rows: str) -> str:
 
 
 def _lock_videos(rows: str) -> str:
-    return _lock("videos", f"SELECT video_id FROM {rows}", "UPDATE")
+    """Lock the videos of `rows`, then the channels holding them (see `_lock`)."""
+    videos = f"SELECT video_id FROM {rows}"
+    holding = f"SELECT channel_id FROM video_instances WHERE video_id IN ({videos})"
+    return _lock("videos", videos, "UPDATE") + " " + _lock("channels", holding, "NO KEY UPDATE")
 
 
 _CHANNEL_CHANGED = "OLD.public <> NEW.public OR OLD.owner_id <> NEW.owner_id"

@@ -236,7 +236,7 @@ def test_deletes_through_cascades_leave_no_row_behind(db: Database) -> None:
 # revision installs the change (its `FUNCTIONS`, and `PREVIOUS_FUNCTIONS` for its downgrade):
 # then add it here.
 TABLE_REVISION = "0009_feed_entries_precomputed_feed.py"
-FUNCTION_REVISIONS = ["0011_feed_locale_changes_lock_channels.py"]
+FUNCTION_REVISIONS = ["0010_feed_locale_changes_lock_channels.py"]
 
 
 def _revision(file_name: str) -> Any:
@@ -488,7 +488,7 @@ def test_a_removal_beside_a_locale_change_removes_the_feed_row(db: Database) -> 
     trigger rewrote the row (`restricted`) holding only the video's lock, the unsubscribe's
     removal deleted the row by the `ctid` it found (`feed_index._remove_pg`) and waited for
     the rewrite; once that committed, PostgreSQL checked the removal's condition again on the
-    row's new version, whose ctid is another, and skipped it. Since 0011 the locale trigger
+    row's new version, whose ctid is another, and skipped it. Since 0010 the locale trigger
     also locks the channel, so the removal waits before it looks for the row."""
     owner, fan = make_user(db), make_user(db)
     channel = make_channel(db, owner)

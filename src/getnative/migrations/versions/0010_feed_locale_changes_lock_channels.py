@@ -14,7 +14,7 @@ Frozen: the SQL is written out here, as `channels.feed_index` generated it when 
 was made; `tests/channels/test_feed_index.py` checks that it is what the module generates and
 that the downgrade restores what 0009 created.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -354,7 +354,7 @@ class FeedCover(NamedTuple):
     thumbnail_key: str
     aoi: tuple[float, ...] | None
     """A tuple, not the column's list: feed records are hashable, so a renderer can memoise
-    what it makes of them (`api.rockpack.render.feed_channel`)."""
+    what it makes of them (`api.rockpack.render._feed_item_members`)."""
 
 
 class FeedVideo(NamedTuple):

@@ -60,7 +60,7 @@ def _address_and_spelling(text: str) -> tuple[IPAddress, str] | None:
     request, so `parse_address`'s cache does not help there, and the parse showed in its
     profile (bench/RESULTS.md, `like3`)."""
     if is_canonical_ipv4(text):
-        return ipaddress.IPv4Address(int.from_bytes(socket.inet_aton(text), "big")), text
+        return ipaddress.IPv4Address(socket.inet_aton(text)), text
     address = parse_address(text)
     return None if address is None else (address, address.compressed)
 

@@ -109,7 +109,7 @@ def render_channel_brief(container: Container, channel: Channel | FeedChannel) -
 def _channel_brief(
     base_url: str, thumbnail_url: str | None, channel: Channel | FeedChannel
 ) -> dict[str, Any]:
-    """`render_channel_brief` from the values it depends on (`feed_channel` memoises it)."""
+    """`render_channel_brief` from the values it depends on."""
     return {
         "id": ids.encode(ids.CHANNEL, channel.id),
         "resource_url": _channel_url(base_url, channel.owner_id, channel.id),
@@ -149,7 +149,20 @@ def render_video_instance(instance: VideoInstance | FeedInstance, position: int)
 def render_channel_with_owner(
     container: Container, channel: Channel | FeedChannel, owner: User | FeedOwner
 ) -> dict[str, Any]:
-    return {**render_channel_brief(container, channel), "owner": render_owner(container, owner)}
+    return _channel_with_owner(
+        container.settings.public_base_url, cover_url(container, channel.cover_art), channel, owner
+    )
+
+
+def _channel_with_owner(
+    base_url: str,
+    thumbnail_url: str | None,
+    channel: Channel | FeedChannel,
+    owner: User | FeedOwner,
+) -> dict[str, Any]:
+    """`render_channel_with_owner` from the values it depends on (`_feed_item_members`
+    memoises it)."""
+    return {**_channel_brief(base_url, thumbnail_url, channel), "owner": _owner(base_url, owner)}
 
 
 def render_feed(
@@ -184,10 +197,7 @@ def _feed_item_members(base_url: str, thumbnail_url: str | None, item: FeedItem)
     body = orjson.dumps(
         {
             **render_video_instance(item.instance, 0),
-            "channel": {
-                **_channel_brief(base_url, thumbnail_url, item.channel),
-                "owner": _owner(base_url, item.owner),
-            },
+            "channel": _channel_with_owner(base_url, thumbnail_url, item.channel, item.owner),
         }
     )
     head = b'{"position":0,'

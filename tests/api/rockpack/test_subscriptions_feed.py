@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -32,6 +29,7 @@ from tests.factories import (
     rockpack_bearer,
     set_public,
 )
+from tests.statements import counting_statements
 
 
 def _subscribe(db: Database, user_id: int, *channels: Channel) -> None:
@@ -185,32 +183,6 @@ def test_feed_rejects_bad_parameters(
     assert response.json()["error"] == "invalid_request"
 
 
-@contextmanager
-def _counting_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile, at both layers it can go through:
-    SQLAlchemy's engines (SQLite, psycopg, and the asyncio layer's engines) and, on PostgreSQL,
-    each raw asyncpg connection opened meanwhile (`Database.fetch`, the feed's path; outside
-    the server's loop every call connects anew), through asyncpg's query loggers."""
-    statements: list[str] = []
-
-    def _record(*args: Any) -> None:
-        statements.append(args[2])
-
-    real_connect = asyncpg.connect
-
-    async def connect_and_log(*args: Any, **kwargs: Any) -> asyncpg.Connection:
-        connection = await real_connect(*args, **kwargs)
-        connection.add_query_logger(lambda record: statements.append(record.query))
-        return connection
-
-    monkeypatch.setattr(asyncpg, "connect", connect_and_log)
-    event.listen(Engine, "before_cursor_execute", _record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", _record)
-
-
 def test_the_counter_sees_the_raw_driver(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """The count below would pass vacuously if the feed's path escaped the counter."""
 
@@ -222,7 +194,7 @@ def test_the_counter_sees_the_raw_driver(db: Database, monkeypatch: pytest.Monke
         await db.fetch(read, values)
         await db.fetch(read, values)
 
-    with _counting_statements(monkeypatch) as statements:
+    with counting_statements(monkeypatch) as statements:
         asyncio.run(two_reads())
     assert len([s for s in statements if s != "BEGIN"]) == 2, statements
 
@@ -253,7 +225,7 @@ def test_feed_is_one_statement(
                 )
     headers = rockpack_bearer(settings, fan)
 
-    with _counting_statements(monkeypatch) as statements:
+    with counting_statements(monkeypatch) as statements:
         response = client.get(
             f"/ws/{uid(fan)}/subscriptions/recent_videos/",
             params={"locale": "en", "size": 50},

@@ -83,6 +83,7 @@ class Result:
     target: float | None = None
     met: bool | None = None
     p99_ok: bool | None = None
+    ratios: list[float] | None = None  # with --rounds: each pair's, in round order
 
 
 @dataclass
@@ -348,34 +349,29 @@ def like_count_mismatches(database_url: str) -> int:
     return int(mismatches)
 
 
-def _anchor_scenarios(args: argparse.Namespace, env: dict[str, str]) -> list[Result]:
-    port = _free_port()
-    anchor_env = {**env, "DATABASE_URL": args.database_url.replace("+psycopg", "")}
-    command = server_command("granian", "anchor:app", port, args.workers)
-    command.remove("--factory")
-    command[command.index("anchor:app") : command.index("anchor:app")] = [
-        "--working-dir",
-        str(BENCH),
-    ]
-    _, max_video, max_user = _bench_user(args.database_url)
+@dataclass(frozen=True)
+class Scenario:
+    """One wrk run: its name, the path (or a script making the requests) and what it sends."""
+
+    name: str
+    path: str = ""
+    script: str | None = None
+    headers: dict[str, str] | None = None
+    env: dict[str, str] | None = None
+
+
+def _anchor_plan(database_url: str) -> list[Scenario]:
+    _, max_video, max_user = _bench_user(database_url)
     lua_env = {"BENCH_MAX_ID": str(max_video), "BENCH_MAX_USER": str(max_user)}
-    anchor_log = _log_path("anchor")
-    with serve(command, port, anchor_env, "/ceiling", anchor_log) as (base, process):
-        return [
-            run_wrk(ANCHOR_CEILING, base + "/ceiling", args, server_pid=process.pid),
-            run_wrk(ANCHOR_VIDEOS, base + "/videos", args, server_pid=process.pid),
-            run_wrk(
-                ANCHOR_LIKE,
-                base,
-                args,
-                script="anchor_like.lua",
-                env=lua_env,
-                server_pid=process.pid,
-            ),
-        ]
+    return [
+        Scenario(ANCHOR_CEILING, "/ceiling"),
+        Scenario(ANCHOR_VIDEOS, "/videos"),
+        Scenario(ANCHOR_LIKE, script="anchor_like.lua", env=lua_env),
+    ]
 
 
-def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+def _our_plan(args: argparse.Namespace) -> list[Scenario]:
+    """Our scenarios, those `--only` names if given."""
     user_id, max_video, _ = _bench_user(args.database_url)
     rockpack_token = issue_token(
         user_id=user_id, token_version=0, secret=BENCH_SECRET, ttl_seconds=3600, audience="rockpack"
@@ -389,32 +385,128 @@ def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
     ).token
     lua_env = {"BENCH_MAX_ID": str(max_video)}
     feed = f"/ws/{ids.encode(ids.USER, user_id)}/subscriptions/recent_videos/?locale=en&size=20"
+    plan = [
+        Scenario("ceiling (full stack)", "/bench/ceiling"),
+        Scenario("GET /videos (anonymous)", "/videos?lang=en"),
+        Scenario(
+            "GET /videos (token)",
+            "/videos?lang=en",
+            headers={"Authorization": f"Bearer {getnative_token}"},
+        ),
+        Scenario("GET /videos/:id", script="random_video.lua", env=lua_env),
+        Scenario("GET /videos?q=", "/videos", script="search.lua"),
+        Scenario("GET /clips?q= (words)", script="clips.lua"),
+        Scenario('GET /clips?q="two words"', script="clips_phrase.lua"),
+        Scenario("POST /api/videos/:id/like", script="like_toggle.lua", env=lua_env),
+        Scenario(
+            "GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}
+        ),
+    ]
+    if not args.only:
+        return plan
+    return [scenario for scenario in plan if any(part in scenario.name for part in args.only)]
+
+
+def _measure(scenario: Scenario, base: str, args: argparse.Namespace, pid: int) -> Result:
+    return run_wrk(
+        scenario.name,
+        base + scenario.path,
+        args,
+        script=scenario.script,
+        headers=scenario.headers,
+        env=scenario.env,
+        server_pid=pid,
+    )
+
+
+@contextmanager
+def _anchor_server(args: argparse.Namespace, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """The anchor under Granian (as its README runs it), on the run's database."""
+    port = _free_port()
+    anchor_env = {**env, "DATABASE_URL": args.database_url.replace("+psycopg", "")}
+    command = server_command("granian", "anchor:app", port, args.workers)
+    command.remove("--factory")
+    command[command.index("anchor:app") : command.index("anchor:app")] = [
+        "--working-dir",
+        str(BENCH),
+    ]
+    with serve(command, port, anchor_env, "/ceiling", _log_path("anchor")) as (base, process):
+        yield base, process.pid
+
+
+@contextmanager
+def _our_server(
+    args: argparse.Namespace, env: dict[str, str], log: Path
+) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = server_command(args.server, "bench.ceiling:create_ceiling_app", port, args.workers)
     with serve(command, port, env, "/videos", log) as (base, process):
-        pid = process.pid
+        yield base, process.pid
 
-        def wrk(scenario: str, path: str, **options: object) -> Result | None:
-            if args.only and not any(part in scenario for part in args.only):
-                return None
-            return run_wrk(scenario, base + path, args, server_pid=pid, **options)  # type: ignore[arg-type]
 
-        results = [
-            wrk("ceiling (full stack)", "/bench/ceiling"),
-            wrk("GET /videos (anonymous)", "/videos?lang=en"),
-            wrk(
-                "GET /videos (token)",
-                "/videos?lang=en",
-                headers={"Authorization": f"Bearer {getnative_token}"},
-            ),
-            wrk("GET /videos/:id", "", script="random_video.lua", env=lua_env),
-            wrk("GET /videos?q=", "/videos", script="search.lua"),
-            wrk("GET /clips?q= (words)", "", script="clips.lua"),
-            wrk('GET /clips?q="two words"', "", script="clips_phrase.lua"),
-            wrk("POST /api/videos/:id/like", "", script="like_toggle.lua", env=lua_env),
-            wrk("GET feed (500 subs)", feed, headers={"Authorization": f"Bearer {rockpack_token}"}),
-        ]
-        return [result for result in results if result is not None]
+def _anchor_scenarios(args: argparse.Namespace, env: dict[str, str]) -> list[Result]:
+    with _anchor_server(args, env) as (base, pid):
+        return [_measure(scenario, base, args, pid) for scenario in _anchor_plan(args.database_url)]
+
+
+def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+    with _our_server(args, env, log) as (base, pid):
+        return [_measure(scenario, base, args, pid) for scenario in _our_plan(args)]
+
+
+Pair = tuple[Result, Result]  # the anchor's reference run, then ours right after it
+
+
+def _paired_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+    """Both servers up at once; in each of `args.rounds` rounds, every scenario of ours runs
+    right after its anchor reference, and its ratio is that pair's. On a shared machine the
+    load moves more in the minutes between the anchor's runs and ours (the single pass) than in
+    the seconds between the two runs of a pair, so the pairs' median is the steadier figure.
+    """
+    anchors = {scenario.name: scenario for scenario in _anchor_plan(args.database_url)}
+    plan = _our_plan(args)
+    pairs: dict[str, list[Pair]] = {scenario.name: [] for scenario in plan}
+    with (
+        _anchor_server(args, env) as (anchor_base, anchor_pid),
+        _our_server(args, env, log) as (base, pid),
+    ):
+        for number in range(1, args.rounds + 1):
+            for scenario in plan:
+                reference = anchors[TARGETS[scenario.name].reference]
+                pair = (
+                    _measure(reference, anchor_base, args, anchor_pid),
+                    _measure(scenario, base, args, pid),
+                )
+                pairs[scenario.name].append(pair)
+                print(f"  round {number}/{args.rounds}: ratio {_pair_ratio(pair)}", flush=True)
+    return _median_rows(pairs)
+
+
+def _pair_ratio(pair: Pair) -> float:
+    reference, ours = pair
+    return round(ours.requests_per_second / reference.requests_per_second, 3)
+
+
+def _median_rows(pairs: dict[str, list[Pair]]) -> list[Result]:
+    """One row per anchor scenario (its median run by req/s), then one per scenario of ours:
+    the run of its median pair, with that pair's ratio and every pair's in `ratios`."""
+    anchor_runs: dict[str, list[Result]] = {}
+    rows: list[Result] = []
+    for scenario_pairs in pairs.values():
+        for reference, _ in scenario_pairs:
+            anchor_runs.setdefault(reference.scenario, []).append(reference)
+        ranked = sorted(scenario_pairs, key=_pair_ratio)
+        median = ranked[(len(ranked) - 1) // 2]
+        row = median[1]
+        row.ratio = _pair_ratio(median)
+        row.ratios = [_pair_ratio(pair) for pair in scenario_pairs]
+        rows.append(row)
+    anchor_rows = [
+        sorted(runs, key=lambda run: run.requests_per_second)[(len(runs) - 1) // 2]
+        for name in (ANCHOR_CEILING, ANCHOR_VIDEOS, ANCHOR_LIKE)
+        if (runs := anchor_runs.get(name))
+    ]
+    return anchor_rows + rows
 
 
 def _judge(results: list[Result]) -> None:
@@ -426,7 +518,8 @@ def _judge(results: list[Result]) -> None:
         reference = anchors.get(target.reference) if target else None
         if target is None or reference is None:
             continue
-        result.ratio = round(result.requests_per_second / reference.requests_per_second, 3)
+        if result.ratio is None:  # a paired run's row holds its median pair's ratio
+            result.ratio = round(result.requests_per_second / reference.requests_per_second, 3)
         result.target = target.ratio
         result.met = result.ratio >= target.ratio
         if videos_p99:
@@ -447,10 +540,13 @@ def run(args: argparse.Namespace) -> Run:
     env = _server_env(args.database_url)
     outcome = Run(server=args.server)
     is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
-    if is_postgres and not args.no_anchor:
-        outcome.results += _anchor_scenarios(args, env)
     log = _log_path("server")
-    outcome.results += _our_scenarios(args, env, log)
+    if is_postgres and not args.no_anchor and args.rounds > 1:
+        outcome.results += _paired_scenarios(args, env, log)
+    else:
+        if is_postgres and not args.no_anchor:
+            outcome.results += _anchor_scenarios(args, env)
+        outcome.results += _our_scenarios(args, env, log)
     outcome.like_count_mismatches = like_count_mismatches(args.database_url)
     if log.exists():
         lines = log.read_text(errors="replace").splitlines()
@@ -474,6 +570,9 @@ def _print_summary(outcome: Run) -> None:
             f"| {r.scenario} | {r.requests_per_second:.0f} | {r.p99_ms:.1f} | {r.ratio or ''} | "
             f"{r.target or ''} | {verdict} | {p99} | {r.max_worker_rss_mb or ''} |"
         )
+    for r in outcome.results:
+        if r.ratios:
+            print(f"{r.scenario}: pair ratios {', '.join(f'{ratio:.3f}' for ratio in r.ratios)}")
     print(f"like_count rows that differ from their likes: {outcome.like_count_mismatches}")
     if outcome.errors_in_log:
         print("server log problems:", *outcome.errors_in_log, sep="\n  ")
@@ -499,7 +598,15 @@ def main() -> None:
         "--only",
         action="append",
         metavar="TEXT",
-        help="run only our scenarios whose name contains TEXT (repeatable); the anchor always runs",
+        help="run only our scenarios whose name contains TEXT (repeatable); the anchor always "
+        "runs (with --rounds: the references of the chosen scenarios)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with more than 1: both servers up at once, each scenario run right after its "
+        "anchor reference, this many times; a scenario's ratio is its pairs' median",
     )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()

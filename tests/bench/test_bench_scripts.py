@@ -73,14 +73,17 @@ def test_generator_keeps_counters_equal_to_rows(bench_database_url: str) -> None
     assert insert_trigger == "O"  # and kept by its trigger again
 
 
-def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
+def require_wrk() -> None:
     if shutil.which("wrk") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("wrk is required under CI=true (.ci/run installs it)")
         pytest.skip("wrk is not installed")
-    generate.generate(bench_database_url, generate.TINY, progress=False)
+
+
+def short_load_args(database_url: str, **changes: object) -> argparse.Namespace:
+    """`bench.load`'s arguments for a run of seconds on the tiny data set."""
     args = argparse.Namespace(
-        database_url=bench_database_url,
+        database_url=database_url,
         duration=1,
         connections=4,
         threads=1,
@@ -88,8 +91,25 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
         server="uvicorn",
         no_anchor=False,
         only=None,
+        rounds=1,
     )
-    outcome = load.run(args)
+    vars(args).update(changes)
+    return args
+
+
+def assert_clean_run(outcome: load.Run) -> None:
+    """Every run answered, all 2xx; counters equal their rows; nothing wrong in the log."""
+    for result in outcome.results:
+        assert result.requests_per_second > 0, result
+        assert result.non_2xx == 0, result
+    assert outcome.like_count_mismatches == 0
+    assert outcome.errors_in_log == []
+
+
+def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
+    require_wrk()
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    outcome = load.run(short_load_args(bench_database_url))
     assert [r.scenario for r in outcome.results] == [
         "anchor /ceiling",
         "anchor /videos",
@@ -104,13 +124,34 @@ def test_load_runner_measures_every_scenario(bench_database_url: str) -> None:
         "POST /api/videos/:id/like",
         "GET feed (500 subs)",
     ]
+    assert_clean_run(outcome)
     for result in outcome.results:
-        assert result.requests_per_second > 0, result
-        assert result.non_2xx == 0, result
         if not result.scenario.startswith("anchor "):
             assert result.ratio is not None, result
-    assert outcome.like_count_mismatches == 0
-    assert outcome.errors_in_log == []
+
+
+def test_paired_rounds_give_each_scenario_the_median_of_its_pairs(
+    bench_database_url: str,
+) -> None:
+    """`--rounds 2`: each chosen scenario runs twice, each time right after its anchor
+    reference; its row is the median pair's run, with both pairs' ratios."""
+    require_wrk()
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    args = short_load_args(bench_database_url, only=["GET /videos/:id", "like"], rounds=2)
+    outcome = load.run(args)
+    assert [r.scenario for r in outcome.results] == [
+        "anchor /videos",
+        "anchor /like",
+        "GET /videos/:id",
+        "POST /api/videos/:id/like",
+    ]
+    assert_clean_run(outcome)
+    for result in outcome.results[2:]:
+        assert result.ratios is not None, result
+        assert len(result.ratios) == 2, result
+        assert result.ratio == min(result.ratios), result  # the lower of two is their median
+        assert result.met is not None, result
+        assert result.p99_ok is not None, result
 
 
 def test_stack_cost_measures_the_three_stacks(

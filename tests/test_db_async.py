@@ -11,7 +11,13 @@ from sqlalchemy.pool import Pool, QueuePool
 
 from getnative.accounts.models import User
 from getnative.catalog import search_page
-from getnative.db import Database, ReadStatement, WarmStatement, async_driver_url
+from getnative.db import (
+    CACHEABLE_STATEMENT_BYTES,
+    Database,
+    ReadStatement,
+    WarmStatement,
+    async_driver_url,
+)
 from getnative.errors import InvalidInput
 from tests.factories import make_user
 
@@ -288,6 +294,38 @@ def test_warmed_hot_statements_are_planned_not_run(db: Database) -> None:
     assert after_use == [2]  # the request ran that statement, with that plan
     with db.session(write=False) as session:
         assert session.get(User, user.id) is None
+
+
+def test_a_hot_statement_longer_than_asyncpgs_default_stays_prepared(db: Database) -> None:
+    """A statement over asyncpg's default cacheable size (15 KiB) is kept prepared like the
+    others: prepared once at start, then executed with that plan, not parsed every time."""
+    if db.is_sqlite:
+        pytest.skip("the SQLite pool is not warmed")
+    user = make_user(db)
+    padding = "x" * (20 * 1024)  # a fixed value: written into the SQL as a literal
+    long_read = ReadStatement(
+        select(User.id).where(User.id == bindparam("user_id"), User.email != padding)
+    )
+    sql = long_read.driver_sql().sql
+    assert 15 * 1024 < len(sql) < CACHEABLE_STATEMENT_BYTES
+
+    async def run_twice() -> list[int]:
+        database = Database(db.url, async_pool_size=1)
+        database.warm([long_read])
+        await database.start_async()
+        try:
+            for _ in range(2):
+                rows = await database.fetch(long_read, {"user_id": user.id})
+                assert [tuple(row) for row in rows] == [(user.id,)]
+            assert database._read_pool is not None
+            async with database._read_pool.acquire() as connection:
+                planned = "SELECT generic_plans FROM pg_prepared_statements WHERE statement = $1"
+                return [row[0] for row in await connection.fetch(planned, sql)]
+        finally:
+            await database.stop_async()
+            database.dispose()
+
+    assert asyncio.run(run_twice()) == [3]  # the start's plan, then both executions
 
 
 def test_a_database_that_cannot_be_reached_fails_the_start(db: Database) -> None:

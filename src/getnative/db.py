@@ -396,6 +396,11 @@ class ReadStatement:
         return self._driver_sql
 
 
+CACHEABLE_STATEMENT_BYTES = 64 * 1024
+"""The longest statement asyncpg keeps prepared in a connection's cache. Its default (15 KiB) is
+close to the hot statements' sizes (the list page's is 10.7 KB): one that grew past it would be
+parsed and planned again on every execution, without a sign."""
+
 _READ_SESSION = {"plan_cache_mode": "force_generic_plan"}
 """The hot reads' connections plan each prepared statement once. By default PostgreSQL plans
 every execution anew for a while and then keeps doing so when the generic plan's estimate is
@@ -581,7 +586,11 @@ class Database:
             async with pool.acquire() as pooled:
                 yield pooled
             return
-        unpooled = await asyncpg.connect(asyncpg_dsn(self.url), server_settings=_READ_SESSION)
+        unpooled = await asyncpg.connect(
+            asyncpg_dsn(self.url),
+            server_settings=_READ_SESSION,
+            max_cacheable_statement_size=CACHEABLE_STATEMENT_BYTES,
+        )
         try:
             yield unpooled
         finally:
@@ -673,6 +682,7 @@ class Database:
             max_size=size,
             connection_class=_ReadConnection,
             server_settings=_READ_SESSION,
+            max_cacheable_statement_size=CACHEABLE_STATEMENT_BYTES,
             init=prepare,
         )
 

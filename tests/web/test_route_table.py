@@ -117,6 +117,26 @@ def _routes(app: FastAPI) -> None:
     async def en_about() -> Response:  # shadowed by /{lang}/about
         return JSONResponse({"route": "en-about"})
 
+    @app.get("/{who}/profile")
+    async def profile(who: str) -> Response:
+        return JSONResponse({"route": "profile", "who": who})
+
+    @app.get("/{rest:path}/tail")  # its first parameter spans segments: no second segment
+    async def tail(rest: str) -> Response:
+        return JSONResponse({"route": "tail", "rest": rest})
+
+    @app.get("/{who}/x/tail")  # shadowed by /{rest:path}/tail
+    async def x_tail(who: str) -> Response:
+        return JSONResponse({"route": "x-tail", "who": who})
+
+    @app.get("/{who}/{what}/detail")
+    async def detail(who: str, what: str) -> Response:
+        return JSONResponse({"route": "detail", "who": who, "what": what})
+
+    @app.get("/{who}/about")  # shadowed by /{lang}/about
+    async def who_about(who: str) -> Response:
+        return JSONResponse({"route": "who-about", "who": who})
+
     @app.get("/files/{rest:path}")
     async def files(rest: str) -> Response:
         return JSONResponse({"route": "files", "rest": rest})
@@ -160,6 +180,19 @@ REQUESTS = [
     ("GET", "/greet/ann?n=x"),
     ("GET", "/greet/ann"),
     ("GET", "/de/about"),
+    ("GET", "/ann/profile"),
+    ("GET", "/ann/profile/"),
+    ("GET", "/ann/profile/x"),
+    ("GET", "/a/b/tail"),
+    ("GET", "/ann/tail"),
+    ("GET", "/profile/tail"),
+    ("GET", "/ann/x/detail"),
+    ("GET", "/a/profile/tail"),
+    ("GET", "/a/x/tail"),
+    ("GET", "/ann/profile/detail"),
+    ("GET", "/ann/nothing"),
+    ("GET", "/ann"),
+    ("GET", "/ann/"),
     ("GET", "/en/about"),
     ("GET", "/files/a/b/c.txt"),
     ("GET", "/slash"),
@@ -193,6 +226,20 @@ def test_the_table_answers_as_the_router(mount: str) -> None:
         assert answer.content == expected.content, (method, path)
         assert answer.headers.get("location") == expected.headers.get("location")
         assert answer.headers.get("allow") == expected.headers.get("allow")
+
+
+def test_a_path_of_no_routes_first_segment_tries_the_routes_of_its_second() -> None:
+    """`/ann/profile`: of the routes that begin with a parameter, only those whose second
+    segment is `profile` or a parameter, and those with a parameter that spans segments."""
+    app = FastAPI()
+    _routes(app)
+    table = RouteTable.of(app.routes)
+    tried = [getattr(entry.route, "path", None) for entry in table.candidates("/ann/profile")]
+    assert "/{who}/profile" in tried
+    assert "/{rest:path}/tail" in tried
+    assert "/{who}/{what}/detail" in tried
+    assert "/{lang}/about" not in tried
+    assert "/{who}/about" not in tried
 
 
 def test_the_openapi_document_is_the_routers() -> None:

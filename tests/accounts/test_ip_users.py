@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from getnative.accounts.ip_users import (
@@ -21,15 +24,24 @@ KEY = "test-key"
 
 
 def test_hash_is_keyed_hmac_sha256_of_the_canonical_address() -> None:
-    import hashlib
-    import hmac
-
     expected = hmac.new(b"test-key", b"2001:db8::1", hashlib.sha256).hexdigest()
     assert hash_ip(KEY, "2001:DB8:0::1") == expected
     assert hash_ip(KEY, "::ffff:192.0.2.1") == hash_ip(KEY, "192.0.2.1")
     assert hash_ip("other-key", "192.0.2.1") != hash_ip(KEY, "192.0.2.1")
     assert canonical_ip(" not-an-ip ") == "not-an-ip"
     assert username_for(expected) == f"visitor-{expected[:8]}"
+
+
+@pytest.mark.parametrize(
+    "key", ["", "k", "test-key", "é-ключ", "x" * 63, "x" * 64, "x" * 65, "y" * 200]
+)
+def test_hash_equals_the_standard_hmac_for_every_key_length(key: str) -> None:
+    """`hash_ip` pads the key once and copies the hash states (`_KeyedSha256`): the digest is
+    `hmac.new`'s for keys shorter than, as long as, and longer than SHA-256's 64-byte block."""
+    for ip in ["192.0.2.1", "2001:db8::1", "2001:db8:1:2::/64", "testclient", ""]:
+        expected = hmac.new(key.encode(), ip.encode(), hashlib.sha256).hexdigest()
+        assert hash_ip(key, ip) == expected, (key, ip)
+        assert hash_ip(key, ip) == expected  # the cached hasher is not worn by use
 
 
 SPELLINGS = [

@@ -7,6 +7,8 @@ import pytest
 from getnative.accounts.ip_users import hash_ip
 from getnative.config import Settings
 from getnative.web.client_ip import (
+    IPAddress,
+    IPNetwork,
     client_ip_from_scope,
     parse_address,
     parse_networks,
@@ -59,6 +61,79 @@ def test_resolve_client_ip(peer: str | None, forwarded: str | None, expected: st
 
 def test_nothing_is_trusted_by_default() -> None:
     assert resolve_client_ip("127.0.0.1", "1.1.1.1", []) == "127.0.0.1"
+
+
+# --- the integer trust test and the canonical-quad shortcut against `ipaddress` -------------
+
+NETWORK_SETS = [
+    [],
+    TRUSTED,
+    parse_networks(["127.0.0.1/32"]),
+    parse_networks(["0.0.0.0/0"]),
+    parse_networks(["::/0"]),
+    parse_networks(["192.0.2.128/25", "::1", "fd00::/8"]),
+    parse_networks(["10.1.2.3/31", "198.51.100.4/32", "2001:db8::/32"]),
+]
+_SPELT_PLAINLY = """127.0.0.1 127.0.0.2 10.0.0.1 10.255.255.255 11.0.0.0 9.255.255.255 0.0.0.0
+    255.255.255.255 192.0.2.127 192.0.2.128 192.0.2.255 10.1.2.2 10.1.2.3 10.1.2.4 198.51.100.4
+    198.51.100.5 ::1 ::2 :: fd00::1 fe00::1 2001:db8::1 2001:db8:ffff::9 2001:db9::1
+    ::ffff:10.0.0.1 ::ffff:127.0.0.1 [::1]:443 127.0.0.1:80 010.0.0.1 10.0.0.01 1.2.3
+    2001:DB8::1 not-an-address"""
+ADDRESSES = [
+    *_SPELT_PLAINLY.split(),
+    " 10.0.0.1",
+    '"10.0.0.1"',
+    "",
+]
+
+
+def reference_resolve(peer: str | None, forwarded: str | None, trusted: list[IPNetwork]) -> str:
+    """The walk as written before the integer ranges (`ipaddress` parse and membership for
+    every hop): the fast one must answer exactly this."""
+    peer_address = parse_address(peer) if peer else None
+    if peer_address is None:
+        return peer or "0.0.0.0"
+
+    def is_trusted(address: IPAddress) -> bool:
+        return any(address in network for network in trusted)
+
+    if not forwarded or not is_trusted(peer_address):
+        return peer_address.compressed
+    candidate = peer_address
+    for hop in reversed(forwarded.split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        parsed = parse_address(hop)
+        if parsed is None:
+            break
+        candidate = parsed
+        if not is_trusted(candidate):
+            break
+    return candidate.compressed
+
+
+@pytest.mark.parametrize("networks", NETWORK_SETS)
+def test_the_walk_equals_ipaddress_membership_on_a_table(networks: list[IPNetwork]) -> None:
+    """Every peer and every one- and two-hop header of the table resolves as `ipaddress`
+    membership tests resolve it (the fast walk tests integers and skips the parse of a
+    canonical dotted quad)."""
+    peers = [*ADDRESSES, "testclient", None]
+    headers = [None, "", *ADDRESSES, *(f"{a}, {b}" for a in ADDRESSES[::3] for b in ADDRESSES)]
+    for peer in peers:
+        for forwarded in headers:
+            expected = reference_resolve(peer, forwarded, networks)
+            assert resolve_client_ip(peer, forwarded, networks) == expected, (peer, forwarded)
+
+
+def test_a_changed_trusted_list_is_seen() -> None:
+    """The ranges are remade when the networks differ, also for a list changed in place."""
+    trusted = parse_networks(["127.0.0.1"])
+    assert resolve_client_ip("127.0.0.1", "198.51.100.4", trusted) == "198.51.100.4"
+    trusted[0] = parse_networks(["10.0.0.0/8"])[0]
+    assert resolve_client_ip("127.0.0.1", "198.51.100.4", trusted) == "127.0.0.1"
+    assert resolve_client_ip("10.0.0.2", "198.51.100.4", trusted) == "198.51.100.4"
+    assert resolve_client_ip("10.0.0.2", "198.51.100.4", []) == "10.0.0.2"
 
 
 @pytest.mark.parametrize(

@@ -36,9 +36,9 @@ SQLite has no data-modifying CTE; there the same steps are plain statements in o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from sqlalchemy import (
@@ -83,17 +83,17 @@ _NOW = bindparam("now", type_=DateTime(timezone=True))
 bind processing, so the raw driver takes the value as it is (`db.ReadStatement`)."""
 
 
-@dataclass(frozen=True)
-class Toggled:
-    """The like's new state; `like_count` is the video's counter when this toggle moved it."""
+class Toggled(NamedTuple):
+    """The like's new state; `like_count` is the video's counter when this toggle moved it.
+    (A named tuple: a frozen dataclass's `__init__` cost twice as much, on every toggle.)"""
 
     liked: bool
     like_count: int | None = None
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """What the toggle statement (or the SQLite steps) found and did."""
+class _Outcome(NamedTuple):
+    """What the SQLite steps found and did, in the order of the toggle statement's columns
+    (`_judged` takes either by position: PostgreSQL's row needs no copy into this)."""
 
     found: bool
     active: bool | None  # None: the address has no user row (creation raced)
@@ -102,43 +102,59 @@ class _Outcome:
     like_count: int | None
 
 
+_CONTENDED_LAST = Toggled(liked=True)
+
+
 async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggled:
     """Toggle the like of the IP user `ip_hash` (created on first sight) on a video a stranger
     may see; `NotFound` for any other video, `AuthenticationFailed` when a deactivated IP user
-    would add a like, `Conflict` when every attempt was contended (not seen in practice)."""
+    would add a like, `Conflict` when every attempt was contended (not seen in practice).
+
+    On PostgreSQL the first try (the toggle statement alone, in autocommit) runs here rather
+    than in a helper coroutine: every coroutine between the route and the driver is a frame
+    to create, and to resume when the statement's answer arrives."""
     if db.is_sqlite:
-        async with db.async_connection(write=True) as connection:
-            toggled = _judged(await _toggle_in_steps(connection, video_id, ip_hash), last=True)
+        toggled = await _toggle_sqlite(db, video_id, ip_hash)
     else:
-        toggled = await _toggle_postgres_with_retries(db, video_id, ip_hash)
+        parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
+        try:
+            rows = await db.fetch(postgres_statements()[0], parameters, write=True)
+        except asyncpg.PostgresError as exc:
+            if not _retryable(exc):
+                raise
+            toggled = None
+        else:
+            toggled = _judged(rows[0], last=False)
+        if toggled is None:
+            toggled = await _toggle_after_lock(db, parameters)
     if toggled is None:
         raise Conflict("The like is contended; try again.", code="like_contended")
     return toggled
 
 
-async def _toggle_postgres_with_retries(
-    db: Database, video_id: int, ip_hash: str
-) -> Toggled | None:
-    """The toggle statement alone in autocommit, then (when contended) in a transaction whose
-    first statement takes the user lock (see the module's docstring). Both run on the raw
-    asyncpg pool of the hot reads (`Database.fetch`), prepared when the worker starts:
-    through SQLAlchemy's asyncio layer (a greenlet switch, 17 bound values processed, its
-    result objects) the same statement cost about as much Python time as the rest of the
-    request (bench/RESULTS.md)."""
+async def _toggle_sqlite(db: Database, video_id: int, ip_hash: str) -> Toggled | None:
+    """The toggle's steps in one `BEGIN IMMEDIATE` transaction: never contended (`last`)."""
+    async with db.async_connection(write=True) as connection:
+        return _judged(await _toggle_in_steps(connection, video_id, ip_hash), last=True)
+
+
+async def _toggle_after_lock(db: Database, parameters: dict[str, Any]) -> Toggled | None:
+    """The repeats of a contended (or deadlocked) first try: the toggle statement in a
+    transaction whose first statement takes the user lock (see the module's docstring). Both
+    run on the raw asyncpg pool of the hot reads (`Database.fetch_after_lock`), prepared when
+    the worker starts: through SQLAlchemy's asyncio layer (a greenlet switch, 17 bound values
+    processed, its result objects) the same statement cost about as much Python time as the
+    rest of the request (bench/RESULTS.md)."""
     toggle, lock = postgres_statements()
-    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
-    for attempt in range(ATTEMPTS):
+    for attempt in range(1, ATTEMPTS):
         last = attempt + 1 == ATTEMPTS
         try:
-            if attempt == 0:
-                rows = await db.fetch(toggle, parameters, write=True)
-            else:
-                rows = await db.fetch_after_lock(lock, toggle, parameters)
+            rows = await db.fetch_after_lock(lock, toggle, parameters)
         except asyncpg.PostgresError as exc:
             if last or not _retryable(exc):
                 raise
             continue
-        toggled = _judged(_outcome(rows[0]), last=last)
+        toggled = _judged(rows[0], last=last)
         if toggled is not None:
             return toggled
     return None
@@ -148,32 +164,22 @@ def _retryable(exc: asyncpg.PostgresError) -> bool:
     return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def _judged(outcome: _Outcome, *, last: bool) -> Toggled | None:
-    """The answer an outcome gives, or None when it was contended (worth repeating). On the
+def _judged(outcome: Sequence[Any], *, last: bool) -> Toggled | None:
+    """The answer of an outcome (the toggle statement's row or an `_Outcome`: found, active,
+    deleted, inserted, like_count), or None when it was contended (worth repeating). On the
     `last` attempt, a contended toggle of an existing user reports the like that is there."""
-    if not outcome.found:
+    found, active, deleted, inserted, like_count = outcome
+    if not found:
         raise NotFound("Video not found.", code="video_not_found")
-    if outcome.deleted:
+    if deleted:
         metrics.count_like_change("unlike")
-        return Toggled(liked=False, like_count=outcome.like_count)
-    if outcome.inserted:
+        return Toggled(False, like_count)
+    if inserted:
         metrics.count_like_change("like")
-        return Toggled(liked=True, like_count=outcome.like_count)
-    if outcome.active is False:
+        return Toggled(True, like_count)
+    if active is False:
         raise AuthenticationFailed("The account is no longer active.", code="token_revoked")
-    return Toggled(liked=True) if last and outcome.active else None
-
-
-def _outcome(row: Any) -> _Outcome:
-    """The toggle statement's row (found, active, deleted, inserted, like_count), by position."""
-    found, active, deleted, inserted, like_count = row
-    return _Outcome(
-        found=bool(found),
-        active=active,
-        deleted=bool(deleted),
-        inserted=bool(inserted),
-        like_count=like_count,
-    )
+    return _CONTENDED_LAST if last and active else None
 
 
 # --- PostgreSQL: one statement ----------------------------------------------------------------

@@ -53,20 +53,63 @@ def parse_address(text: str) -> IPAddress | None:
     return address
 
 
-def _address_and_spelling(text: str) -> tuple[IPAddress, str] | None:
-    """`parse_address(text)` and the address's canonical spelling (`.compressed`). A plain
-    dotted quad (what proxies write for IPv4 clients) is its own spelling and becomes an address
-    without `ipaddress`'s string parse: the likes toggle sees a new address in almost every
-    request, so `parse_address`'s cache does not help there, and the parse showed in its
-    profile (bench/RESULTS.md, `like3`)."""
-    if is_canonical_ipv4(text):
-        return ipaddress.IPv4Address(socket.inet_aton(text)), text
+@lru_cache(maxsize=1024)
+def _peer(text: str) -> tuple[int, int, str] | None:
+    """`parse_address(text)` as its IP version, integer and canonical spelling (`.compressed`,
+    a Python-level formatting), kept: the socket peer is the same proxy (or the same client)
+    again and again, so its trust test (`_TrustedRanges.holds`) needs nothing else."""
     address = parse_address(text)
-    return None if address is None else (address, address.compressed)
+    return None if address is None else (address.version, int(address), address.compressed)
 
 
-def _is_trusted(address: IPAddress | None, trusted: Sequence[IPNetwork]) -> bool:
-    return address is not None and any(address in network for network in trusted)
+class _TrustedRanges:
+    """The trusted networks as (network, mask) integers per IP version, so that a membership
+    test is an `&` and a comparison: `address in network` is exactly `int(address) &
+    int(network.netmask) == int(network.network_address)` for an address of the network's
+    version (`ipaddress`'s own test). A canonical dotted quad (what proxies write for IPv4
+    clients, a new one on almost every likes toggle) is tested from its packed bytes, without
+    an `IPv4Address`: building one and testing it cost more than the rest of the walk."""
+
+    __slots__ = ("_ipv4", "_ipv6", "networks")
+
+    def __init__(self, networks: tuple[IPNetwork, ...]) -> None:
+        self.networks = networks
+        ranges = [(n.version, int(n.network_address), int(n.netmask)) for n in networks]
+        self._ipv4 = tuple((network, mask) for v, network, mask in ranges if v == 4)
+        self._ipv6 = tuple((network, mask) for v, network, mask in ranges if v == 6)
+
+    def holds(self, version: int, value: int) -> bool:
+        """Whether the address of IP `version` whose integer is `value` is in a trusted network
+        (a loop, not `any()`: its generator cost more than the test)."""
+        for network, mask in self._ipv4 if version == 4 else self._ipv6:
+            if value & mask == network:
+                return True
+        return False
+
+
+_ranges_memo = [_TrustedRanges(())]  # the ranges of the last trusted list seen (one a process)
+
+
+def _trusted_ranges(trusted: Sequence[IPNetwork]) -> _TrustedRanges:
+    """`trusted` as ranges, made again only when its networks differ from the last list's:
+    the comparison of equal tuples is by identity first, so a process's one list costs a
+    tuple copy and no `ipaddress` work (and a list changed in place is seen)."""
+    networks = tuple(trusted)
+    ranges = _ranges_memo[0]
+    if ranges.networks != networks:
+        ranges = _ranges_memo[0] = _TrustedRanges(networks)
+    return ranges
+
+
+def _hop(text: str, ranges: _TrustedRanges) -> tuple[str, bool] | None:
+    """A hop's canonical spelling and whether it is trusted; None when it is not an address.
+    A dotted quad spelt canonically is its own spelling and needs no `ipaddress` parse."""
+    if is_canonical_ipv4(text):
+        return text, ranges.holds(4, int.from_bytes(socket.inet_aton(text), "big"))
+    address = parse_address(text)
+    if address is None:
+        return None
+    return address.compressed, ranges.holds(address.version, int(address))
 
 
 def resolve_client_ip(
@@ -77,24 +120,26 @@ def resolve_client_ip(
     leftmost one is the client. A malformed hop stops the walk at the last good address (it cannot
     have been written by one of our proxies, so nothing to its left is trustworthy).
     """
-    peer_address = parse_address(peer) if peer else None
-    if peer_address is None:
+    known = _peer(peer) if peer else None
+    if known is None:
         return peer or UNKNOWN_PEER  # e.g. a Unix socket or a test client: no address to trust
-    if not forwarded_for or not _is_trusted(peer_address, trusted):
-        return peer_address.compressed
-    candidate: IPAddress = peer_address
-    spelling: str | None = None  # the candidate's canonical spelling, once a hop gave it
-    for hop in reversed(forwarded_for.split(",")):
-        hop = hop.strip()
-        if not hop:
+    version, value, spelling = known
+    if not forwarded_for:
+        return spelling
+    ranges = _trusted_ranges(trusted)
+    if not ranges.holds(version, value):
+        return spelling
+    for text in reversed(forwarded_for.split(",")):
+        text = text.strip()
+        if not text:
             continue
-        parsed = _address_and_spelling(hop)
-        if parsed is None:
+        hop = _hop(text, ranges)
+        if hop is None:
             break
-        candidate, spelling = parsed
-        if not _is_trusted(candidate, trusted):
+        spelling, trusted_hop = hop
+        if not trusted_hop:
             break
-    return candidate.compressed if spelling is None else spelling
+    return spelling
 
 
 def client_key(ip: str, ipv6_prefix: int) -> str:

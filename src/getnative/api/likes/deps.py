@@ -22,9 +22,11 @@ _VIDEO_ID = re.compile(r"[0-9]{1,19}")
 
 def parse_video_id(video_id: str) -> int:
     """A path id as an integer; anything else (letters, signs, huge numbers) is a 404."""
-    if not _VIDEO_ID.fullmatch(video_id) or not 0 < int(video_id) <= MAX_ID:
-        raise NotFound("Video not found.", code="video_not_found")
-    return int(video_id)
+    if _VIDEO_ID.fullmatch(video_id):
+        vid = int(video_id)  # once: every likes toggle parses its path id
+        if 0 < vid <= MAX_ID:
+            return vid
+    raise NotFound("Video not found.", code="video_not_found")
 
 
 async def get_client_key(request: Request) -> str:

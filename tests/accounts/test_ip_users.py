@@ -36,12 +36,12 @@ def test_hash_is_keyed_hmac_sha256_of_the_canonical_address() -> None:
     "key", ["", "k", "test-key", "é-ключ", "x" * 63, "x" * 64, "x" * 65, "y" * 200]
 )
 def test_hash_equals_the_standard_hmac_for_every_key_length(key: str) -> None:
-    """`hash_ip` pads the key once and copies the hash states (`_KeyedSha256`): the digest is
-    `hmac.new`'s for keys shorter than, as long as, and longer than SHA-256's 64-byte block."""
+    """`hash_ip` copies an HMAC keyed once (`_keyed_hmac`): the digest is `hmac.new`'s for keys
+    shorter than, as long as, and longer than SHA-256's 64-byte block."""
     for ip in ["192.0.2.1", "2001:db8::1", "2001:db8:1:2::/64", "testclient", ""]:
         expected = hmac.new(key.encode(), ip.encode(), hashlib.sha256).hexdigest()
         assert hash_ip(key, ip) == expected, (key, ip)
-        assert hash_ip(key, ip) == expected  # the cached hasher is not worn by use
+        assert hash_ip(key, ip) == expected  # the cached keyed HMAC is not worn by use
 
 
 SPELLINGS = [

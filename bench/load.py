@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import sqlalchemy as sa
@@ -317,8 +318,16 @@ def _sync_url(database_url: str) -> str:
     return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def _bench_user(database_url: str) -> tuple[int, int, int]:
-    """The generator's designated user (most subscriptions), the highest video and user ids."""
+class BenchIds(NamedTuple):
+    """The generator's designated user (most subscriptions), the highest video and member ids:
+    read once a run, by `run`, for both servers' scenarios."""
+
+    user_id: int
+    max_video: int
+    max_user: int
+
+
+def _bench_ids(database_url: str) -> BenchIds:
     engine = sa.create_engine(_sync_url(database_url))
     with engine.connect() as connection:
         user_id = connection.execute(
@@ -331,7 +340,7 @@ def _bench_user(database_url: str) -> tuple[int, int, int]:
             sa.text("SELECT max(id) FROM users WHERE kind = 'member'")
         ).scalar_one()
     engine.dispose()
-    return int(user_id), int(max_video), int(max_user)
+    return BenchIds(int(user_id), int(max_video), int(max_user))
 
 
 def like_count_mismatches(database_url: str) -> int:
@@ -360,9 +369,8 @@ class Scenario:
     env: dict[str, str] | None = None
 
 
-def _anchor_plan(database_url: str) -> list[Scenario]:
-    _, max_video, max_user = _bench_user(database_url)
-    lua_env = {"BENCH_MAX_ID": str(max_video), "BENCH_MAX_USER": str(max_user)}
+def _anchor_plan(ids: BenchIds) -> list[Scenario]:
+    lua_env = {"BENCH_MAX_ID": str(ids.max_video), "BENCH_MAX_USER": str(ids.max_user)}
     return [
         Scenario(ANCHOR_CEILING, "/ceiling"),
         Scenario(ANCHOR_VIDEOS, "/videos"),
@@ -370,9 +378,9 @@ def _anchor_plan(database_url: str) -> list[Scenario]:
     ]
 
 
-def _our_plan(args: argparse.Namespace) -> list[Scenario]:
+def _our_plan(args: argparse.Namespace, bench: BenchIds) -> list[Scenario]:
     """Our scenarios, those `--only` names if given."""
-    user_id, max_video, _ = _bench_user(args.database_url)
+    user_id, max_video, _ = bench
     rockpack_token = issue_token(
         user_id=user_id, token_version=0, secret=BENCH_SECRET, ttl_seconds=3600, audience="rockpack"
     ).token
@@ -444,27 +452,33 @@ def _our_server(
         yield base, process.pid
 
 
-def _anchor_scenarios(args: argparse.Namespace, env: dict[str, str]) -> list[Result]:
+def _anchor_scenarios(
+    args: argparse.Namespace, env: dict[str, str], bench: BenchIds
+) -> list[Result]:
     with _anchor_server(args, env) as (base, pid):
-        return [_measure(scenario, base, args, pid) for scenario in _anchor_plan(args.database_url)]
+        return [_measure(scenario, base, args, pid) for scenario in _anchor_plan(bench)]
 
 
-def _our_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+def _our_scenarios(
+    args: argparse.Namespace, env: dict[str, str], log: Path, bench: BenchIds
+) -> list[Result]:
     with _our_server(args, env, log) as (base, pid):
-        return [_measure(scenario, base, args, pid) for scenario in _our_plan(args)]
+        return [_measure(scenario, base, args, pid) for scenario in _our_plan(args, bench)]
 
 
 Pair = tuple[Result, Result]  # the anchor's reference run, then ours right after it
 
 
-def _paired_scenarios(args: argparse.Namespace, env: dict[str, str], log: Path) -> list[Result]:
+def _paired_scenarios(
+    args: argparse.Namespace, env: dict[str, str], log: Path, bench: BenchIds
+) -> list[Result]:
     """Both servers up at once; in each of `args.rounds` rounds, every scenario of ours runs
     right after its anchor reference, and its ratio is that pair's. On a shared machine the
     load moves more in the minutes between the anchor's runs and ours (the single pass) than in
     the seconds between the two runs of a pair, so the pairs' median is the steadier figure.
     """
-    anchors = {scenario.name: scenario for scenario in _anchor_plan(args.database_url)}
-    plan = _our_plan(args)
+    anchors = {scenario.name: scenario for scenario in _anchor_plan(bench)}
+    plan = _our_plan(args, bench)
     pairs: dict[str, list[Pair]] = {scenario.name: [] for scenario in plan}
     with (
         _anchor_server(args, env) as (anchor_base, anchor_pid),
@@ -541,12 +555,13 @@ def run(args: argparse.Namespace) -> Run:
     outcome = Run(server=args.server)
     is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
     log = _log_path("server")
+    bench = _bench_ids(args.database_url)
     if is_postgres and not args.no_anchor and args.rounds > 1:
-        outcome.results += _paired_scenarios(args, env, log)
+        outcome.results += _paired_scenarios(args, env, log, bench)
     else:
         if is_postgres and not args.no_anchor:
-            outcome.results += _anchor_scenarios(args, env)
-        outcome.results += _our_scenarios(args, env, log)
+            outcome.results += _anchor_scenarios(args, env, bench)
+        outcome.results += _our_scenarios(args, env, log, bench)
     outcome.like_count_mismatches = like_count_mismatches(args.database_url)
     if log.exists():
         lines = log.read_text(errors="replace").splitlines()

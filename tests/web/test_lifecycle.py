@@ -4,11 +4,38 @@ to finish so the interpreter can exit (the Granian shutdown hang)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+from collections.abc import Iterator
 
 import anyio.to_thread
+import pytest
 
-from getnative.web.lifecycle import ANYIO_WORKER_THREAD, InFlight, stop_idle_worker_threads
+from getnative.web.lifecycle import (
+    ANYIO_WORKER_THREAD,
+    YOUNG_GENERATION_THRESHOLD,
+    InFlight,
+    freeze_start_up_heap,
+    stop_idle_worker_threads,
+)
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """The collector's thresholds and frozen heap as they were before the test."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.set_threshold(*thresholds)
+    gc.unfreeze()
+
+
+@pytest.mark.usefixtures("collector")
+def test_a_ready_worker_freezes_its_heap_and_collects_young_objects_less_often() -> None:
+    older = gc.get_threshold()[1:]
+    freeze_start_up_heap()
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (YOUNG_GENERATION_THRESHOLD, *older)
+    assert YOUNG_GENERATION_THRESHOLD > 700  # CPython's default, which this replaces
 
 
 def test_drained_waits_for_the_last_request_to_leave() -> None:

@@ -177,8 +177,12 @@ class RouteTable:
         for entry in self.candidates(path):
             if entry.route is None:
                 return None
+            # The method first: the cheaper test, and the entry found is the same (the first
+            # that both hold for). The likes toggle's path is also its GET route's.
+            if entry.methods is not None and method not in entry.methods:
+                continue
             params = entry.match(path)
-            if params is not None and (entry.methods is None or method in entry.methods):
+            if params is not None:
                 return entry, params
         return None
 

@@ -11,11 +11,20 @@ through Starlette's router as before.
 (each renders its dialect's 500 and its handled errors), so the server-wide ones Starlette would
 wrap around everything are kept for the other routes only, and a dialect request does not pay
 for them.
+
+Pass-through layers. A layer that only chooses where a request goes (this dispatch, a dialect
+app's entry, its route table) is a plain
+function that returns the chosen app's awaitable instead of an `async def` that awaits it: the
+caller awaits the same coroutine, errors surface at the same `await`, and the request's await
+chain is one coroutine shorter for each, which is paid when the request starts and again each
+time it resumes after waiting for the database. The outermost app stays `async def`: servers
+(uvicorn's interface detection) and test clients tell ASGI 3 apps by it, so a dialect app keeps
+an `async def __call__` and the dispatch calls its pass-through entry (`DialectApp.serve`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from starlette._utils import get_route_path
@@ -24,7 +33,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from getnative.web.route_table import first_segment
+from getnative.web.route_table import DialectApp, first_segment
 
 
 class ServerApp(Starlette):
@@ -45,6 +54,8 @@ class ServerApp(Starlette):
 
 
 class PrefixDispatch:
+    """Chooses the dialect app and hands it the request (a pass-through layer, see above)."""
+
     def __init__(self, router: Router, fallback: ASGIApp, fast: Sequence[Mount]) -> None:
         self.router = router
         self.fallback = fallback
@@ -56,7 +67,7 @@ class PrefixDispatch:
             if _path(route) and route is not self.default:
                 self.reserved.setdefault(first_segment(_path(route)), []).append(_path(route))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http":
             route_path = get_route_path(scope)
             found = self._mount_for(route_path)
@@ -69,9 +80,9 @@ class PrefixDispatch:
                 scope.setdefault("app_root_path", root_path)
                 scope["root_path"] = root_path + route_path[: len(route_path) - len(remaining)]
                 scope["endpoint"] = mount.app
-                await mount.app(scope, receive, send)
-                return
-        await self.fallback(scope, receive, send)
+                app = mount.app
+                return (app.serve if isinstance(app, DialectApp) else app)(scope, receive, send)
+        return self.fallback(scope, receive, send)
 
     def _mount_for(self, path: str) -> tuple[Mount, str] | None:
         for prefix, mount in self.mounts:

@@ -465,14 +465,15 @@ def _lean_shape(ctx: RouteContext) -> bool:
 
 class TableRouter:
     """The innermost app of a dialect: the table's route, or FastAPI's router (`fallback`,
-    under its exit stack) for everything the table leaves to it."""
+    under its exit stack) for everything the table leaves to it. A pass-through layer
+    (getnative.web.dispatch)."""
 
     def __init__(self, router: Any, fallback: ASGIApp) -> None:
         self.router = router
         self.fallback = fallback
         self.table = RouteTable.of(router.routes)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http":
             found = self.table.lookup(scope["method"], get_route_path(scope))
             if found is not None:
@@ -482,9 +483,8 @@ class TableRouter:
                     scope["endpoint"] = entry.endpoint
                     scope["path_params"] = {**scope.get("path_params", {}), **params}
                     scope["route"] = entry.route
-                    await entry.app(scope, receive, send)
-                    return
-        await self.fallback(scope, receive, send)
+                    return entry.app(scope, receive, send)
+        return self.fallback(scope, receive, send)
 
 
 class DialectApp(FastAPI):
@@ -511,15 +511,20 @@ class DialectApp(FastAPI):
         return self._telemetry_off and not self.root_path and not self.max_body_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.serve(scope, receive, send)
+
+    def serve(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """The app as a pass-through layer (getnative.web.dispatch), which the server's dispatch
+        calls; `__call__` stays `async def` for whoever serves or tests the app alone (servers
+        and test clients tell ASGI 3 apps by it)."""
         stack = self.middleware_stack
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
             self._lean_entry = self._plain()  # fixed once the app serves (as its stack)
         if self._lean_entry and scope["type"] == "http":
             scope["app"] = self
-            await stack(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
+            return stack(scope, receive, send)
+        return super().__call__(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         if self._plain():

@@ -22,11 +22,13 @@ from getnative.web.lifecycle import (
 
 @pytest.fixture
 def collector() -> Iterator[None]:
-    """The collector's thresholds and frozen heap as they were before the test."""
-    thresholds = gc.get_threshold()
+    """The collector's thresholds as they were before the test, and its heap unfrozen again
+    if nothing was frozen before (an app's lifespan in another test may have frozen it)."""
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
     yield
     gc.set_threshold(*thresholds)
-    gc.unfreeze()
+    if not frozen:
+        gc.unfreeze()
 
 
 @pytest.mark.usefixtures("collector")

@@ -13,13 +13,13 @@ wrap around everything are kept for the other routes only, and a dialect request
 for them.
 
 Pass-through layers. A layer that only chooses where a request goes (this dispatch, a dialect
-app's entry, its route table) is a plain
-function that returns the chosen app's awaitable instead of an `async def` that awaits it: the
-caller awaits the same coroutine, errors surface at the same `await`, and the request's await
-chain is one coroutine shorter for each, which is paid when the request starts and again each
-time it resumes after waiting for the database. The outermost app stays `async def`: servers
-(uvicorn's interface detection) and test clients tell ASGI 3 apps by it, so a dialect app keeps
-an `async def __call__` and the dispatch calls its pass-through entry (`DialectApp.serve`).
+app's entry, its route table) is a plain function that returns the chosen app's awaitable
+instead of an `async def` that awaits it: the caller awaits the same coroutine, errors surface
+at the same `await`, and the request's await chain is one coroutine shorter for each, which is
+paid when the request starts and again each time it resumes after waiting for the database.
+An app that may be served or tested alone stays `async def`: servers (uvicorn's interface
+detection) and test clients tell ASGI 3 apps by it, so a dialect app keeps an `async def
+__call__` and the dispatch calls its pass-through entry (`DialectApp.serve`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def freeze_start_up_heap() -> None:
     The young generation is then collected every `YOUNG_GENERATION_THRESHOLD` net allocations
     instead of 700: under load a worker holds the objects of dozens of requests in flight, so
     every collection at 700 walked live objects only to find them alive (the collector's own
-    functions were 1.6 % of a worker's CPU on the likes toggle at 64 connections, by `perf`;
+    functions were 1.4-1.6 % of a worker's CPU on the likes toggle at 64 connections, by `perf`;
     bench/RESULTS.md). Garbage in reference cycles waits that much longer: a few megabytes."""
     gc.collect()
     gc.freeze()

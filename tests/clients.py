@@ -19,7 +19,7 @@ from getnative.likes.recaptcha import RecaptchaVerifier
 from getnative.media.storage import LocalMediaStorage
 from getnative.ratelimit import MemoryRateLimiter
 from getnative.web.app import create_app
-from getnative.web.client_ip import parse_networks
+from getnative.web.client_ip import TrustedNetworks, parse_networks
 from getnative.web.container import Container
 from tests.factories import DEFAULT_PASSWORD, rockpack_bearer, unique
 
@@ -67,7 +67,7 @@ def build_container(settings: Settings, db: Database) -> Container:
         db=db,
         media=LocalMediaStorage(settings.media_dir, settings.public_url(settings.media_url_path)),
         rate_limiter=MemoryRateLimiter(clock=FrozenClock()),
-        trusted_proxies=parse_networks(settings.trusted_proxies),
+        trusted_proxies=TrustedNetworks(parse_networks(settings.trusted_proxies)),
     )
 
 

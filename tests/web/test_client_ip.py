@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from getnative.accounts.ip_users import hash_ip
@@ -9,6 +11,7 @@ from getnative.config import Settings
 from getnative.web.client_ip import (
     IPAddress,
     IPNetwork,
+    TrustedNetworks,
     client_ip_from_scope,
     parse_address,
     parse_networks,
@@ -113,21 +116,26 @@ def reference_resolve(peer: str | None, forwarded: str | None, trusted: list[IPN
     return candidate.compressed
 
 
+@pytest.mark.parametrize("derived_once", [False, True], ids=["list", "TrustedNetworks"])
 @pytest.mark.parametrize("networks", NETWORK_SETS)
-def test_the_walk_equals_ipaddress_membership_on_a_table(networks: list[IPNetwork]) -> None:
+def test_the_walk_equals_ipaddress_membership_on_a_table(
+    networks: list[IPNetwork], derived_once: bool
+) -> None:
     """Every peer and every one- and two-hop header of the table resolves as `ipaddress`
     membership tests resolve it (the fast walk tests integers and skips the parse of a
-    canonical dotted quad)."""
+    canonical dotted quad), whether the ranges come with the networks (`TrustedNetworks`, as
+    the container makes them) or are derived from a plain list."""
+    trusted: Sequence[IPNetwork] = TrustedNetworks(networks) if derived_once else networks
     peers = [*ADDRESSES, "testclient", None]
     headers = [None, "", *ADDRESSES, *(f"{a}, {b}" for a in ADDRESSES[::3] for b in ADDRESSES)]
     for peer in peers:
         for forwarded in headers:
             expected = reference_resolve(peer, forwarded, networks)
-            assert resolve_client_ip(peer, forwarded, networks) == expected, (peer, forwarded)
+            assert resolve_client_ip(peer, forwarded, trusted) == expected, (peer, forwarded)
 
 
 def test_a_changed_trusted_list_is_seen() -> None:
-    """The ranges are remade when the networks differ, also for a list changed in place."""
+    """A plain list of networks is read as it is at each call, also after a change in place."""
     trusted = parse_networks(["127.0.0.1"])
     assert resolve_client_ip("127.0.0.1", "198.51.100.4", trusted) == "198.51.100.4"
     trusted[0] = parse_networks(["10.0.0.0/8"])[0]

@@ -70,10 +70,9 @@ class _TrustedRanges:
     clients, a new one on almost every likes toggle) is tested from its packed bytes, without
     an `IPv4Address`: building one and testing it cost more than the rest of the walk."""
 
-    __slots__ = ("_ipv4", "_ipv6", "networks")
+    __slots__ = ("_ipv4", "_ipv6")
 
-    def __init__(self, networks: tuple[IPNetwork, ...]) -> None:
-        self.networks = networks
+    def __init__(self, networks: Iterable[IPNetwork]) -> None:
         ranges = [(n.version, int(n.network_address), int(n.netmask)) for n in networks]
         self._ipv4 = tuple((network, mask) for v, network, mask in ranges if v == 4)
         self._ipv6 = tuple((network, mask) for v, network, mask in ranges if v == 6)
@@ -87,18 +86,24 @@ class _TrustedRanges:
         return False
 
 
-_ranges_memo = [_TrustedRanges(())]  # the ranges of the last trusted list seen (one a process)
+class TrustedNetworks(tuple[IPNetwork, ...]):
+    """The trusted proxies' networks (`GETNATIVE_TRUSTED_PROXIES`) with their integer ranges
+    derived once, where the container parses the setting, rather than on every request."""
+
+    ranges: _TrustedRanges
+
+    def __new__(cls, networks: Iterable[IPNetwork] = ()) -> TrustedNetworks:
+        self = super().__new__(cls, networks)
+        self.ranges = _TrustedRanges(self)
+        return self
 
 
 def _trusted_ranges(trusted: Sequence[IPNetwork]) -> _TrustedRanges:
-    """`trusted` as ranges, made again only when its networks differ from the last list's:
-    the comparison of equal tuples is by identity first, so a process's one list costs a
-    tuple copy and no `ipaddress` work (and a list changed in place is seen)."""
-    networks = tuple(trusted)
-    ranges = _ranges_memo[0]
-    if ranges.networks != networks:
-        ranges = _ranges_memo[0] = _TrustedRanges(networks)
-    return ranges
+    """The ranges of `trusted`: the ones a `TrustedNetworks` carries, else (any other sequence
+    of networks, as it is now) derived for this call."""
+    if isinstance(trusted, TrustedNetworks):
+        return trusted.ranges
+    return _TrustedRanges(trusted)
 
 
 def _hop(text: str, ranges: _TrustedRanges) -> tuple[str, bool] | None:

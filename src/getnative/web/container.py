@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,12 @@ from getnative.mail import LogMailer, Mailer, make_mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import MediaStorage, make_media_storage
 from getnative.ratelimit import RateLimiter, make_rate_limiter
-from getnative.web.client_ip import IPNetwork, client_key_from_scope, parse_networks
+from getnative.web.client_ip import (
+    IPNetwork,
+    TrustedNetworks,
+    client_key_from_scope,
+    parse_networks,
+)
 
 
 @dataclass
@@ -22,7 +28,7 @@ class Container:
     db: Database
     media: MediaStorage
     rate_limiter: RateLimiter
-    trusted_proxies: list[IPNetwork] = field(default_factory=list)
+    trusted_proxies: Sequence[IPNetwork] = field(default_factory=TrustedNetworks)
     mailer: Mailer = field(default_factory=LogMailer)
     # None means "no reCAPTCHA check" (no secret configured: local development).
     recaptcha_verifier: RecaptchaVerifier | None = None
@@ -81,6 +87,6 @@ class Container:
                 url_prefix=settings.public_url(settings.media_url_path),
             ),
             rate_limiter=make_rate_limiter(settings.redis_url),
-            trusted_proxies=parse_networks(settings.trusted_proxies),
+            trusted_proxies=TrustedNetworks(parse_networks(settings.trusted_proxies)),
             mailer=make_mailer(settings),
         )

@@ -26,11 +26,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import httpx
 import sqlalchemy as sa
@@ -466,6 +466,7 @@ def _our_scenarios(
         return [_measure(scenario, base, args, pid) for scenario in _our_plan(args, bench)]
 
 
+T = TypeVar("T")
 Pair = tuple[Result, Result]  # the anchor's reference run, then ours right after it
 
 
@@ -496,9 +497,19 @@ def _paired_scenarios(
     return _median_rows(pairs)
 
 
+def _ratio(ours: Result, reference: Result) -> float:
+    """Our throughput as a ratio to the anchor's reference run (the figure of every target)."""
+    return round(ours.requests_per_second / reference.requests_per_second, 3)
+
+
 def _pair_ratio(pair: Pair) -> float:
     reference, ours = pair
-    return round(ours.requests_per_second / reference.requests_per_second, 3)
+    return _ratio(ours, reference)
+
+
+def _median(items: list[T], key: Callable[[T], float]) -> T:
+    """The median item by `key` (the lower one of an even count)."""
+    return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
 def _median_rows(pairs: dict[str, list[Pair]]) -> list[Result]:
@@ -509,14 +520,13 @@ def _median_rows(pairs: dict[str, list[Pair]]) -> list[Result]:
     for scenario_pairs in pairs.values():
         for reference, _ in scenario_pairs:
             anchor_runs.setdefault(reference.scenario, []).append(reference)
-        ranked = sorted(scenario_pairs, key=_pair_ratio)
-        median = ranked[(len(ranked) - 1) // 2]
+        median = _median(scenario_pairs, key=_pair_ratio)
         row = median[1]
         row.ratio = _pair_ratio(median)
         row.ratios = [_pair_ratio(pair) for pair in scenario_pairs]
         rows.append(row)
     anchor_rows = [
-        sorted(runs, key=lambda run: run.requests_per_second)[(len(runs) - 1) // 2]
+        _median(runs, key=lambda run: run.requests_per_second)
         for name in (ANCHOR_CEILING, ANCHOR_VIDEOS, ANCHOR_LIKE)
         if (runs := anchor_runs.get(name))
     ]
@@ -533,7 +543,7 @@ def _judge(results: list[Result]) -> None:
         if target is None or reference is None:
             continue
         if result.ratio is None:  # a paired run's row holds its median pair's ratio
-            result.ratio = round(result.requests_per_second / reference.requests_per_second, 3)
+            result.ratio = _ratio(result, reference)
         result.target = target.ratio
         result.met = result.ratio >= target.ratio
         if videos_p99:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench import generate, load, stack_cost
+from bench import generate, like_floor, load, stack_cost
 from getnative.config import get_settings
 from tests.servers import POSTGRES_ADMIN_URL, postgres_problem
 
@@ -152,6 +152,25 @@ def test_paired_rounds_give_each_scenario_the_median_of_its_pairs(
         assert result.ratio == min(result.ratios), result  # the lower of two is their median
         assert result.met is not None, result
         assert result.p99_ok is not None, result
+
+
+def test_like_floor_measures_both_anchors_and_ours(bench_database_url: str) -> None:
+    require_wrk()
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    ip_users = "SELECT count(*) FROM users WHERE kind = 'ip'"
+    engine = sa.create_engine(bench_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        ip_users_before = connection.exec_driver_sql(ip_users).scalar_one()
+    samples = like_floor.compare(bench_database_url, duration=1)  # raises on a non-2xx answer
+    with engine.connect() as connection:
+        ip_users_after = connection.exec_driver_sql(ip_users).scalar_one()
+    engine.dispose()
+    assert [sample.server for sample in samples] == [server.name for server in like_floor.SERVERS]
+    for sample in samples:
+        assert sample.requests_per_second > 0, sample
+        assert sample.server_us > 0, sample
+    assert ip_users_after > ip_users_before  # the second anchor and ours wrote IP users
+    assert load.like_count_mismatches(bench_database_url) == 0
 
 
 def test_stack_cost_measures_the_three_stacks(

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from getnative.accounts.revocation import token_is_current, token_revoked
+from getnative.catalog.events import catalog_generation
 from getnative.catalog.models import (
     Collocation,
     Speaker,
@@ -51,6 +52,7 @@ from getnative.catalog.models import (
     Video,
     WritingQuestion,
 )
+from getnative.catalog.related_cache import RelatedVideosCache
 from getnative.catalog.service import (
     CATALOG_SOURCE,
     DEFAULT_COUNT,
@@ -424,6 +426,44 @@ def _require_columns(statement: Select[Any], names: tuple[str, ...]) -> None:
         raise RuntimeError(f"columns {found} are not {names}")
 
 
+def _own_select(viewer: Viewer | None, dialect: str, video_id: Any) -> Select[Any]:
+    """The detail page's first row (`walk` 0): the video's summary, the viewer's like of it and
+    its nested parts."""
+    video = (
+        _summary_select(viewer)
+        .add_columns(
+            *_own_like(viewer), *_nested_parts(dialect, video_id), literal(0).label("walk")
+        )
+        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
+    )
+    _require_columns(video, DETAIL_COLUMNS)
+    return video
+
+
+@lru_cache(maxsize=4)
+def _anonymous_own_statement(dialect: str) -> ReadStatement:
+    """`_own_select` alone, for an anonymous caller (`video_detail` with a related cache)."""
+    return ReadStatement(_own_select(None, dialect, bindparam("video_id")))
+
+
+@lru_cache(maxsize=1)
+def _anonymous_related_statement() -> ReadStatement:
+    """The same-subcategory walk of `_detail_statement` for any video of a subcategory and
+    language: one row more than a page, so that a page remains without the video itself."""
+    statement = (
+        _summary_select(None)
+        .where(
+            Video.subcategory_id == bindparam("subcategory_id"),
+            Video.lang == bindparam("lang"),
+            Video.source == CATALOG_SOURCE,
+        )
+        .order_by(Video.id.desc())
+        .limit(RELATED_VIDEOS_LIMIT + 1)
+    )
+    _require_columns(statement, SUMMARY_COLUMNS)
+    return ReadStatement(statement)
+
+
 @lru_cache(maxsize=8)
 def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
     """A whole detail page in one statement (one round trip): the video with its nested parts,
@@ -436,14 +476,7 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
     """
     viewer = _VIEWER if signed_in else None
     video_id: Any = bindparam("video_id")
-    video = (
-        _summary_select(viewer)
-        .add_columns(
-            *_own_like(viewer), *_nested_parts(dialect, video_id), literal(0).label("walk")
-        )
-        .where(Video.id == video_id, Video.source == CATALOG_SOURCE)
-    )
-    _require_columns(video, DETAIL_COLUMNS)
+    video = _own_select(viewer, dialect, video_id)
     of = aliased(Video, name="of_video")
 
     def of_video(column: Any) -> Any:
@@ -486,12 +519,16 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
     return ReadStatement(select(page).order_by(page.c.walk, page.c.id.desc()))
 
 
-async def video_detail(db: Database, video_id: int, viewer: Viewer | None) -> VideoDetail | None:
-    """A catalog video's detail page (None: no such catalog video): one statement."""
-    rows: Sequence[Sequence[Any]] = []
-    if video_id > 0:
-        statement = _detail_statement(viewer is not None, db.dialect_name)
-        rows = await db.fetch(statement, {"video_id": video_id, **_viewer_values(viewer)})
+async def video_detail(
+    db: Database,
+    video_id: int,
+    viewer: Viewer | None,
+    related: RelatedVideosCache | None = None,
+) -> VideoDetail | None:
+    """A catalog video's detail page (None: no such catalog video): one statement, or for an
+    anonymous caller with a `related` cache, the video's own row and its related videos from
+    the cache (`_anonymous_rows`)."""
+    rows = await _detail_rows(db, video_id, viewer, related)
     video = rows[0] if rows else None
     await check_page_token(db, viewer, video)
     if video is None:
@@ -504,6 +541,52 @@ async def video_detail(db: Database, video_id: int, viewer: Viewer | None) -> Vi
         transcripts=_transcripts(video),
         writing_questions=[QuestionView(*q) for q in orjson.loads(video[_QUESTIONS])],
     )
+
+
+async def _detail_rows(
+    db: Database, video_id: int, viewer: Viewer | None, related: RelatedVideosCache | None
+) -> Sequence[Sequence[Any]]:
+    """The rows of `_detail_statement` (none for an id no video can have)."""
+    if video_id <= 0:
+        return []
+    if viewer is None and related is not None and related.enabled:
+        rows = await _anonymous_rows(db, video_id, related)
+        if rows is not None:
+            return rows
+    statement = _detail_statement(viewer is not None, db.dialect_name)
+    return await db.fetch(statement, {"video_id": video_id, **_viewer_values(viewer)})
+
+
+_SUBCATEGORY_ID = SUMMARY_COLUMNS.index("subcategory_id")
+_LANG = SUMMARY_COLUMNS.index("lang")
+
+
+async def _anonymous_rows(
+    db: Database, video_id: int, related: RelatedVideosCache
+) -> Sequence[Sequence[Any]] | None:
+    """The rows `_detail_statement` gives an anonymous caller, its same-subcategory walk taken
+    from `related` (read and kept on a miss), or None where that walk is not the whole answer:
+    a video without a subcategory, or a subcategory and language with fewer than a page of
+    other videos (then the speaker's walk counts too, and the caller runs the full statement).
+    An unknown video gives no rows, as the full statement does."""
+    own = await db.fetch(_anonymous_own_statement(db.dialect_name), {"video_id": video_id})
+    if not own:
+        return own
+    video = own[0]
+    subcategory_id = video[_SUBCATEGORY_ID]
+    if subcategory_id is None:
+        return None
+    key = (subcategory_id, video[_LANG])
+    walk = related.get(key)
+    if walk is None:
+        generation = catalog_generation()
+        values = {"subcategory_id": subcategory_id, "lang": video[_LANG]}
+        walk = await db.fetch(_anonymous_related_statement(), values)
+        related.put(key, walk, generation)
+    others = [row for row in walk if row[0] != video_id][:RELATED_VIDEOS_LIMIT]
+    if len(others) < RELATED_VIDEOS_LIMIT:
+        return None
+    return [video, *others]
 
 
 def _transcripts(video: Sequence[Any]) -> list[TranscriptView]:
@@ -546,4 +629,4 @@ def hot_reads(dialect: str) -> list[ReadStatement]:
             _page_statement(PageShape(signed_in, False, False, False, False, DEFAULT_COUNT)),
             _detail_statement(signed_in, dialect),
         )
-    ]
+    ] + [_anonymous_own_statement(dialect), _anonymous_related_statement()]

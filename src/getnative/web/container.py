@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from getnative.accounts.service import LoginThrottle
+from getnative.catalog.related_cache import RelatedVideosCache
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
@@ -32,8 +33,13 @@ class Container:
     mailer: Mailer = field(default_factory=LogMailer)
     # None means "no reCAPTCHA check" (no secret configured: local development).
     recaptcha_verifier: RecaptchaVerifier | None = None
+    # Anonymous detail pages' related videos (None: made from the settings, as short-lived as
+    # the page cache's pages).
+    related_videos: RelatedVideosCache | None = None
 
     def __post_init__(self) -> None:
+        if self.related_videos is None:
+            self.related_videos = RelatedVideosCache(self.settings.page_cache_seconds)
         if self.recaptcha_verifier is None:
             s = self.settings
             self.recaptcha_verifier = verifier_from_settings(

@@ -84,13 +84,16 @@ async def list_videos(request: Request, args: Annotated[params.VideoListArgs, Qu
 async def get_video(video_id: str, request: Request) -> Response:
     """Same shape as the list: one statement (the video with its nested parts, the viewer's
     flags and its related videos), orjson."""
+    # Anonymous callers' related videos come from a cache of at most a second
+    # (`catalog.related_cache`); this docstring is the served OpenAPI description.
     viewer = viewer_of(request)
     try:
         parsed = params.parse_id(video_id)
     except InvalidInput:
         await accept_token(request, viewer)
         raise
-    detail = await pages.video_detail(container_of(request).db, parsed, viewer)
+    container = container_of(request)
+    detail = await pages.video_detail(container.db, parsed, viewer, container.related_videos)
     slide_viewer(request, viewer)  # the page query found the token current (else it raised)
     if detail is None:
         raise NotFound("Video not found.", code="video_not_found")

@@ -5,7 +5,9 @@ asyncpg on PostgreSQL, no thread-pool hop), select plain columns read by positio
 objects) and put everything a page needs into one statement: the viewer's `cued`/`liked` flags
 and the token check (`token_is_current`) are columns of the page query itself, the detail
 page's transcripts, cues, collocations and writing questions come back as JSON arrays built by
-the database (`db.json_rows`), and its related videos as further rows of the same statement.
+the database (`db.json_rows`), and its related videos as further rows of the same statement
+(an anonymous caller's related videos come from `catalog.related_cache` instead, at most a
+second old: they are the same for every video of a subcategory and language).
 
 The rules are those of `catalog.service` (the same WHERE: `catalog_page_filter`) and
 `api/getnative/render.py` (related videos, question order); the renderers turn these rows into

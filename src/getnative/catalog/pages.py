@@ -468,7 +468,23 @@ def _anonymous_related_statement() -> ReadStatement:
 
 @lru_cache(maxsize=8)
 def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
-    """A whole detail page in one statement (one round trip): the video with its nested parts,
+    """A whole detail page in one statement (one round trip); see `_detail_page`."""
+    page = _detail_page(signed_in, dialect)
+    return ReadStatement(select(page).order_by(page.c.walk, page.c.id.desc()))
+
+
+@lru_cache(maxsize=4)
+def _anonymous_walks_statement(dialect: str) -> ReadStatement:
+    """The related rows of an anonymous `_detail_statement` without its first row: the filter
+    on the constant `walk` prunes that branch, nested parts and all, when planned."""
+    page = _detail_page(False, dialect)
+    return ReadStatement(
+        select(page).where(page.c.walk > 0).order_by(page.c.walk, page.c.id.desc())
+    )
+
+
+def _detail_page(signed_in: bool, dialect: str) -> Any:
+    """A whole detail page as one subquery: the video with its nested parts,
     then its related videos as the rule of `render.related_videos` has them (same subcategory
     first, then same speaker; same language; newest first), each walk a newest-first index
     walk under a LIMIT, the speaker's only when the subcategory's found fewer than a page.
@@ -517,8 +533,7 @@ def _detail_statement(signed_in: bool, dialect: str) -> ReadStatement:
         select(func.count()).select_from(same_subcategory).scalar_subquery() < RELATED_VIDEOS_LIMIT
     )
     same_speaker = related(2, Video.speaker_id).where(subcategory_short).subquery()
-    page = union_all(video, select(same_subcategory), select(same_speaker)).subquery()
-    return ReadStatement(select(page).order_by(page.c.walk, page.c.id.desc()))
+    return union_all(video, select(same_subcategory), select(same_speaker)).subquery()
 
 
 async def video_detail(
@@ -552,9 +567,7 @@ async def _detail_rows(
     if video_id <= 0:
         return []
     if viewer is None and related is not None and related.enabled:
-        rows = await _anonymous_rows(db, video_id, related)
-        if rows is not None:
-            return rows
+        return await _anonymous_rows(db, video_id, related)
     statement = _detail_statement(viewer is not None, db.dialect_name)
     return await db.fetch(statement, {"video_id": video_id, **_viewer_values(viewer)})
 
@@ -565,29 +578,30 @@ _LANG = SUMMARY_COLUMNS.index("lang")
 
 async def _anonymous_rows(
     db: Database, video_id: int, related: RelatedVideosCache
-) -> Sequence[Sequence[Any]] | None:
-    """The rows `_detail_statement` gives an anonymous caller, its same-subcategory walk taken
-    from `related` (read and kept on a miss), or None where that walk is not the whole answer:
-    a video without a subcategory, or a subcategory and language with fewer than a page of
-    other videos (then the speaker's walk counts too, and the caller runs the full statement).
-    An unknown video gives no rows, as the full statement does."""
+) -> Sequence[Sequence[Any]]:
+    """The rows `_detail_statement` gives an anonymous caller: the video's own row, then its
+    same-subcategory walk from `related` (read and kept on a miss). Where that walk is not the
+    whole answer (a video without a subcategory, or fewer than a page of other videos in its
+    subcategory and language, so that the speaker's walk counts too), the related rows come from
+    the statement's walks instead. An unknown video gives no rows, as the statement does."""
     own = await db.fetch(_anonymous_own_statement(db.dialect_name), {"video_id": video_id})
     if not own:
         return own
     video = own[0]
     subcategory_id = video[_SUBCATEGORY_ID]
-    if subcategory_id is None:
-        return None
-    key = (subcategory_id, video[_LANG])
-    walk = related.get(key)
-    if walk is None:
-        generation = catalog_generation()
-        values = {"subcategory_id": subcategory_id, "lang": video[_LANG]}
-        walk = await db.fetch(_anonymous_related_statement(), values)
-        related.put(key, walk, generation)
-    others = [row for row in walk if row[0] != video_id][:RELATED_VIDEOS_LIMIT]
+    others: list[Sequence[Any]] = []
+    if subcategory_id is not None:
+        key = (subcategory_id, video[_LANG])
+        walk = related.get(key)
+        if walk is None:
+            generation = catalog_generation()
+            values = {"subcategory_id": subcategory_id, "lang": video[_LANG]}
+            walk = await db.fetch(_anonymous_related_statement(), values)
+            related.put(key, walk, generation)
+        others = [row for row in walk if row[0] != video_id][:RELATED_VIDEOS_LIMIT]
     if len(others) < RELATED_VIDEOS_LIMIT:
-        return None
+        statement = _anonymous_walks_statement(db.dialect_name)
+        others = list(await db.fetch(statement, {"video_id": video_id}))
     return [video, *others]
 
 

@@ -14,7 +14,13 @@ from getnative.catalog.events import catalog_changed, catalog_generation
 from getnative.catalog.models import Video
 from getnative.catalog.related_cache import RelatedVideosCache
 from getnative.db import Database
-from tests.factories import make_speaker, make_video, make_youtube_video, subcategory_ids
+from tests.factories import (
+    make_speaker,
+    make_user,
+    make_video,
+    make_youtube_video,
+    subcategory_ids,
+)
 
 
 class Clock:
@@ -113,6 +119,22 @@ def test_a_new_video_shows_within_the_ttl_or_at_once_after_a_catalog_change(
     newest = make_video(db, subcategory_id=sub)
     catalog_changed()  # as an import does when it commits
     assert related_ids(page(db, videos[0].id, cache))[:2] == [newest.id, newer.id]
+
+
+def test_signed_in_pages_never_take_kept_rows(
+    db: Database, busy_subcategory: tuple[int, list[Video]]
+) -> None:
+    sub, videos = busy_subcategory
+    cache = RelatedVideosCache(1.0, clock=Clock())
+    page(db, videos[0].id, cache)  # an anonymous page keeps the walk
+    newer = make_video(db, subcategory_id=sub)
+    user = make_user(db)
+    viewer = pages.Viewer(user.id, user.token_version)
+
+    detail = asyncio.run(pages.video_detail(db, videos[0].id, viewer, cache))
+
+    assert detail is not None
+    assert detail.related[0][0] == newer.id  # the viewer's own statement, not the kept rows
 
 
 def test_a_short_subcategory_takes_the_speakers_walk_as_the_statement_does(db: Database) -> None:

@@ -30,6 +30,10 @@ MAX_ENTRIES = 4096
 
 
 class RelatedVideosCache:
+    """One per process (the container's), used from the event loop only, so without a lock.
+    Two pages of one key missing at once both read the walk, and the later one is kept: a walk
+    is a cheap statement, and single flight would cost every hit a future."""
+
     def __init__(
         self,
         ttl_seconds: float,

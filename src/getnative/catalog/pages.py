@@ -448,22 +448,25 @@ def _anonymous_own_statement(dialect: str) -> ReadStatement:
     return ReadStatement(_own_select(None, dialect, bindparam("video_id")))
 
 
+def _related_walk(viewer: Viewer | None, column: Any, value: Any, lang: Any) -> Select[Any]:
+    """The rule of related videos for one walk (`render.related_videos`): catalog videos whose
+    `column` is `value` and whose language is `lang`, newest first (summary rows)."""
+    return (
+        _summary_select(viewer)
+        .where(column == value, Video.lang == lang, Video.source == CATALOG_SOURCE)
+        .order_by(Video.id.desc())
+    )
+
+
 @lru_cache(maxsize=1)
 def _anonymous_related_statement() -> ReadStatement:
     """The same-subcategory walk of `_detail_statement` for any video of a subcategory and
     language: one row more than a page, so that a page remains without the video itself."""
-    statement = (
-        _summary_select(None)
-        .where(
-            Video.subcategory_id == bindparam("subcategory_id"),
-            Video.lang == bindparam("lang"),
-            Video.source == CATALOG_SOURCE,
-        )
-        .order_by(Video.id.desc())
-        .limit(RELATED_VIDEOS_LIMIT + 1)
-    )
-    _require_columns(statement, SUMMARY_COLUMNS)
-    return ReadStatement(statement)
+    walk = _related_walk(
+        None, Video.subcategory_id, bindparam("subcategory_id"), bindparam("lang")
+    ).limit(RELATED_VIDEOS_LIMIT + 1)
+    _require_columns(walk, SUMMARY_COLUMNS)
+    return ReadStatement(walk)
 
 
 @lru_cache(maxsize=8)
@@ -509,15 +512,9 @@ def _detail_page(signed_in: bool, dialect: str) -> Any:
 
     def related(walk: int, column: Any) -> Select[Any]:
         found = (
-            _summary_select(viewer)
+            _related_walk(viewer, column, of_video(column), of_video(Video.lang))
             .add_columns(*blanks, literal(walk).label("walk"))
-            .where(
-                column == of_video(column),
-                Video.lang == of_video(Video.lang),
-                Video.id != video_id,
-                Video.source == CATALOG_SOURCE,
-            )
-            .order_by(Video.id.desc())
+            .where(Video.id != video_id)
             .limit(RELATED_VIDEOS_LIMIT)
         )
         _require_columns(found, DETAIL_COLUMNS)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import (
-    BENCH,
     LUA,
     BenchIds,
     _bench_ids,
     _descendants,
     _free_port,
     _server_env,
+    anchor_command,
     parse_wrk,
     serve,
     server_command,
@@ -82,12 +82,9 @@ def postgres_pids() -> list[int]:
 
 
 def command_for(server: Server, port: int) -> list[str]:
-    command = server_command("granian", server.target, port, workers=2)
-    if not server.ours:  # the anchors are plain ASGI callables in bench/, run as its README says
-        command.remove("--factory")
-        at = command.index(server.target)
-        command[at:at] = ["--working-dir", str(BENCH)]
-    return command
+    if server.ours:
+        return server_command("granian", server.target, port, workers=2)
+    return anchor_command(server.target, port, workers=2)
 
 
 def measure(server: Server, database_url: str, ids: BenchIds, duration: int) -> Sample:
@@ -100,11 +97,7 @@ def measure(server: Server, database_url: str, ids: BenchIds, duration: int) -> 
         env["DATABASE_URL"] = database_url
     with serve(command_for(server, port), port, env, "/") as (base, process):
         wrk = ["wrk", "-t2", "-c64", f"-d{duration}s", "-s", str(LUA / server.script)]
-        wrk_env = {
-            **os.environ,
-            "BENCH_MAX_ID": str(ids.max_video),
-            "BENCH_MAX_USER": str(ids.max_user),
-        }
+        wrk_env = {**os.environ, **ids.lua_env()}
         warm_up_script(wrk, base, wrk_env)
         pids = [process.pid, *_descendants(process.pid)]
         server_before, database_before = cpu_seconds(pids), cpu_seconds(postgres_pids())

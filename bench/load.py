@@ -326,6 +326,10 @@ class BenchIds(NamedTuple):
     max_video: int
     max_user: int
 
+    def lua_env(self) -> dict[str, str]:
+        """The ranges the like and random-id scripts draw from (videos; the anchors' users)."""
+        return {"BENCH_MAX_ID": str(self.max_video), "BENCH_MAX_USER": str(self.max_user)}
+
 
 def _bench_ids(database_url: str) -> BenchIds:
     engine = sa.create_engine(_sync_url(database_url))
@@ -370,11 +374,10 @@ class Scenario:
 
 
 def _anchor_plan(ids: BenchIds) -> list[Scenario]:
-    lua_env = {"BENCH_MAX_ID": str(ids.max_video), "BENCH_MAX_USER": str(ids.max_user)}
     return [
         Scenario(ANCHOR_CEILING, "/ceiling"),
         Scenario(ANCHOR_VIDEOS, "/videos"),
-        Scenario(ANCHOR_LIKE, script="anchor_like.lua", env=lua_env),
+        Scenario(ANCHOR_LIKE, script="anchor_like.lua", env=ids.lua_env()),
     ]
 
 
@@ -427,17 +430,22 @@ def _measure(scenario: Scenario, base: str, args: argparse.Namespace, pid: int) 
     )
 
 
+def anchor_command(target: str, port: int, workers: int) -> list[str]:
+    """Granian serving `target`, an ASGI callable of a module in bench/ (the anchor, or one
+    built on it), as the anchor's README runs it: no factory, bench/ as the working directory."""
+    command = server_command("granian", target, port, workers)
+    command.remove("--factory")
+    at = command.index(target)
+    command[at:at] = ["--working-dir", str(BENCH)]
+    return command
+
+
 @contextmanager
 def _anchor_server(args: argparse.Namespace, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     """The anchor under Granian (as its README runs it), on the run's database."""
     port = _free_port()
     anchor_env = {**env, "DATABASE_URL": args.database_url.replace("+psycopg", "")}
-    command = server_command("granian", "anchor:app", port, args.workers)
-    command.remove("--factory")
-    command[command.index("anchor:app") : command.index("anchor:app")] = [
-        "--working-dir",
-        str(BENCH),
-    ]
+    command = anchor_command("anchor:app", port, args.workers)
     with serve(command, port, anchor_env, "/ceiling", _log_path("anchor")) as (base, process):
         yield base, process.pid
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # Anonymous GET /videos and /videos/:id pages are kept this long (0 turns it off); see
     # getnative.web.page_cache. At most 1 s: only like_count may lag, and by no more than that.
     page_cache_seconds: float = Field(default=1.0, ge=0, le=1)
+    # Likes API toggles: this many statements in flight per process, the toggles arriving
+    # meanwhile run together in one statement (getnative.likes.toggle_batches); 0: each alone.
+    like_toggles_in_flight: int = Field(default=1, ge=0, le=64)
 
     max_body_bytes: int = 1024 * 1024
     max_image_bytes: int = 8 * 1024 * 1024

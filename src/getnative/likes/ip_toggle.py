@@ -93,7 +93,7 @@ class Toggled(NamedTuple):
 
 class _Outcome(NamedTuple):
     """What the SQLite steps found and did, in the order of the toggle statement's columns
-    (`_judged` takes either by position: PostgreSQL's row needs no copy into this)."""
+    (`judged_toggle` takes either by position: PostgreSQL's row needs no copy into this)."""
 
     found: bool
     active: bool | None  # None: the address has no user row (creation raced)
@@ -124,9 +124,20 @@ async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggle
                 raise
             toggled = None
         else:
-            toggled = _judged(rows[0], last=False)
+            toggled = judged_toggle(rows[0], last=False)
         if toggled is None:
             toggled = await _toggle_after_lock(db, parameters)
+    return _uncontended(toggled)
+
+
+async def toggle_after_lock(db: Database, *, video_id: int, ip_hash: str) -> Toggled:
+    """The locked repeats of `toggle_ip_like` (PostgreSQL), for a toggle that was contended
+    elsewhere (a batch of `likes.toggle_batches`): the same answers and errors."""
+    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
+    return _uncontended(await _toggle_after_lock(db, parameters))
+
+
+def _uncontended(toggled: Toggled | None) -> Toggled:
     if toggled is None:
         raise Conflict("The like is contended; try again.", code="like_contended")
     return toggled
@@ -135,7 +146,7 @@ async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggle
 async def _toggle_sqlite(db: Database, video_id: int, ip_hash: str) -> Toggled | None:
     """The toggle's steps in one `BEGIN IMMEDIATE` transaction: never contended (`last`)."""
     async with db.async_connection(write=True) as connection:
-        return _judged(await _toggle_in_steps(connection, video_id, ip_hash), last=True)
+        return judged_toggle(await _toggle_in_steps(connection, video_id, ip_hash), last=True)
 
 
 async def _toggle_after_lock(db: Database, parameters: dict[str, Any]) -> Toggled | None:
@@ -154,7 +165,7 @@ async def _toggle_after_lock(db: Database, parameters: dict[str, Any]) -> Toggle
             if last or not _retryable(exc):
                 raise
             continue
-        toggled = _judged(rows[0], last=last)
+        toggled = judged_toggle(rows[0], last=last)
         if toggled is not None:
             return toggled
     return None
@@ -164,7 +175,7 @@ def _retryable(exc: asyncpg.PostgresError) -> bool:
     return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def _judged(outcome: Sequence[Any], *, last: bool) -> Toggled | None:
+def judged_toggle(outcome: Sequence[Any], *, last: bool) -> Toggled | None:
     """The answer of an outcome (the toggle statement's row or an `_Outcome`: found, active,
     deleted, inserted, like_count), or None when it was contended (worth repeating). On the
     `last` attempt, a contended toggle of an existing user reports the like that is there."""

@@ -91,8 +91,13 @@ def move_counter_statement(dialect: str, video_id: SqlInt, delta: SqlInt) -> Upd
 
     `delta` may be an expression (the one-statement toggle's inserted minus deleted rows), so the
     floor is always applied; it costs nothing when the sum is not negative."""
-    new_value = floor_at_zero(dialect, Video.like_count + delta)
+    new_value = moved_counter(dialect, delta)
     return update(Video).where(Video.id == video_id).values(like_count=new_value)
+
+
+def moved_counter(dialect: str, delta: SqlInt) -> ColumnElement[int]:
+    """The counter's new value, `like_count + delta` floored at 0, for an UPDATE of videos."""
+    return floor_at_zero(dialect, Video.like_count + delta)
 
 
 def _insert_like_row(session: Session, video_id: int, user_id: int) -> bool:

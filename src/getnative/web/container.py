@@ -11,6 +11,7 @@ from getnative.catalog.related_cache import RelatedVideosCache
 from getnative.config import Settings
 from getnative.db import Database
 from getnative.likes.recaptcha import RecaptchaVerifier, verifier_from_settings
+from getnative.likes.toggle_batches import LikeToggles
 from getnative.mail import LogMailer, Mailer, make_mailer
 from getnative.media.images import ImageLimits
 from getnative.media.storage import MediaStorage, make_media_storage
@@ -36,8 +37,11 @@ class Container:
     # Anonymous detail pages' related videos (None: made from the settings, as short-lived as
     # the page cache's pages).
     related_videos: RelatedVideosCache | None = None
+    # The likes API's toggles, batched under load (made from the settings).
+    like_toggles: LikeToggles = field(init=False)
 
     def __post_init__(self) -> None:
+        self.like_toggles = LikeToggles(self.db, self.settings.like_toggles_in_flight)
         if self.related_videos is None:
             self.related_videos = RelatedVideosCache(self.settings.page_cache_seconds)
         if self.recaptcha_verifier is None:

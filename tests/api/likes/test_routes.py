@@ -223,7 +223,7 @@ def test_unexpected_errors_answer_in_this_dialect(
     async def explode(*_args: object, **_kwargs: object) -> bool:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("getnative.api.likes.routes.toggle_ip_like", explode)
+    monkeypatch.setattr("getnative.likes.toggle_batches.toggle_ip_like", explode)
     video = make_video(db)
     response = make_client().post(f"/api/videos/{video.id}/like")
     assert response.status_code == 500

@@ -27,7 +27,6 @@ from getnative.api.likes.deps import AppContainer, ClientKey, parse_video_id
 from getnative.catalog.models import Video
 from getnative.channels.service import require_visible_video, video_visible_filter
 from getnative.likes import service as likes
-from getnative.likes.ip_toggle import toggle_ip_like
 from getnative.likes.recaptcha import RecaptchaExpectations, require_human_async
 from getnative.web.client_ip import client_ip_from_scope, client_key
 from getnative.web.deps import container_of
@@ -150,7 +149,7 @@ async def toggle_like(video_id: str, request: Request) -> Response:
     # `hash_ip` then takes as it is (`accounts.ip_users.is_canonical_ipv4`).
     client = client_key(ip, settings.ipv6_client_prefix)  # `Container.client_key`
     ip_hash = hash_ip(settings.ip_hash_key, client)
-    toggled = await toggle_ip_like(container.db, video_id=vid, ip_hash=ip_hash)
+    toggled = await container.like_toggles.toggle(video_id=vid, ip_hash=ip_hash)
     return FastJSONResponse(render_like(toggled.liked))
 
 

@@ -67,6 +67,16 @@ POOL_CAPACITY = Gauge(
 LIKE_TOGGLES = Counter(
     "getnative_like_toggles", "Likes recorded or removed (only real changes).", ["action"]
 )
+LIKE_BATCHES = Counter(
+    "getnative_like_batches",
+    "Statements that ran likes API toggles queued behind one in flight, together (one or "
+    "more each), by outcome (committed; failed: each toggle repeated alone).",
+    ["outcome"],
+)
+LIKE_BATCHED_TOGGLES = Counter(
+    "getnative_like_batched_toggles",
+    "Toggles run in those batches (over getnative_like_batches_total: the mean batch size).",
+)
 FAILED_LOGINS = Counter(
     "getnative_failed_logins",
     "Refused password logins: wrong credentials, or refused by the brute-force throttle.",
@@ -203,6 +213,11 @@ def count_like_change(action: str) -> None:
     if child is None:
         child = _like_changes[action] = LIKE_TOGGLES.labels(action)
     child.inc()
+
+
+def count_like_batch(size: int, *, committed: bool) -> None:
+    LIKE_BATCHES.labels("committed" if committed else "failed").inc()
+    LIKE_BATCHED_TOGGLES.inc(size)
 
 
 def count_failed_login(reason: str) -> None:

@@ -55,6 +55,7 @@ from sqlalchemy import (
     update,
 )
 
+from getnative import metrics
 from getnative.accounts.ip_users import new_ip_user_row
 from getnative.accounts.models import User
 from getnative.catalog.models import Video
@@ -170,6 +171,11 @@ class LikeToggles:
 
     def _launch(self) -> None:
         batch = self._next_batch()
+        if not self._waiting and self._timer is not None:
+            self._timer.cancel()  # nothing left to watch
+            self._timer = None
+        if not batch:
+            return
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._run(batch))
         self._batches.add(task)  # the loop keeps only weak references to tasks
@@ -180,6 +186,8 @@ class LikeToggles:
         left: list[_Waiting] = []
         addresses: set[str] = set()
         for waiting in self._waiting:
+            if waiting.answer.done():  # its request was cancelled: nothing to write
+                continue
             if len(batch) < self.max_batch and waiting.ip_hash not in addresses:
                 addresses.add(waiting.ip_hash)
                 batch.append(waiting)
@@ -189,12 +197,19 @@ class LikeToggles:
         return batch
 
     async def _run(self, batch: list[_Waiting]) -> None:
+        committed = False
         try:
             rows = await self._rows(batch)
-        except Exception:
+            committed = True
+        except Exception:  # whatever it was, each toggle's own try reports it (or succeeds)
             rows = [None] * len(batch)
+        except BaseException:  # cancelled (the server stops): so are the toggles waiting on it
+            for waiting in batch:
+                waiting.answer.cancel()
+            raise
         finally:
             self._in_flight -= 1
+        metrics.count_like_batch(len(batch), committed=committed)
         for waiting, row in zip(batch, rows, strict=True):
             if not waiting.answer.done():  # its request may have been cancelled meanwhile
                 waiting.answer.set_result(row)

@@ -168,8 +168,13 @@ def liked_video_ids(session: Session, *, user_id: int | None, video_ids: list[in
 
 
 def remove_all_likes_of_user(session: Session, user_id: int) -> int:
-    """Withdraw every like of a user (account deactivation); returns how many were removed."""
-    video_ids = list(session.scalars(select(Like.video_id).where(Like.user_id == user_id)))
+    """Withdraw every like of a user (account deactivation); returns how many were removed.
+
+    The counters move in video id order, the order in which a batch of likes API toggles
+    (`likes.toggle_batches`) locks its videos: two writers holding several videos' rows must
+    take them in the same order, or they can deadlock."""
+    likes_of_user = select(Like.video_id).where(Like.user_id == user_id).order_by(Like.video_id)
+    video_ids = list(session.scalars(likes_of_user))
     for video_id in video_ids:
         if _delete_like_row(session, video_id, user_id):
             _move_counter(session, video_id, -1)

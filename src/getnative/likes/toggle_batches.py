@@ -111,10 +111,10 @@ class LikeToggles:
     `STALLED_EXTRA` more): a statement held up in PostgreSQL (a lock wait, the full-text index's
     pending list merged into it, a checkpoint's flush) must not hold every toggle queued
     behind it."""
-    _in_flight: int = 0
-    _waiting: list[_Waiting] = field(default_factory=list)
-    _batches: set[asyncio.Task[None]] = field(default_factory=set)
-    _timer: asyncio.TimerHandle | None = None
+    _in_flight: int = field(default=0, init=False)
+    _waiting: list[_Waiting] = field(default_factory=list, init=False)
+    _batches: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    _timer: asyncio.TimerHandle | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self._batching = self.max_in_flight > 0 and not self.db.is_sqlite

@@ -116,7 +116,7 @@ async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggle
     if db.is_sqlite:
         toggled = await _toggle_sqlite(db, video_id, ip_hash)
     else:
-        parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
+        parameters = toggle_values(video_id, ip_hash)
         try:
             rows = await db.fetch(postgres_statements()[0], parameters, write=True)
         except asyncpg.PostgresError as exc:
@@ -133,8 +133,12 @@ async def toggle_ip_like(db: Database, *, video_id: int, ip_hash: str) -> Toggle
 async def toggle_after_lock(db: Database, *, video_id: int, ip_hash: str) -> Toggled:
     """The locked repeats of `toggle_ip_like` (PostgreSQL), for a toggle that was contended
     elsewhere (a batch of `likes.toggle_batches`): the same answers and errors."""
-    parameters = {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
-    return _uncontended(await _toggle_after_lock(db, parameters))
+    return _uncontended(await _toggle_after_lock(db, toggle_values(video_id, ip_hash)))
+
+
+def toggle_values(video_id: int, ip_hash: str) -> dict[str, Any]:
+    """The toggle statement's parameters (`postgres_statements`), the time taken now."""
+    return {"video_id": video_id, "ip_hash": ip_hash, "now": utcnow()}
 
 
 def _uncontended(toggled: Toggled | None) -> Toggled:

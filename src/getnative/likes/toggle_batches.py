@@ -42,6 +42,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     DateTime,
+    Exists,
     Select,
     String,
     bindparam,
@@ -67,6 +68,7 @@ from getnative.likes.ip_toggle import (
     postgres_statements,
     toggle_after_lock,
     toggle_ip_like,
+    toggle_values,
 )
 from getnative.likes.models import Like
 from getnative.likes.service import (
@@ -219,8 +221,7 @@ class LikeToggles:
         """One answer row per toggle (the single statement's columns); a batch of one runs the
         single statement, which is cheaper than the set-based one."""
         if len(batch) == 1:
-            only = batch[0]
-            alone = {"video_id": only.video_id, "ip_hash": only.ip_hash, "now": utcnow()}
+            alone = toggle_values(batch[0].video_id, batch[0].ip_hash)
             return await self.db.fetch(postgres_statements()[0], alone, write=True)
         values = {
             "video_ids": [waiting.video_id for waiting in batch],
@@ -289,7 +290,7 @@ def _batch_select() -> Select[Any]:
         .returning(Like.video_id, Like.user_id)
         .cte("d")
     )
-    was_deleted = exists().where(d.c.video_id == pair.c.video_id, d.c.user_id == pair.c.user_id)
+    was_deleted = _same_pair(d, pair)
     i = (
         insert_like_statement(
             "postgresql",
@@ -331,14 +332,17 @@ def _batch_select() -> Select[Any]:
         select(
             is_found.label("found"),
             pair.c.is_active.label("active"),
-            exists()
-            .where(d.c.video_id == pair.c.video_id, d.c.user_id == pair.c.user_id)
-            .label("deleted"),
-            exists()
-            .where(i.c.video_id == pair.c.video_id, i.c.user_id == pair.c.user_id)
-            .label("inserted"),
+            was_deleted.label("deleted"),
+            _same_pair(i, pair).label("inserted"),
             select(c.c.like_count).where(c.c.id == toggle.c.video_id).scalar_subquery(),
         )
         .select_from(toggle.outerjoin(pair, mine))
         .order_by(toggle.c.n)
+    )
+
+
+def _same_pair(changed: Any, pair: Any) -> Exists:
+    """Whether `changed` (the likes a CTE deleted or inserted) holds the pair's like."""
+    return exists().where(
+        changed.c.video_id == pair.c.video_id, changed.c.user_id == pair.c.user_id
     )

@@ -29,6 +29,7 @@ from bench.load import (
     _free_port,
     _server_env,
     anchor_command,
+    anchor_env,
     parse_wrk,
     serve,
     server_command,
@@ -94,7 +95,7 @@ def measure(server: Server, database_url: str, ids: BenchIds, duration: int) -> 
     port = _free_port()
     env = _server_env(database_url)
     if not server.ours:
-        env["DATABASE_URL"] = database_url
+        env = anchor_env(env, database_url)
     with serve(command_for(server, port), port, env, "/") as (base, process):
         wrk = ["wrk", "-t2", "-c64", f"-d{duration}s", "-s", str(LUA / server.script)]
         wrk_env = {**os.environ, **ids.lua_env()}

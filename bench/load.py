@@ -440,13 +440,20 @@ def anchor_command(target: str, port: int, workers: int) -> list[str]:
     return command
 
 
+def anchor_env(env: dict[str, str], database_url: str) -> dict[str, str]:
+    """`env` plus the anchor's `DATABASE_URL`: the run's database as asyncpg spells it."""
+    return {**env, "DATABASE_URL": database_url.replace("+psycopg", "")}
+
+
 @contextmanager
 def _anchor_server(args: argparse.Namespace, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     """The anchor under Granian (as its README runs it), on the run's database."""
     port = _free_port()
-    anchor_env = {**env, "DATABASE_URL": args.database_url.replace("+psycopg", "")}
     command = anchor_command("anchor:app", port, args.workers)
-    with serve(command, port, anchor_env, "/ceiling", _log_path("anchor")) as (base, process):
+    served = serve(
+        command, port, anchor_env(env, args.database_url), "/ceiling", _log_path("anchor")
+    )
+    with served as (base, process):
         yield base, process.pid
 
 

@@ -3,8 +3,9 @@
 On a shared machine wrk's figures move by a factor of three from run to run; the CPU time this
 thread spends on one request through `bench.ceiling`'s app does not depend on what else runs
 (much). It prints microseconds per request (the best of several rounds) of: a raw ASGI app
-answering the same body with orjson (the floor), the server's own stack with that raw app in
-place of the Get Native dialect (edge, dispatch), and the whole stack (the ceiling route).
+sending the same encoded body (the floor, as the anchor's `/ceiling` sends it), the server's own
+stack with that raw app in place of the Get Native dialect (edge, dispatch), and the whole
+stack (the ceiling route).
 
     uv run python -m bench.stack_cost [--requests 2000 --rounds 9]
 
@@ -22,17 +23,16 @@ import os
 import time
 from collections.abc import Callable
 
-import orjson
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bench.ceiling import FIXED_BODY, create_ceiling_app
+from bench.ceiling import FIXED_JSON, create_ceiling_app
 
 HEADERS = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"wrk"), (b"accept", b"*/*")]
 
 
 async def raw(_scope: Scope, _receive: Receive, send: Send) -> None:
-    body = orjson.dumps(FIXED_BODY)
+    body = FIXED_JSON
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["GETNATIVE_RATE_LIMIT_PER_MINUTE"] = "0"  # as bench.load serves
     os.environ["GETNATIVE_LIKES_RATE_LIMIT_PER_MINUTE"] = "0"
     makers: dict[str, Callable[[], ASGIApp]] = {
-        "raw ASGI + orjson": lambda: raw,
+        "raw ASGI, fixed bytes": lambda: raw,
         "edge + dispatch, raw dialect": edge_only,
         "ceiling (whole stack)": create_ceiling_app,
     }

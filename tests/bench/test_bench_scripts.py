@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bench import generate, like_floor, load, stack_cost
+from starlette.testclient import TestClient
+
+from bench import anchor, ceiling, generate, like_floor, load, stack_cost
 from getnative.config import get_settings
 from tests.servers import POSTGRES_ADMIN_URL, postgres_problem
 
@@ -184,7 +186,23 @@ def test_stack_cost_measures_the_three_stacks(
         get_settings.cache_clear()
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("  ")[0] for line in lines] == [
-        "raw ASGI + orjson",
+        "raw ASGI, fixed bytes",
         "edge + dispatch, raw dialect",
         "ceiling (whole stack)",
     ]
+
+
+def test_the_ceiling_sends_the_anchors_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ceiling's ratio compares two stacks sending the same body, each encoded once."""
+    monkeypatch.setenv("GETNATIVE_DATABASE_URL", f"sqlite:///{tmp_path / 'unused.sqlite3'}")
+    get_settings.cache_clear()
+    try:
+        with TestClient(ceiling.create_ceiling_app()) as client:
+            response = client.get("/bench/ceiling")
+    finally:
+        get_settings.cache_clear()
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == anchor.FIXED == ceiling.FIXED_JSON

@@ -6,6 +6,8 @@ server side by side on the same database, runs the anchor's three paths and ever
 ours with wrk in the same run, and reports each scenario as a ratio to its anchor figure, with
 p99, non-2xx and the peak RSS of each server worker under load. Only same-run ratios count: the
 machine is shared and absolute figures move. Rate limits are switched off for the run.
+With `--rounds N` each scenario's ratio is the median of its N pairs, and the p99 verdict
+compares the median of its N runs' p99 with the median of the anchor's `/videos` runs' p99.
 
     uv run python -m bench.load --database-url postgresql://postgres@127.0.0.1/getnative_bench
 
@@ -22,6 +24,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -85,6 +88,16 @@ class Result:
     met: bool | None = None
     p99_ok: bool | None = None
     ratios: list[float] | None = None  # with --rounds: each pair's, in round order
+    # With --rounds: every run's p99, in round order. The p99 verdict takes their median, on
+    # both sides (`judged_p99_ms`): a single run's p99 is one sample of a tail that the
+    # machine's other tenants move by a factor of four from one run to the next.
+    p99s_ms: list[float] | None = None
+
+    @property
+    def judged_p99_ms(self) -> float:
+        """The p99 the verdict compares: the median run's (the lower of an even count) in a
+        paired run, else this run's."""
+        return statistics.median_low(self.p99s_ms) if self.p99s_ms else self.p99_ms
 
 
 @dataclass
@@ -539,19 +552,21 @@ def _median_rows(pairs: dict[str, list[Pair]]) -> list[Result]:
         row = median[1]
         row.ratio = _pair_ratio(median)
         row.ratios = [_pair_ratio(pair) for pair in scenario_pairs]
+        row.p99s_ms = [ours.p99_ms for _, ours in scenario_pairs]
         rows.append(row)
-    anchor_rows = [
-        _median(runs, key=lambda run: run.requests_per_second)
-        for name in (ANCHOR_CEILING, ANCHOR_VIDEOS, ANCHOR_LIKE)
-        if (runs := anchor_runs.get(name))
-    ]
+    anchor_rows = []
+    for name in (ANCHOR_CEILING, ANCHOR_VIDEOS, ANCHOR_LIKE):
+        if runs := anchor_runs.get(name):
+            anchor_row = _median(runs, key=lambda run: run.requests_per_second)
+            anchor_row.p99s_ms = [run.p99_ms for run in runs]
+            anchor_rows.append(anchor_row)
     return anchor_rows + rows
 
 
 def _judge(results: list[Result]) -> None:
     """Ratio, target and p99 verdict of every scenario, against the same run's anchor."""
     anchors = {r.scenario: r for r in results if r.scenario.startswith("anchor ")}
-    videos_p99 = anchors[ANCHOR_VIDEOS].p99_ms if ANCHOR_VIDEOS in anchors else None
+    videos_p99 = anchors[ANCHOR_VIDEOS].judged_p99_ms if ANCHOR_VIDEOS in anchors else None
     for result in results:
         target = TARGETS.get(result.scenario)
         reference = anchors.get(target.reference) if target else None
@@ -562,7 +577,7 @@ def _judge(results: list[Result]) -> None:
         result.target = target.ratio
         result.met = result.ratio >= target.ratio
         if videos_p99:
-            result.p99_ok = result.p99_ms <= P99_FACTOR * videos_p99
+            result.p99_ok = result.judged_p99_ms <= P99_FACTOR * videos_p99
 
 
 _LOG_PROBLEMS = re.compile(r"Traceback|database is locked|Internal Server Error", re.IGNORECASE)
@@ -607,12 +622,16 @@ def _print_summary(outcome: Run) -> None:
         verdict = "" if r.met is None else ("yes" if r.met else "no")
         p99 = "" if r.p99_ok is None else ("yes" if r.p99_ok else "no")
         print(
-            f"| {r.scenario} | {r.requests_per_second:.0f} | {r.p99_ms:.1f} | {r.ratio or ''} | "
-            f"{r.target or ''} | {verdict} | {p99} | {r.max_worker_rss_mb or ''} |"
+            f"| {r.scenario} | {r.requests_per_second:.0f} | {r.judged_p99_ms:.1f} | "
+            f"{r.ratio or ''} | {r.target or ''} | {verdict} | {p99} | "
+            f"{r.max_worker_rss_mb or ''} |"
         )
     for r in outcome.results:
         if r.ratios:
             print(f"{r.scenario}: pair ratios {', '.join(f'{ratio:.3f}' for ratio in r.ratios)}")
+    for r in outcome.results:
+        if r.p99s_ms:
+            print(f"{r.scenario}: p99 ms of each run {', '.join(f'{p:.1f}' for p in r.p99s_ms)}")
     print(f"like_count rows that differ from their likes: {outcome.like_count_mismatches}")
     if outcome.errors_in_log:
         print("server log problems:", *outcome.errors_in_log, sep="\n  ")

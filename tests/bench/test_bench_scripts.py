@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from starlette.testclient import TestClient
 
 from bench import anchor, ceiling, generate, like_floor, load, stack_cost
@@ -136,7 +135,8 @@ def test_paired_rounds_give_each_scenario_the_median_of_its_pairs(
     bench_database_url: str,
 ) -> None:
     """`--rounds 2`: each chosen scenario runs twice, each time right after its anchor
-    reference; its row is the median pair's run, with both pairs' ratios."""
+    reference; its row is the median pair's run, with both pairs' ratios, and its p99
+    verdict takes the median p99 of its runs and of the anchor's."""
     require_wrk()
     generate.generate(bench_database_url, generate.TINY, progress=False)
     args = short_load_args(bench_database_url, only=["GET /videos/:id", "like"], rounds=2)
@@ -154,6 +154,12 @@ def test_paired_rounds_give_each_scenario_the_median_of_its_pairs(
         assert result.ratio == min(result.ratios), result  # the lower of two is their median
         assert result.met is not None, result
         assert result.p99_ok is not None, result
+        assert result.p99s_ms is not None, result
+        assert len(result.p99s_ms) == 2, result
+        assert result.judged_p99_ms == min(result.p99s_ms), result
+    for anchor_row in outcome.results[:2]:  # every reference run's p99, two per scenario
+        assert anchor_row.p99s_ms is not None, anchor_row
+        assert len(anchor_row.p99s_ms) == 2, anchor_row
 
 
 def test_like_floor_measures_both_anchors_and_ours(bench_database_url: str) -> None:

@@ -12,6 +12,7 @@ compares the median of its N runs' p99 with the median of the anchor's `/videos`
     uv run python -m bench.load --database-url postgresql://postgres@127.0.0.1/getnative_bench
 
 With a SQLite URL there is no anchor (it speaks PostgreSQL only): absolute figures are reported.
+Before the run the database is read into the OS page cache (`prewarm`; `--no-prewarm` skips it).
 """
 
 from __future__ import annotations
@@ -588,12 +589,57 @@ def _log_path(name: str) -> Path:
     return Path(os.environ.get("TMPDIR", "/tmp")) / f"getnative-bench-{name}-{os.getpid()}.log"
 
 
+# Every relation of the public schema read through PostgreSQL into the OS page cache; the
+# total is in blocks. pg_prewarm ships with PostgreSQL (contrib), creating it needs a superuser.
+_PREWARM = """
+SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm', 't')
+"""
+
+
+def prewarm(database_url: str) -> None:
+    """Read the whole database into the OS page cache before the run.
+
+    The load run measures the servers over data in memory, the premise of every target. On
+    these machines the page cache is dropped from outside now and then: after a drop, the
+    detail page (random of 1M videos, 9 GB of tables) read 20 MB/s from the disk and ran at
+    0.06-0.49 of the anchor's `/videos` (fixed rows, always cached), against 1.2 warm
+    (bench/RESULTS.md, eighth session). Reading it back takes a minute or two, once."""
+    started = time.monotonic()
+    try:
+        if database_url.startswith(("postgresql", "postgres://")):
+            engine = sa.create_engine(_sync_url(database_url), isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                size = int(connection.exec_driver_sql(_PREWARM).scalar_one()) * 8192
+            engine.dispose()
+        else:
+            size = _read_through(Path(str(sa.engine.make_url(database_url).database)))
+    except (sa.exc.SQLAlchemyError, OSError) as error:
+        print(f"prewarm skipped: {str(error).splitlines()[0]}", flush=True)
+        return
+    took = time.monotonic() - started
+    print(f"prewarmed {size / 1e6:,.0f} MB of the database in {took:.0f} s", flush=True)
+
+
+def _read_through(path: Path) -> int:
+    """Read a file (SQLite's database) once, for the page cache; its size."""
+    size = 0
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            size += len(chunk)
+    return size
+
+
 def run(args: argparse.Namespace) -> Run:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     env = _server_env(args.database_url)
     outcome = Run(server=args.server)
     is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
+    if args.prewarm:
+        prewarm(args.database_url)
     log = _log_path("server")
     bench = _bench_ids(args.database_url)
     if is_postgres and not args.no_anchor and args.rounds > 1:
@@ -666,6 +712,12 @@ def main() -> None:
         default=1,
         help="with more than 1: both servers up at once, each scenario run right after its "
         "anchor reference, this many times; a scenario's ratio is its pairs' median",
+    )
+    parser.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="skip reading the database into the OS page cache before the run",
     )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()

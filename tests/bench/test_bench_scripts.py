@@ -93,6 +93,7 @@ def short_load_args(database_url: str, **changes: object) -> argparse.Namespace:
         no_anchor=False,
         only=None,
         rounds=1,
+        prewarm=True,
     )
     vars(args).update(changes)
     return args
@@ -212,3 +213,18 @@ def test_the_ceiling_sends_the_anchors_bytes(
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     assert response.content == anchor.FIXED == ceiling.FIXED_JSON
+
+
+def test_prewarm_reads_the_database(
+    bench_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before a run the database is read into the page cache, on PostgreSQL and SQLite."""
+    generate.generate(bench_database_url, generate.TINY, progress=False)
+    load.prewarm(bench_database_url)
+    sqlite_file = tmp_path / "bench.sqlite3"
+    sqlite_file.write_bytes(b"\0" * 3_000_000)
+    load.prewarm(f"sqlite:///{sqlite_file}")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("prewarmed "), lines  # every relation, through pg_prewarm
+    assert lines[1].startswith("prewarmed 3 MB of the database"), lines  # the whole file

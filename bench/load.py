@@ -515,6 +515,8 @@ def _paired_scenarios(
         _our_server(args, env, log) as (base, pid),
     ):
         for number in range(1, args.rounds + 1):
+            if args.prewarm and number > 1:  # the page cache may have been dropped since
+                prewarm(args.database_url)
             for scenario in plan:
                 reference = anchors[TARGETS[scenario.name].reference]
                 pair = (
@@ -605,7 +607,9 @@ def prewarm(database_url: str) -> None:
     these machines the page cache is dropped from outside now and then: after a drop, the
     detail page (random of 1M videos, 9 GB of tables) read 20 MB/s from the disk and ran at
     0.06-0.49 of the anchor's `/videos` (fixed rows, always cached), against 1.2 warm
-    (bench/RESULTS.md, eighth session). Reading it back takes a minute or two, once."""
+    (bench/RESULTS.md, eighth session). Reading it back takes 80 s after a drop, 9 s when it
+    is all cached still; a paired run does it again before every round, as a drop came
+    between rounds twice in one session."""
     started = time.monotonic()
     try:
         if database_url.startswith(("postgresql", "postgres://")):

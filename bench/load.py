@@ -612,7 +612,7 @@ def prewarm(database_url: str) -> None:
     between rounds twice in one session."""
     started = time.monotonic()
     try:
-        if database_url.startswith(("postgresql", "postgres://")):
+        if _is_postgres(database_url):
             engine = sa.create_engine(_sync_url(database_url), isolation_level="AUTOCOMMIT")
             with engine.connect() as connection:
                 connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
@@ -625,6 +625,10 @@ def prewarm(database_url: str) -> None:
         return
     took = time.monotonic() - started
     print(f"prewarmed {size / 1e6:,.0f} MB of the database in {took:.0f} s", flush=True)
+
+
+def _is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgresql", "postgres://"))
 
 
 def _read_through(path: Path) -> int:
@@ -641,7 +645,7 @@ def run(args: argparse.Namespace) -> Run:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     env = _server_env(args.database_url)
     outcome = Run(server=args.server)
-    is_postgres = args.database_url.startswith(("postgresql", "postgres://"))
+    is_postgres = _is_postgres(args.database_url)
     if args.prewarm:
         prewarm(args.database_url)
     log = _log_path("server")

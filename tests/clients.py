@@ -30,7 +30,7 @@ BASE = "http://testserver"
 
 
 class FrozenClock:
-    """A clock for `MemoryRateLimiter` that only moves when a test moves it."""
+    """A clock for the rate limiters that only moves when a test moves it."""
 
     def __init__(self, now: float = FROZEN_NOW) -> None:
         self.now = now

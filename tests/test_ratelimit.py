@@ -90,8 +90,9 @@ def test_make_rate_limiter_picks_redis_only_with_a_url() -> None:
 @needs_redis
 def test_redis_limiters_share_one_count(redis_prefix: str) -> None:
     """Two server processes (two limiter instances) draw on one budget."""
-    first = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
-    second = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
+    clock = FrozenClock()  # both processes in one window, wherever the real minute turns
+    first = RedisRateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
+    second = RedisRateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
     assert_budget_of([first, second], "ip", limit=3)
     assert first.hit("other-ip", limit=3, window_seconds=60) is None
     first.close()
@@ -122,10 +123,11 @@ def test_two_app_instances_share_the_redis_budget(
 ) -> None:
     """Over HTTP: two apps (as two processes would be) with one Redis refuse the third call."""
     limited = settings.model_copy(update={"likes_rate_limit_per_minute": 2})
+    clock = FrozenClock()  # the three calls in one window, wherever the real minute turns
     clients = []
     for _ in range(2):
         container = build_container(limited, db)
-        container.rate_limiter = RedisRateLimiter(REDIS_URL, prefix=redis_prefix)
+        container.rate_limiter = RedisRateLimiter(REDIS_URL, prefix=redis_prefix, clock=clock)
         clients.append(client_on(container, "198.51.100.9"))
     assert clients[0].get("/api/me").status_code == 200
     assert clients[1].get("/api/me").status_code == 200

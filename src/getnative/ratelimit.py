@@ -97,19 +97,23 @@ class RedisRateLimiter:
 
     If Redis cannot be reached the request is allowed (fail open) and a warning is logged: the
     limit protects against abuse, and losing it briefly is better than refusing every request.
+    `clock` picks the window, as for `MemoryRateLimiter` (tests pin it).
     """
 
     blocking = True
 
-    def __init__(self, url: str, prefix: str = "getnative:rl:") -> None:
+    def __init__(
+        self, url: str, prefix: str = "getnative:rl:", clock: Callable[[], float] = time.time
+    ) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._prefix = prefix
+        self._clock = clock
 
     def hit(self, key: str, *, limit: int, window_seconds: int) -> int | None:
-        now = time.time()
+        now = self._clock()
         window = int(now // window_seconds)
         redis_key = f"{self._prefix}{key}:{window}"
         try:
@@ -125,7 +129,7 @@ class RedisRateLimiter:
         return None
 
     def peek(self, key: str, *, window_seconds: int) -> tuple[int, int]:
-        now = time.time()
+        now = self._clock()
         window = int(now // window_seconds)
         try:
             value = self._redis.get(f"{self._prefix}{key}:{window}")
@@ -139,7 +143,7 @@ class RedisRateLimiter:
         self._redis.ping()
 
     def release(self, key: str, *, window_seconds: int) -> None:
-        window = int(time.time() // window_seconds)
+        window = int(self._clock() // window_seconds)
         try:
             self._redis.eval(_RELEASE_SCRIPT, 1, f"{self._prefix}{key}:{window}")
         except self._errors as exc:

@@ -19,7 +19,7 @@ from getnative.accounts.passwords import verify_password
 from getnative.db import Database
 from getnative.errors import AuthenticationFailed, RateLimited
 from getnative.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from tests.clients import basic, custom_app, user_path
+from tests.clients import FrozenClock, basic, custom_app, user_path
 from tests.factories import DEFAULT_PASSWORD, bearer, make_member, make_user, rockpack_bearer
 from tests.test_ratelimit import REDIS_URL, needs_redis
 
@@ -64,10 +64,11 @@ def test_get_native_password_change_is_throttled_with_rockpack(
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=needs_redis)])
 def limiter(request: pytest.FixtureRequest) -> Iterator[RateLimiter]:
-    if request.param == "memory":
-        yield MemoryRateLimiter()
+    if request.param == "memory":  # a frozen clock: the burst never straddles a window
+        yield MemoryRateLimiter(clock=FrozenClock())
         return
-    redis_limiter = RedisRateLimiter(REDIS_URL, prefix=f"getnative:test:{uuid.uuid4().hex}:")
+    prefix = f"getnative:test:{uuid.uuid4().hex}:"
+    redis_limiter = RedisRateLimiter(REDIS_URL, prefix=prefix, clock=FrozenClock())
     yield redis_limiter
     redis_limiter.close()
 
